@@ -1,0 +1,322 @@
+/**
+ * Decides from a commit message whether the commit fixes a defect, and which earlier commits the
+ * developer named as the origin of that defect.
+ *
+ * Sample input (a Linux-style fix with a declared origin and an issue key):
+ *
+ *   net: fix use after free in foo_close()
+ *
+ *   The socket is released before the timer is stopped. Reported in LANG-788.
+ *
+ *   Fixes: 1234abcd5678 ("net: add foo timer")
+ *   Signed-off-by: A Developer <a@example.org>
+ *
+ * Choices (see docs/rules.md, "fixes"):
+ * - Keywords match whole words (`[\p{L}\p{N}_]+`), never substrings: "prefix", "debug" and
+ *   identifiers like `fix_header` are not fixes (Commit-guru's substring match counts them).
+ * - Cosmetic phrases ("fix typo", "fix lint", "fix docs") are removed before keyword matching.
+ * - A conventional type other than `fix` (`feat:`, `docs:`, `chore:`...) is the developer's own
+ *   classification: keywords and untracked issue references are then ignored.
+ * - With a tracker export (`bugIssues`), a commit is a fix only when it references a known bug id
+ *   or names the commit it repairs (declared link or revert), as CLEVER did at Ubisoft.
+ * - A written sha is 7–40 lowercase hex characters with at least one digit and one letter a-f
+ *   (or exactly 40 characters): "deadbeef", "facade" and "2019010" are words or numbers, not commits.
+ */
+
+import type { DeclaredRef, FixClassification, FixReason } from "./types.js";
+
+export interface FixConfig {
+  /** Whole words or phrases ("memory leak"), matched case-insensitively on word boundaries. */
+  keywords: string[];
+  /** Regular expressions (JavaScript syntax, case-insensitive) that also mark a fix. */
+  patterns: string[];
+  /** Regular expressions for cosmetic phrases removed before keyword matching ("fix typo"). */
+  ignore: string[];
+  /** Treat `fix:` / `fix(scope):` / `fix!:` subjects as fixes, and other types as non-fixes. */
+  conventional: boolean;
+  /** Conventional types whose commits are not fixes even when a keyword appears. */
+  nonFixTypes: string[];
+  /** Regular expression for tracker keys such as `LANG-788` (no flags; matched case-sensitively). */
+  issueKeyPattern: string;
+  /** Key prefixes that are standards or encodings, not projects (`UTF-8`, `SHA-256`). */
+  issueKeyIgnore: string[];
+  /** Without a tracker export, whether any issue reference makes the commit a fix. */
+  issueRefsAreFixes: boolean;
+}
+
+export const DEFAULT_FIX_CONFIG: Readonly<FixConfig> = Object.freeze({
+  keywords: [
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "bug",
+    "bugs",
+    "buggy",
+    "bugfix",
+    "bugfixes",
+    "hotfix",
+    "hotfixes",
+    "defect",
+    "defects",
+    "fault",
+    "faults",
+    "faulty",
+    "regression",
+    "regressions",
+    "crash",
+    "crashes",
+    "crashed",
+    "crashing",
+    "segfault",
+    "segfaults",
+    "deadlock",
+    "deadlocks",
+    "leak",
+    "leaks",
+    "leaking",
+    "memory leak",
+    "race condition",
+    "off-by-one",
+    "null pointer",
+    "use after free",
+    "npe",
+    "infinite loop",
+  ],
+  patterns: ["\\bCVE-\\d{4}-\\d{4,}\\b"],
+  ignore: [
+    "\\b(?:fix|fixes|fixed|fixing)\\s+(?:(?:a|an|the|some|more|minor|small|several|all|two|few)\\s+)*" +
+      "(?:typos?|spelling|misspellings?|whitespace|indentation|formatting|format|lint|linting|linter|" +
+      "style|docs?|documentation|comments?|grammar|wording|links?|readme|changelog|warnings?|tests?|" +
+      "specs?|merge\\s+conflicts?|conflicts?)\\b",
+  ],
+  conventional: true,
+  nonFixTypes: ["feat", "docs", "style", "test", "tests", "ci", "build", "chore"],
+  issueKeyPattern: "[A-Z][A-Z0-9_]+-[1-9][0-9]*",
+  issueKeyIgnore: [
+    "UTF",
+    "UCS",
+    "SHA",
+    "MD",
+    "ISO",
+    "IEC",
+    "IEEE",
+    "ECMA",
+    "RFC",
+    "CVE",
+    "CWE",
+    "PEP",
+    "JSR",
+    "HTTP",
+    "TLS",
+    "SSL",
+    "AES",
+    "RSA",
+    "X86",
+    "AMD",
+    "ARM",
+    "GPL",
+    "LGPL",
+    "AGPL",
+    "CP",
+    "WIN",
+    "BIG",
+    "GB",
+    "LATIN",
+    "RC",
+    "ES",
+  ],
+  issueRefsAreFixes: true,
+});
+
+interface Compiled {
+  phrases: string[][];
+  patterns: RegExp[];
+  ignore: RegExp[];
+  issueKey: RegExp;
+  keyIgnore: Set<string>;
+  nonFixTypes: Set<string>;
+  conventional: boolean;
+  issueRefsAreFixes: boolean;
+}
+
+const compiledCache = new WeakMap<object, Compiled>();
+
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+function words(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
+}
+
+function compile(config: Partial<FixConfig>): Compiled {
+  const cached = compiledCache.get(config);
+  if (cached) return cached;
+  const full: FixConfig = { ...DEFAULT_FIX_CONFIG, ...config };
+  const compiled: Compiled = {
+    phrases: full.keywords.map(words).filter((p) => p.length > 0),
+    patterns: full.patterns.map((p) => new RegExp(p, "iu")),
+    ignore: full.ignore.map((p) => new RegExp(p, "giu")),
+    // Keys must not continue a word, a version ("1.0-RC-1") or a longer code ("ISO-8859-1").
+    issueKey: new RegExp(`(?<![\\p{L}\\p{N}_.\\-])(${full.issueKeyPattern})(?![\\p{L}\\p{N}_]|-\\d)`, "gu"),
+    keyIgnore: new Set(full.issueKeyIgnore.map((k) => k.toUpperCase())),
+    nonFixTypes: new Set(full.nonFixTypes.map((t) => t.toLowerCase())),
+    conventional: full.conventional,
+    issueRefsAreFixes: full.issueRefsAreFixes,
+  };
+  compiledCache.set(config, compiled);
+  return compiled;
+}
+
+/**
+ * Checks the syntax of the configurable regular expressions; returns one message per bad entry,
+ * naming the field and the entry index, so the rules loader can point at it.
+ */
+export function checkFixConfig(
+  config: Partial<FixConfig>,
+): { field: keyof FixConfig; index: number; message: string }[] {
+  const problems: { field: keyof FixConfig; index: number; message: string }[] = [];
+  const check = (field: "patterns" | "ignore" | "issueKeyPattern", source: string, index: number) => {
+    try {
+      new RegExp(source, "u");
+    } catch (err) {
+      problems.push({ field, index, message: `not a valid regular expression (${(err as Error).message})` });
+    }
+  };
+  for (const [i, p] of (config.patterns ?? []).entries()) check("patterns", p, i);
+  for (const [i, p] of (config.ignore ?? []).entries()) check("ignore", p, i);
+  if (config.issueKeyPattern !== undefined) check("issueKeyPattern", config.issueKeyPattern, -1);
+  return problems;
+}
+
+/** 7–40 lowercase hex with a digit and a letter, or a full 40-character sha. */
+export function looksLikeSha(word: string): boolean {
+  if (!/^[0-9a-f]{7,40}$/.test(word)) return false;
+  return word.length === 40 || (/[0-9]/.test(word) && /[a-f]/.test(word));
+}
+
+/**
+ * Normalises an issue reference as written or as listed in a tracker export:
+ * `#123`, `GH-123`, `123` → `#123`; `lang-788` → `LANG-788`. Returns null for anything else.
+ */
+export function normalizeIssueId(raw: string): string | null {
+  const text = raw.trim();
+  const num = /^(?:#|gh-)?(\d+)$/i.exec(text);
+  if (num) return `#${Number.parseInt(num[1]!, 10)}`;
+  if (/^[A-Za-z][A-Za-z0-9_]*-[0-9]+$/.test(text)) return text.toUpperCase();
+  return null;
+}
+
+// `Merge pull request #12 from a/fix-x`, `Merge branch 'fix/x' into main`, `Merge remote-tracking branch ...`
+const MERGE_SUBJECT = /^Merge (?:pull request|branch|branches|remote-tracking branch|tag|commit|'|")/;
+// `fix: x`, `fix(parser): x`, `fix!: x`, `feat(api)!: x`
+const CONVENTIONAL = /^([a-z]+)(?:\([^()\r\n]*\))?!?:\s/i;
+// GitHub squash merges end the subject with the pull request number: `Add option (#1234)`.
+const PR_SUFFIX = /\s\(#\d+\)\s*$/;
+// `#123` not inside a word, an HTML entity (`&#123;`), a URL anchor or `C#`.
+const HASH_REF = /(?<![\p{L}\p{N}_&/#])#(\d{1,9})(?![\p{L}\p{N}_])/gu;
+const GH_REF = /(?<![\p{L}\p{N}_])GH-(\d{1,9})(?![\p{L}\p{N}_])/giu;
+
+// `Fixes: 1234abcd5678 ("net: add foo timer")` (Linux), `Fixes: <40 hex>`.
+const FIXES_TRAILER = /^[ \t]*Fixes:[ \t]*(?:commit[ \t]+)?`?([0-9a-f]{7,40})\b/gim;
+// `regression from abc1234`, `introduced in commit abc1234`, `broken by https://.../commit/abc1234`.
+const PHRASE_LINK =
+  /\b(regression\s+(?:from|since|in|introduced\s+(?:in|by))|regressed\s+(?:in|by)|introduced\s+(?:in|by)|broken\s+(?:in|by)|caused\s+by)\s+(?:(?:the\s+)?commit\s+)?(?:https?:\/\/\S*?\/commits?\/)?[`'"(]?([0-9a-f]{7,40})\b/gi;
+// `This reverts commit 0123456789abcdef0123456789abcdef01234567.` (git revert's body line).
+const REVERT_LINE = /\bThis reverts commit ([0-9a-f]{7,40})\b/gi;
+const REVERT_SUBJECT = /^Revert\s+["']/;
+const REVERT_OF_REVERT = /^Revert\s+["']Revert\s/;
+
+function findPhrase(haystack: string[], phrase: string[]): boolean {
+  outer: for (let i = 0; i + phrase.length <= haystack.length; i++) {
+    for (let j = 0; j < phrase.length; j++) if (haystack[i + j] !== phrase[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+function addIssue(issues: string[], id: string | null): void {
+  if (id !== null && !issues.includes(id)) issues.push(id);
+}
+
+function findIssues(text: string, c: Compiled): string[] {
+  const issues: string[] = [];
+  for (const m of text.matchAll(HASH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
+  for (const m of text.matchAll(GH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
+  for (const m of text.matchAll(c.issueKey)) {
+    const key = m[1]!;
+    const prefix = key.slice(0, key.lastIndexOf("-")).toUpperCase();
+    if (c.keyIgnore.has(prefix)) continue;
+    addIssue(issues, normalizeIssueId(key));
+  }
+  return issues;
+}
+
+function findDeclared(message: string, subject: string): DeclaredRef[] {
+  const declared: DeclaredRef[] = [];
+  const add = (sha: string, how: DeclaredRef["how"]) => {
+    // The patterns are case-insensitive for their words; git writes shas in lower case only.
+    if (!looksLikeSha(sha)) return;
+    if (!declared.some((d) => d.sha === sha)) declared.push({ sha, how });
+  };
+  for (const m of message.matchAll(FIXES_TRAILER)) add(m[1]!, "fixes-trailer");
+  for (const m of message.matchAll(PHRASE_LINK)) {
+    add(m[2]!, /^regress/i.test(m[1]!) ? "regression" : "introduced-in");
+  }
+  // Re-applying a reverted change is not a repair of the revert: keep no link for it.
+  if (!REVERT_OF_REVERT.test(subject)) for (const m of message.matchAll(REVERT_LINE)) add(m[1]!, "revert");
+  return declared;
+}
+
+/**
+ * Classifies one commit message. `config` may be partial (missing fields take the defaults);
+ * `bugIssues` holds normalised ids (see `normalizeIssueId`) of issues a tracker marks as bugs.
+ */
+export function classifyCommit(
+  message: string,
+  config?: Partial<FixConfig>,
+  bugIssues?: ReadonlySet<string>,
+): FixClassification {
+  const c = compile(config ?? DEFAULT_FIX_CONFIG);
+  const newline = message.indexOf("\n");
+  let subject = (newline === -1 ? message : message.slice(0, newline)).trim();
+  let body = newline === -1 ? "" : message.slice(newline + 1);
+  const reasons: FixReason[] = [];
+
+  // A merge subject names branches and pull requests, not what was repaired.
+  if (MERGE_SUBJECT.test(subject)) subject = "";
+  const subjectForIssues = subject.replace(PR_SUFFIX, "");
+
+  const conventional = c.conventional ? CONVENTIONAL.exec(subject) : null;
+  const type = conventional?.[1]?.toLowerCase() ?? null;
+  const declaredNonFix = type !== null && c.nonFixTypes.has(type);
+  if (type === "fix") reasons.push("conventional");
+
+  if (!declaredNonFix) {
+    let text = `${subject}\n${body}`;
+    for (const re of c.ignore) text = text.replace(re, " ");
+    const tokens = words(text);
+    const keywordHit = c.phrases.some((p) => findPhrase(tokens, p)) || c.patterns.some((re) => re.test(text));
+    if (keywordHit) reasons.push("keyword");
+  }
+
+  // Cherry-pick notes name the original commit of the same change, not an issue or an origin.
+  body = body.replace(/^\(cherry picked from commit [0-9a-f]+\)$/gim, "");
+  const issues = findIssues(`${subjectForIssues}\n${body}`, c);
+  if (bugIssues) {
+    if (issues.some((id) => bugIssues.has(id))) reasons.push("issue");
+  } else if (c.issueRefsAreFixes && !declaredNonFix && issues.length > 0) {
+    reasons.push("issue");
+  }
+
+  const declared = findDeclared(message, subject);
+  if (declared.some((d) => d.how !== "revert")) reasons.push("declared");
+  const isRevert =
+    declared.some((d) => d.how === "revert") ||
+    (REVERT_SUBJECT.test(subject) && !REVERT_OF_REVERT.test(subject));
+  if (isRevert) reasons.push("revert");
+
+  const isFix = bugIssues
+    ? reasons.some((r) => r === "issue" || r === "declared" || r === "revert")
+    : reasons.length > 0;
+  return { isFix, reasons, issues, declared };
+}

@@ -1,0 +1,316 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { loadBugIssues, readBugIssues } from "../src/history/bugIssues.js";
+import { checkFixConfig, classifyCommit, looksLikeSha, normalizeIssueId } from "../src/history/classify.js";
+
+const SHA40 = "0123456789abcdef0123456789abcdef01234567";
+
+describe("classifyCommit: keywords", () => {
+  it("matches whole keywords in subject and body, case-insensitively", () => {
+    assert.deepEqual(classifyCommit("Fix off-by-one in range()").reasons, ["keyword"]);
+    assert.equal(classifyCommit("Parser: handle empty input\n\nThis was a BUG since 2.0").isFix, true);
+    assert.equal(classifyCommit("Avoid deadlock when closing twice").isFix, true);
+    assert.equal(classifyCommit("Plug a memory leak in the cache").isFix, true);
+  });
+
+  it("rejects substrings and identifiers that contain a keyword", () => {
+    for (const message of [
+      "Add prefix option to the logger",
+      "Improve debug output",
+      "Rename fix_header to normalizeHeader",
+      "Call fixHeader() once",
+      "Add suffixes and debugger support",
+      "Update crashpad dependency",
+    ]) {
+      const c = classifyCommit(message);
+      assert.equal(c.isFix, false, message);
+      assert.deepEqual(c.reasons, [], message);
+    }
+  });
+
+  it("does not count noisy words such as error, issue, patch or fail", () => {
+    for (const message of [
+      "Improve error handling in the loader",
+      "Add issue template",
+      "Release patch version 1.2.3",
+      "Fail fast when the config is missing",
+    ]) {
+      assert.equal(classifyCommit(message).isFix, false, message);
+    }
+  });
+
+  it("ignores cosmetic fixes but keeps a real keyword in the same message", () => {
+    assert.equal(classifyCommit("Fix typo in README").isFix, false);
+    assert.equal(classifyCommit("Fix a few typos and lint warnings").isFix, false);
+    assert.equal(classifyCommit("Fix typo that caused a crash on startup").isFix, true);
+  });
+
+  it("uses configured keywords and extra patterns instead of the defaults", () => {
+    const config = { keywords: ["oops"], patterns: ["\\bQA-REJECT\\b"] };
+    assert.equal(classifyCommit("oops, wrong branch", config).isFix, true);
+    assert.equal(classifyCommit("Marked QA-REJECT by nightly", config).isFix, true);
+    assert.equal(classifyCommit("Fix crash", config).isFix, false);
+    assert.equal(classifyCommit("Security: CVE-2021-44228 in lookup").isFix, true);
+  });
+});
+
+describe("classifyCommit: conventional commits", () => {
+  it("recognises fix:, fix(scope): and fix!:", () => {
+    for (const subject of [
+      "fix: handle null",
+      "fix(parser): handle null",
+      "fix!: drop broken API",
+      "Fix(ui)!: x",
+    ]) {
+      assert.ok(classifyCommit(subject).reasons.includes("conventional"), subject);
+    }
+    assert.ok(!classifyCommit("fixture: add data").reasons.includes("conventional"));
+  });
+
+  it("treats other types as the developer's classification", () => {
+    assert.equal(classifyCommit("docs: fix broken sentence").isFix, false);
+    assert.equal(classifyCommit("chore: fix the release script bug").isFix, false);
+    assert.equal(classifyCommit("feat: add export\n\nCloses #45").isFix, false);
+    // A declared origin still counts whatever the type.
+    assert.equal(classifyCommit(`refactor: simplify\n\nRegression from ab12cd3.`).isFix, true);
+    assert.equal(classifyCommit("docs: fix typo", { conventional: false }).isFix, false);
+    assert.equal(classifyCommit("chore: fix bug", { conventional: false }).isFix, true);
+  });
+});
+
+describe("classifyCommit: issue references", () => {
+  it("finds #123, GH-123 and JIRA keys", () => {
+    const c = classifyCommit("[LANG-788] SerializationUtils and classloaders\n\nSee #12 and GH-40.");
+    assert.deepEqual(c.issues.sort(), ["#12", "#40", "LANG-788"]);
+    assert.deepEqual(c.reasons, ["issue"]);
+    assert.equal(c.isFix, true);
+    assert.deepEqual(classifyCommit("See https://issues.apache.org/jira/browse/MATH-1021").issues, [
+      "MATH-1021",
+    ]);
+  });
+
+  it("does not take standards, encodings and entities for issue keys", () => {
+    const c = classifyCommit(
+      "Read files as UTF-8 and ISO-8859-1, hash with SHA-256\n\nRFC-7231, HTTP-2, x86 X86-64, &#123; C#1 v1.0-RC-1",
+    );
+    assert.deepEqual(c.issues, []);
+    assert.equal(c.isFix, false);
+  });
+
+  it("ignores pull request numbers of squash and merge commits", () => {
+    assert.deepEqual(classifyCommit("Add an option (#1234)").issues, []);
+    assert.equal(classifyCommit("Merge pull request #12 from someone/fix-parser").isFix, false);
+    assert.equal(classifyCommit("Merge pull request #12 from someone/x\n\nFix parser crash").isFix, true);
+    assert.deepEqual(classifyCommit("Add option for #77 (#1234)").issues, ["#77"]);
+  });
+
+  it("with a tracker export, requires a known bug id or a declared link", () => {
+    const bugs = new Set(["LANG-788", "#12"]);
+    assert.equal(classifyCommit("LANG-788: classloader problem", undefined, bugs).isFix, true);
+    const feature = classifyCommit("LANG-900: add StringUtils.foo", undefined, bugs);
+    assert.equal(feature.isFix, false);
+    assert.deepEqual(feature.issues, ["LANG-900"]);
+    // Keywords are still reported, but alone they do not make a fix.
+    const keywordOnly = classifyCommit("Fix crash in parser", undefined, bugs);
+    assert.deepEqual(keywordOnly.reasons, ["keyword"]);
+    assert.equal(keywordOnly.isFix, false);
+    assert.equal(classifyCommit("Closes #12", undefined, bugs).isFix, true);
+    assert.equal(classifyCommit(`Tidy up\n\nFixes: ab12cd34ef56 ("x")`, undefined, bugs).isFix, true);
+  });
+
+  it("can refuse untracked issue references as fixes", () => {
+    const c = classifyCommit("LANG-788: add option", { issueRefsAreFixes: false });
+    assert.equal(c.isFix, false);
+    assert.deepEqual(c.issues, ["LANG-788"]);
+  });
+});
+
+describe("classifyCommit: declared links and reverts", () => {
+  it("reads Linux-style Fixes: trailers", () => {
+    const c = classifyCommit(
+      'net: stop timer before release\n\nFixes: 1234abcd5678 ("net: add foo timer")\nSigned-off-by: A <a@b>',
+    );
+    assert.deepEqual(c.declared, [{ sha: "1234abcd5678", how: "fixes-trailer" }]);
+    assert.ok(c.reasons.includes("declared"));
+  });
+
+  it("reads regression from / introduced in / introduced by / broken by / caused by", () => {
+    const c = classifyCommit(
+      "Restore sorting\n\nThis is a regression from 9f8e7d6. The bug was introduced in commit " +
+        "a1b2c3d4e5 and broken by `b0b0b0b1` after it was caused by https://github.com/o/r/commit/c0ffee12.",
+    );
+    assert.deepEqual(c.declared, [
+      { sha: "9f8e7d6", how: "regression" },
+      { sha: "a1b2c3d4e5", how: "introduced-in" },
+      { sha: "b0b0b0b1", how: "introduced-in" },
+      { sha: "c0ffee12", how: "introduced-in" },
+    ]);
+  });
+
+  it("accepts only hex words with a digit and a letter, or full shas", () => {
+    assert.equal(looksLikeSha("deadbeef"), false);
+    assert.equal(looksLikeSha("2019010"), false);
+    assert.equal(looksLikeSha("abc1234"), true);
+    assert.equal(looksLikeSha("abc123"), false);
+    assert.equal(looksLikeSha("1111111111222222222233333333334444444444"), true);
+    assert.equal(looksLikeSha("ABC1234"), false);
+    const c = classifyCommit("Tweak\n\nintroduced in deadbeef, caused by 20190101, broken by ABC1234E");
+    assert.deepEqual(c.declared, []);
+    assert.equal(c.isFix, false);
+    assert.deepEqual(classifyCommit("Fixes: #123").declared, []);
+  });
+
+  it("reads git revert messages, and skips reverts of reverts", () => {
+    const c = classifyCommit(`Revert "Add cache"\n\nThis reverts commit ${SHA40}.`);
+    assert.deepEqual(c.declared, [{ sha: SHA40, how: "revert" }]);
+    assert.deepEqual(c.reasons, ["revert"]);
+    assert.equal(c.isFix, true);
+    const reapply = classifyCommit(`Revert "Revert "Add cache""\n\nThis reverts commit ${SHA40}.`);
+    assert.equal(reapply.isFix, false);
+    assert.deepEqual(reapply.declared, []);
+  });
+
+  it("does not take cherry-pick notes for links or issues", () => {
+    const c = classifyCommit(`Add option\n\n(cherry picked from commit ${SHA40})`);
+    assert.equal(c.isFix, false);
+    assert.deepEqual(c.declared, []);
+  });
+
+  it("reports invalid configured regular expressions", () => {
+    const problems = checkFixConfig({ patterns: ["ok", "(unclosed"], issueKeyPattern: "[A-Z" });
+    assert.deepEqual(
+      problems.map((p) => [p.field, p.index]),
+      [
+        ["patterns", 1],
+        ["issueKeyPattern", -1],
+      ],
+    );
+  });
+});
+
+describe("normalizeIssueId", () => {
+  it("normalises the forms trackers and messages use", () => {
+    assert.equal(normalizeIssueId("#0012"), "#12");
+    assert.equal(normalizeIssueId("GH-7"), "#7");
+    assert.equal(normalizeIssueId("42"), "#42");
+    assert.equal(normalizeIssueId("lang-788"), "LANG-788");
+    assert.equal(normalizeIssueId("not an id"), null);
+  });
+});
+
+describe("loadBugIssues", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-bugs-"));
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("reads a plain list with comments", () => {
+    const file = write("bugs.txt", "# bugs exported 2024-05-01\nLANG-788\n\n#12\nGH-13\n14\n");
+    assert.deepEqual([...loadBugIssues(file)].sort(), ["#12", "#13", "#14", "LANG-788"]);
+  });
+
+  it("names the file and line of a bad entry", () => {
+    const file = write("bad.txt", "LANG-1\nnot an id\n");
+    assert.throws(() => loadBugIssues(file), {
+      message: `${file}:2: "not an id" is not an issue id (expected #123, GH-123, 123 or KEY-123)`,
+    });
+  });
+
+  it("reads a CSV with quoted fields and keeps only bugs when a type column exists", () => {
+    const file = write(
+      "jira.csv",
+      'Summary,Issue key,Issue Type,Created\n"Crash, when ""x"" is null",LANG-1,Bug,2012-03-04 10:00\n' +
+        '"multi\nline",LANG-2,Improvement,2012-03-05\nNPE,LANG-3,bug,2012-03-06\n',
+    );
+    assert.deepEqual([...loadBugIssues(file)], ["LANG-1", "LANG-3"]);
+    assert.deepEqual(readBugIssues(file)[0], { id: "LANG-1", created: "2012-03-04 10:00" });
+  });
+
+  it("rejects a CSV without an id column and names the header line", () => {
+    const file = write("nocol.csv", "summary,type\nx,Bug\n");
+    assert.throws(
+      () => loadBugIssues(file),
+      (err: Error) => {
+        assert.match(err.message, /nocol\.csv:1: no id column/);
+        return true;
+      },
+    );
+  });
+
+  it("names the line of a bad CSV id", () => {
+    const file = write("badid.csv", "id\n12\noops\n");
+    assert.throws(
+      () => loadBugIssues(file),
+      (err: Error) => {
+        assert.match(err.message, /badid\.csv:3: "oops" is not an issue id/);
+        return true;
+      },
+    );
+  });
+
+  it("reads a JSON array and a JIRA export, keeping only Bug issue types", () => {
+    const list = write("list.json", '["LANG-5", 17, "#18"]');
+    assert.deepEqual([...loadBugIssues(list)], ["LANG-5", "#17", "#18"]);
+    const jira = write(
+      "jira.json",
+      JSON.stringify(
+        {
+          issues: [
+            {
+              key: "MATH-1",
+              fields: { issuetype: { name: "Bug" }, created: "2013-01-01T00:00:00.000+0000" },
+            },
+            { key: "MATH-2", fields: { issuetype: { name: "New Feature" } } },
+          ],
+        },
+        null,
+        2,
+      ),
+    );
+    assert.deepEqual(readBugIssues(jira), [{ id: "MATH-1", created: "2013-01-01T00:00:00.000+0000" }]);
+    const github = write(
+      "gh.json",
+      JSON.stringify([
+        { number: 3, labels: [{ name: "type: bug" }], created_at: "2020-01-01T00:00:00Z" },
+        { number: 4, labels: [{ name: "enhancement" }] },
+      ]),
+    );
+    assert.deepEqual([...loadBugIssues(github)], ["#3"]);
+  });
+
+  it("names the line of a JSON syntax error and of a bad element", () => {
+    const broken = write("broken.json", '[\n  "LANG-1",\n  ]x\n');
+    assert.throws(
+      () => loadBugIssues(broken),
+      (err: Error) => {
+        assert.match(err.message, /broken\.json:3:/);
+        return true;
+      },
+    );
+    const bad = write("badel.json", '[\n  "LANG-1",\n  {"summary": "no id"}\n]\n');
+    assert.throws(
+      () => loadBugIssues(bad),
+      (err: Error) => {
+        assert.match(err.message, /badel\.json:3: .*no id/);
+        return true;
+      },
+    );
+  });
+
+  it("says which file is missing", () => {
+    const missing = path.join(dir, "nope.csv");
+    assert.throws(
+      () => loadBugIssues(missing),
+      (err: Error) => {
+        assert.match(err.message, /nope\.csv: cannot read the bug issue list/);
+        return true;
+      },
+    );
+  });
+});
