@@ -1,0 +1,287 @@
+import type { ChangeStatus, CommitDiff, CommitMeta, FileChange, Hunk, HunkLine } from "./types.js";
+
+/**
+ * Streaming parser for the one `git log` pass (see `logArgs`). A sample of the raw stream, with
+ * `^A`/`^B`/`^C` for the \x01/\x02/\x03 separators of our --format and `^@` for the NULs of -z:
+ *
+ *   ^Ab9d5…6af c603…ff8^BAda^Bada@example.org^B1795363932 +0100^B1795363940^Bmain edit
+ *
+ *   Fixes: abc1234^C^@
+ *   :100644 100644 de98…1deb d4c3…85e5 M^@f.txt^@:100644 100644 0aa0…b12b 0aa0…b12b R100^@old.txt^@new.txt^@^@diff --git a/f.txt b/f.txt
+ *   index de98044..d4c30f7 100644
+ *   --- a/f.txt
+ *   +++ b/f.txt
+ *   @@ -0,0 +1 @@
+ *   +a0
+ *   diff --git a/old.txt b/new.txt
+ *   similarity index 100%
+ *   …
+ *
+ * The raw part (`--raw -z`, documented in git-diff(1) "RAW OUTPUT FORMAT") lists every changed file;
+ * the patch part (`-p -U0 -w`) only those whose content changed beyond whitespace, in the same order.
+ * Patch sections are therefore matched to raw entries by their quoted `diff --git` header.
+ * A merge appears once per parent it differs from (`-m`), first parent first; the caller resolves which.
+ */
+
+export const LOG_FORMAT = "%x01%H %P%x02%an%x02%ae%x02%ad%x02%ct%x02%B%x03";
+
+/** Arguments of the single history pass; `revs` are appended by the caller. */
+export function logArgs(): string[] {
+  return [
+    "log",
+    "--reverse",
+    "--topo-order",
+    "-m",
+    "-p",
+    "--raw",
+    "-z",
+    "--no-abbrev",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-M",
+    "-U0",
+    "-w",
+    "--date=raw",
+    `--format=${LOG_FORMAT}`,
+  ];
+}
+
+interface RawEntry {
+  oldMode: string;
+  newMode: string;
+  oldBlob: string;
+  newBlob: string;
+  status: ChangeStatus;
+  similarity?: number;
+  oldPath: string | null;
+  newPath: string | null;
+}
+
+const HEX40 = /^[0-9a-f]{40}$/;
+
+/** Incremental parser: feed decoded text, receive whole commits as soon as they are complete. */
+export class LogParser {
+  private buf = "";
+  /** Where the current (incomplete) record starts in `buf`, or -1 before the first record. */
+  private start = -1;
+  /** Where to resume looking for the next record start. */
+  private scan = 0;
+
+  push(text: string): CommitDiff[] {
+    // Drop consumed text once per chunk, not once per record (records are often tiny).
+    if (this.start > 0) {
+      this.buf = this.buf.slice(this.start);
+      this.scan -= this.start;
+      this.start = 0;
+    }
+    this.buf += text;
+    const out: CommitDiff[] = [];
+    if (this.start < 0) {
+      this.start = this.nextRecordStart(0);
+      if (this.start < 0) return out;
+      this.scan = this.start + 1;
+    }
+    for (;;) {
+      const next = this.nextRecordStart(Math.max(this.scan, this.start + 1));
+      if (next < 0) {
+        this.scan = Math.max(this.start + 1, this.buf.length - 41);
+        return out;
+      }
+      out.push(parseRecord(this.buf.slice(this.start + 1, next)));
+      this.start = next;
+      this.scan = next + 1;
+    }
+  }
+
+  end(): CommitDiff[] {
+    const out = this.start < 0 ? [] : [parseRecord(this.buf.slice(this.start + 1))];
+    this.buf = "";
+    this.start = -1;
+    this.scan = 0;
+    return out;
+  }
+
+  /** A record starts with \x01 at the start of the stream or after \n or \0, followed by a full sha. */
+  private nextRecordStart(from: number): number {
+    let i = this.buf.indexOf("\x01", from);
+    while (i >= 0) {
+      const prev = i === 0 ? "\n" : this.buf[i - 1];
+      if (prev === "\n" || prev === "\0") {
+        if (i + 41 > this.buf.length) return -1; // not enough text yet to tell
+        if (HEX40.test(this.buf.slice(i + 1, i + 41))) return i;
+      }
+      i = this.buf.indexOf("\x01", i + 1);
+    }
+    return -1;
+  }
+}
+
+function parseRecord(rec: string): CommitDiff {
+  const headerEnd = rec.indexOf("\x03");
+  if (headerEnd < 0)
+    throw new Error(`malformed git log record: no header terminator near ${rec.slice(0, 60)}`);
+  const meta = parseHeader(rec.slice(0, headerEnd));
+  let pos = headerEnd + 1;
+  while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
+  const raw: RawEntry[] = [];
+  while (rec[pos] === ":") {
+    const metaEnd = rec.indexOf("\0", pos);
+    const fields = rec.slice(pos + 1, metaEnd).split(" ");
+    const statusField = fields[4] ?? "M";
+    const status = statusField[0] as ChangeStatus;
+    let p = metaEnd + 1;
+    const path1End = rec.indexOf("\0", p);
+    const path1 = rec.slice(p, path1End);
+    p = path1End + 1;
+    let path2: string | null = null;
+    if (status === "R" || status === "C") {
+      const path2End = rec.indexOf("\0", p);
+      path2 = rec.slice(p, path2End);
+      p = path2End + 1;
+    }
+    raw.push({
+      oldMode: fields[0] ?? "000000",
+      newMode: fields[1] ?? "000000",
+      oldBlob: fields[2] ?? "",
+      newBlob: fields[3] ?? "",
+      status,
+      similarity: statusField.length > 1 ? Number(statusField.slice(1)) : undefined,
+      oldPath: status === "A" ? null : path1,
+      newPath: status === "D" ? null : (path2 ?? path1),
+    });
+    pos = p;
+  }
+  while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
+  const files = raw.map(toFileChange);
+  attachPatches(rec.slice(pos), raw, files);
+  return { meta, against: null, files };
+}
+
+function parseHeader(h: string): CommitMeta {
+  const [shaParents = "", name = "", email = "", date = "", ct = "", ...msg] = h.split("\x02");
+  const [sha = "", ...parents] = shaParents.trim().split(" ");
+  const [secs = "0", tz = "+0000"] = date.split(" ");
+  const sign = tz.startsWith("-") ? -1 : 1;
+  const tzMinutes = sign * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(3, 5)));
+  return {
+    sha,
+    parents: parents.filter((p) => p.length > 0),
+    author: { name, email: email.toLowerCase() },
+    authorTime: Number(secs),
+    authorTzMinutes: Number.isFinite(tzMinutes) ? tzMinutes : 0,
+    committerTime: Number(ct),
+    // %B ends with a newline; the message may itself contain \x02 only in pathological cases.
+    message: msg.join("\x02").replace(/\n+$/, ""),
+  };
+}
+
+function toFileChange(r: RawEntry): FileChange {
+  return {
+    status: r.status,
+    oldPath: r.oldPath,
+    newPath: r.newPath,
+    oldMode: r.oldMode,
+    newMode: r.newMode,
+    oldBlob: r.oldBlob,
+    newBlob: r.newBlob,
+    binary: false,
+    similarity: r.similarity,
+    hunks: [],
+  };
+}
+
+/** The `diff --git` header git prints for a raw entry (quote_c_style of "a/<path>" and "b/<path>"). */
+export function patchHeader(oldPath: string, newPath: string): string {
+  return `diff --git ${quoteGitPath(`a/${oldPath}`)} ${quoteGitPath(`b/${newPath}`)}`;
+}
+
+const C_ESCAPES: Record<string, string> = {
+  "\x07": "\\a",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\v": "\\v",
+  "\f": "\\f",
+  "\r": "\\r",
+  '"': '\\"',
+  "\\": "\\\\",
+};
+
+/** git's quote_c_style with core.quotepath=false: only control characters, `"` and `\` force quoting. */
+export function quoteGitPath(p: string): string {
+  if (!/[\x00-\x1f"\\\x7f]/.test(p)) return p;
+  let out = '"';
+  for (const ch of p) {
+    const esc = C_ESCAPES[ch];
+    if (esc) out += esc;
+    else if (ch < " " || ch === "\x7f") out += `\\${ch.charCodeAt(0).toString(8).padStart(3, "0")}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
+
+function attachPatches(patch: string, raw: RawEntry[], files: FileChange[]): void {
+  if (patch.length === 0) return;
+  const lines = patch.split("\n");
+  let entry = 0;
+  let current: FileChange | null = null;
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i] as string;
+    if (line.startsWith("diff --git ")) {
+      current = null;
+      // Entries without a patch (whitespace-only under -w, pure renames without text) are skipped.
+      for (let k = entry; k < raw.length; k++) {
+        const r = raw[k] as RawEntry;
+        const oldP = r.oldPath ?? r.newPath ?? "";
+        const newP = r.newPath ?? r.oldPath ?? "";
+        if (patchHeader(oldP, newP) === line) {
+          current = files[k] as FileChange;
+          entry = k + 1;
+          break;
+        }
+      }
+      i++;
+      continue;
+    }
+    if (current && line.startsWith("Binary files ")) {
+      current.binary = true;
+      i++;
+      continue;
+    }
+    const m = current ? HUNK_RE.exec(line) : null;
+    if (m && current) {
+      const hunk: Hunk = {
+        oldStart: Number(m[1]),
+        oldLines: m[2] === undefined ? 1 : Number(m[2]),
+        newStart: Number(m[3]),
+        newLines: m[4] === undefined ? 1 : Number(m[4]),
+        section: (m[5] ?? "").trim(),
+        lines: [],
+      };
+      let oldLeft = hunk.oldLines;
+      let newLeft = hunk.newLines;
+      i++;
+      // Count lines instead of trusting prefixes: a deleted line "-- x" prints as "--- x".
+      while (i < lines.length && (oldLeft > 0 || newLeft > 0 || lines[i]?.startsWith("\\"))) {
+        const l = lines[i] as string;
+        const c = l[0];
+        if (c === "\\") {
+          i++;
+          continue;
+        }
+        const hl: HunkLine = { kind: c === "+" ? "+" : c === "-" ? "-" : " ", text: l.slice(1) };
+        if (hl.kind !== "+") oldLeft--;
+        if (hl.kind !== "-") newLeft--;
+        hunk.lines.push(hl);
+        i++;
+      }
+      current.hunks.push(hunk);
+      continue;
+    }
+    i++;
+  }
+}

@@ -1,0 +1,82 @@
+import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+
+/** Settings every dejafix git call uses: no pager, no colour, paths unquoted beyond what -z needs. */
+const BASE = ["-c", "core.quotepath=false", "-c", "color.ui=false", "-c", "log.showSignature=false"];
+
+export class GitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(" ")} failed (${code ?? "signal"}): ${stderr.trim().split("\n")[0] ?? ""}`);
+    this.name = "GitError";
+  }
+}
+
+/** Environment for git children: never prompt, never page, keep output in English for parsing. */
+function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
+}
+
+/** Runs git to completion and returns stdout as UTF-8. */
+export function git(
+  cwd: string,
+  args: string[],
+  opts: { input?: string; allowCodes?: number[] } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      "git",
+      [...BASE, ...args],
+      { cwd, env: gitEnv(), maxBuffer: 1 << 30, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as NodeJS.ErrnoException & { code?: number | string }).code ?? null) : 0;
+        if (err && !(typeof code === "number" && opts.allowCodes?.includes(code))) {
+          reject(new GitError(args, typeof code === "number" ? code : null, String(stderr)));
+          return;
+        }
+        resolve(String(stdout));
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+/** Like `git` but returns null instead of throwing (for probes such as rev-parse of a maybe-missing ref). */
+export async function gitMaybe(cwd: string, args: string[]): Promise<string | null> {
+  try {
+    return await git(cwd, args);
+  } catch (e) {
+    if (e instanceof GitError) return null;
+    throw e;
+  }
+}
+
+export type GitChild = ChildProcessByStdio<Writable | null, Readable, Readable>;
+
+/** Spawns a long-running git process whose stdout is streamed (one process for a whole pass). */
+export function spawnGit(cwd: string, args: string[], withStdin = false): GitChild {
+  return spawn("git", [...BASE, ...args], {
+    cwd,
+    env: gitEnv(),
+    stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
+  }) as GitChild;
+}
+
+/** Resolves when the child exits; rejects with its stderr when the exit code is not 0. */
+export function waitForExit(child: GitChild, args: string[]): Promise<void> {
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (d: string) => {
+    if (stderr.length < 65536) stderr += d;
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", (e) => reject(e));
+    child.on("close", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new GitError(args, code, stderr || `terminated by ${signal ?? "unknown"}`));
+    });
+  });
+}

@@ -1,0 +1,297 @@
+import { basename } from "node:path";
+import { blameOwners } from "../git/blame.js";
+import { repoRoot, resolveCommit } from "../git/repo.js";
+import { revGraph } from "../git/revList.js";
+import { streamLog } from "../git/streamLog.js";
+import type { CommitDiff, FileChange } from "../git/types.js";
+import type { Batch, CommitRow, FileRow, IndexStore } from "../index/store.js";
+import { classifyCommit } from "./classify.js";
+import { type EvidenceFilter, evidenceFilter } from "./evidence.js";
+import { applyDiff, assignMergeDiffs, LineTree, mergeTrees, UNKNOWN } from "./ownership.js";
+import { blameCandidates } from "./szz.js";
+import type { FixClassification } from "./types.js";
+
+export interface MineOptions {
+  repoDir: string;
+  store: IndexStore;
+  /** Revision whose history is mined (default HEAD). */
+  rev?: string;
+  classify?: (message: string) => FixClassification;
+  evidence?: EvidenceFilter;
+  /** Called after every commit; cheap to call, the caller throttles drawing. */
+  onProgress?: (done: number, total: number) => void;
+  /** Commits per write transaction: the unit of work a kill can lose. */
+  batchSize?: number;
+  role?: "self" | "related";
+}
+
+export interface MineResult {
+  repoId: number;
+  tip: string | null;
+  /** Commits read in this run (0 when the index was already up to date). */
+  mined: number;
+  fixes: number;
+  links: number;
+  /** Files whose lines had to be attributed with `git blame` (history mined before this run). */
+  blamedFiles: number;
+  seconds: number;
+}
+
+/** Pulls the -m diffs of one commit at a time from the log stream, in the order rev-list gave. */
+class DiffQueue {
+  private pending: CommitDiff | null = null;
+  private done = false;
+  constructor(private readonly it: AsyncGenerator<CommitDiff>) {}
+
+  async take(sha: string): Promise<CommitDiff[]> {
+    const out: CommitDiff[] = [];
+    for (;;) {
+      if (!this.pending && !this.done) {
+        const n = await this.it.next();
+        if (n.done) this.done = true;
+        else this.pending = n.value;
+      }
+      if (!this.pending || this.pending.meta.sha !== sha) return out;
+      out.push(this.pending);
+      this.pending = null;
+    }
+  }
+
+  leftover(): string | null {
+    return this.pending?.meta.sha ?? null;
+  }
+}
+
+/**
+ * Mines history in one streaming pass: commits, per-file changes, fix classification and SZZ links by
+ * replayed line ownership. Incremental: only commits not reachable from the tips of the last run are read.
+ */
+export async function mineHistory(opts: MineOptions): Promise<MineResult> {
+  const t0 = performance.now();
+  const { store } = opts;
+  const root = await repoRoot(opts.repoDir).catch(() => opts.repoDir);
+  const repoId = store.repoId(root, basename(root), opts.role ?? "self");
+  const tip = await resolveCommit(root, opts.rev ?? "HEAD");
+  const result: MineResult = { repoId, tip, mined: 0, fixes: 0, links: 0, blamedFiles: 0, seconds: 0 };
+  if (!tip) return result;
+
+  const oldTips = store.tips(repoId).filter((t) => t !== tip);
+  if (store.tips(repoId).includes(tip)) {
+    result.seconds = (performance.now() - t0) / 1000;
+    return result;
+  }
+  const graph = await revGraph(root, tip, oldTips);
+  const classify = opts.classify ?? ((m: string) => classifyCommit(m));
+  const filter = opts.evidence ?? evidenceFilter();
+  const batchSize = opts.batchSize ?? 500;
+
+  const ids = store.commitIds(repoId);
+  let nextId = store.maxCommitId() + 1;
+  let seq = store.maxSeq(repoId);
+
+  // Line trees of commits whose children are still to come; freed as soon as the last child is done.
+  const trees = new Map<string, LineTree>();
+  const remaining = new Map(graph.children);
+  const savedTip = oldTips.length === 1 ? oldTips[0] : undefined;
+
+  const treeOf = (sha: string): LineTree => {
+    const t = trees.get(sha);
+    if (t) return t;
+    // A parent mined in an earlier run: the saved tip has its full state; any other is blamed lazily.
+    const loaded =
+      sha === savedTip ? new LineTree(store.loadTipState(repoId, sha)) : new LineTree(new Map(), sha);
+    trees.set(sha, loaded);
+    return loaded;
+  };
+  const ensure = async (tree: LineTree, paths: Iterable<string>): Promise<void> => {
+    if (tree.lazyRev === null) return;
+    for (const p of paths) {
+      if (tree.files.has(p)) continue;
+      let owners: string[];
+      try {
+        owners = await blameOwners(root, tree.lazyRev, p);
+      } catch {
+        continue; // not in that revision
+      }
+      result.blamedFiles++;
+      tree.files.set(p, { blob: "", owners: Int32Array.from(owners, (s) => ids.get(s) ?? UNKNOWN) });
+    }
+  };
+  /** The tree a child starts from: taken over by the last child, copied for the others. */
+  const takeTree = (sha: string): LineTree => {
+    const t = treeOf(sha);
+    const left = (remaining.get(sha) ?? 1) - 1;
+    remaining.set(sha, left);
+    if (left <= 0) {
+      trees.delete(sha);
+      return t;
+    }
+    return t.clone();
+  };
+  const release = (sha: string): void => {
+    const left = (remaining.get(sha) ?? 1) - 1;
+    remaining.set(sha, left);
+    if (left <= 0) trees.delete(sha);
+  };
+
+  let batch: Batch = { commits: [], files: [], links: [], hunks: [] };
+  const flush = (): void => {
+    if (batch.commits.length === 0) return;
+    store.writeBatch(batch);
+    batch = { commits: [], files: [], links: [], hunks: [] };
+  };
+
+  const runId = store.startRun(repoId);
+  const queue = new DiffQueue(streamLog(root, [tip, ...(oldTips.length > 0 ? ["--not", ...oldTips] : [])]));
+  try {
+    for (const sha of graph.order) {
+      const parents = graph.parents.get(sha) ?? [];
+      const diffs = await queue.take(sha);
+      const id = ids.get(sha) ?? nextId++;
+      ids.set(sha, id);
+      const meta = diffs[0]?.meta;
+      if (!meta)
+        throw new Error(`git log printed nothing for ${sha}; the history changed while it was read?`);
+
+      let tree: LineTree;
+      let firstDiff: FileChange[] = [];
+      let firstParentTree: LineTree | null = null;
+      let fileRows: FileRow[] = [];
+      if (parents.length <= 1) {
+        firstDiff = diffs[0]?.files ?? [];
+        tree = parents[0] ? takeTree(parents[0]) : new LineTree();
+        await ensure(tree, oldPaths(firstDiff));
+        firstParentTree = tree;
+      } else {
+        const parentTrees = parents.map(treeOf);
+        for (const [i, t] of parentTrees.entries()) {
+          await ensure(
+            t,
+            diffs.flatMap((d) => [...oldPaths(d.files), ...newPaths(d.files)]),
+          );
+          if (i > 0) release(parents[i] as string);
+        }
+        const assigned = assignMergeDiffs(diffs, parents, parentTrees);
+        firstDiff = assigned[0]?.files ?? [];
+        fileRows = firstDiff.map((f) => fileRow(id, f, parentTrees[0] as LineTree));
+        const first = takeTree(parents[0] as string);
+        tree = mergeTrees(parentTrees, assigned, id, first);
+      }
+      // Sizes before the change (LT) come from the parent tree, before it is updated in place.
+      if (firstParentTree) fileRows = firstDiff.map((f) => fileRow(id, f, firstParentTree as LineTree));
+      const fix = classify(meta.message);
+      const links = new Map<number, { blame: number; declared: boolean; paths: Set<string> }>();
+      if (fix.isFix && parents.length <= 1 && firstParentTree) {
+        for (const c of blameCandidates(firstParentTree, firstDiff, filter).values()) {
+          links.set(c.owner, { blame: c.lines, declared: false, paths: c.paths });
+        }
+      }
+      if (parents.length <= 1) applyDiff(tree, firstDiff, id);
+      if (fix.isFix) {
+        for (const d of fix.declared) {
+          const target = resolvePrefix(d.sha, ids);
+          if (target === undefined || target === id) continue;
+          const l = links.get(target) ?? { blame: 0, declared: false, paths: new Set<string>() };
+          l.declared = true;
+          links.set(target, l);
+        }
+      }
+
+      let la = 0;
+      let ld = 0;
+      for (const r of fileRows) {
+        la += r.added;
+        ld += r.deleted;
+      }
+      const row: CommitRow = { id, repoId, seq: ++seq, meta, nFiles: fileRows.length, la, ld, fix };
+      batch.commits.push(row);
+      batch.files.push(...fileRows);
+      for (const [owner, l] of links) {
+        batch.links.push({
+          fixId: id,
+          inducingId: owner,
+          viaBlame: l.blame > 0,
+          viaDeclared: l.declared,
+          lines: l.blame,
+          paths: [...l.paths],
+        });
+      }
+      if (fix.isFix) {
+        result.fixes++;
+        result.links += links.size;
+        for (const f of firstDiff) {
+          for (const h of f.hunks) {
+            batch.hunks.push({
+              commitId: id,
+              path: f.newPath ?? f.oldPath ?? "",
+              oldPath: f.oldPath ?? "",
+              hunk: h,
+            });
+          }
+        }
+      }
+      if ((remaining.get(sha) ?? 0) > 0 || sha === tip) trees.set(sha, tree);
+      result.mined++;
+      if (batch.commits.length >= batchSize) flush();
+      opts.onProgress?.(result.mined, graph.order.length);
+    }
+    const extra = queue.leftover();
+    if (extra) throw new Error(`git log and git rev-list disagree on the order of history (at ${extra})`);
+    flush();
+    const tipTree = trees.get(tip);
+    if (tipTree && tipTree.lazyRev === null) store.saveTip(repoId, tip, tipTree.files);
+    store.finishRun(runId, result.mined, "done");
+  } catch (e) {
+    flush();
+    store.finishRun(runId, result.mined, "failed");
+    throw e;
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return result;
+}
+
+function oldPaths(files: readonly FileChange[]): string[] {
+  return files.flatMap((f) => (f.oldPath !== null ? [f.oldPath] : []));
+}
+
+function newPaths(files: readonly FileChange[]): string[] {
+  return files.flatMap((f) => (f.newPath !== null ? [f.newPath] : []));
+}
+
+function fileRow(commitId: number, f: FileChange, parent: LineTree): FileRow {
+  let added = 0;
+  let deleted = 0;
+  for (const h of f.hunks) {
+    for (const l of h.lines) {
+      if (l.kind === "+") added++;
+      else if (l.kind === "-") deleted++;
+    }
+  }
+  const before = f.oldPath !== null ? (parent.files.get(f.oldPath)?.owners.length ?? 0) : 0;
+  return {
+    commitId,
+    path: f.newPath ?? f.oldPath ?? "",
+    oldPath: f.oldPath !== f.newPath ? f.oldPath : null,
+    status: f.status,
+    binary: f.binary,
+    added,
+    deleted,
+    linesBefore: before,
+    oldBlob: f.oldBlob,
+    newBlob: f.newBlob,
+  };
+}
+
+/** Resolves an abbreviated sha written by a developer against the commits mined so far (unique prefix only). */
+function resolvePrefix(prefix: string, ids: ReadonlyMap<string, number>): number | undefined {
+  const p = prefix.toLowerCase();
+  if (p.length === 40) return ids.get(p);
+  let found: number | undefined;
+  for (const [sha, id] of ids) {
+    if (sha.startsWith(p)) {
+      if (found !== undefined) return undefined; // ambiguous
+      found = id;
+    }
+  }
+  return found;
+}

@@ -1,0 +1,134 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+
+export type Db = Database.Database;
+
+/**
+ * Schema migrations, applied in order inside one transaction each. Never edit a shipped step:
+ * add a new one, so an index built by an older dejafix upgrades in place.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE repos (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL DEFAULT 'self'           -- 'self' | 'related' (defect blocks only)
+  );
+  CREATE TABLE commits (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repos(id),
+    sha TEXT NOT NULL,
+    seq INTEGER NOT NULL,                      -- position in topological order of its repository
+    parents TEXT NOT NULL,                     -- space-separated shas
+    author_name TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    author_time INTEGER NOT NULL,
+    author_tz INTEGER NOT NULL,
+    committer_time INTEGER NOT NULL,
+    message TEXT NOT NULL,
+    is_merge INTEGER NOT NULL,
+    n_files INTEGER NOT NULL,
+    la INTEGER NOT NULL,
+    ld INTEGER NOT NULL,
+    is_fix INTEGER NOT NULL,
+    fix_reasons TEXT NOT NULL,                 -- JSON array of FixReason
+    issues TEXT NOT NULL,                      -- JSON array of issue ids
+    declared TEXT NOT NULL,                    -- JSON array of DeclaredRef
+    UNIQUE (repo_id, sha)
+  );
+  CREATE INDEX commits_time ON commits(repo_id, author_time);
+  CREATE INDEX commits_author ON commits(author_email, author_time);
+  CREATE TABLE file_changes (
+    commit_id INTEGER NOT NULL REFERENCES commits(id),
+    path TEXT NOT NULL,                        -- path in the commit ('' never: deletions keep the old path)
+    old_path TEXT,                             -- path in the first parent, when renamed or deleted
+    status TEXT NOT NULL,
+    binary INTEGER NOT NULL,
+    added INTEGER NOT NULL,                    -- lines, whitespace-only edits excluded
+    deleted INTEGER NOT NULL,
+    lines_before INTEGER NOT NULL,             -- size of the file in the first parent (LT)
+    old_blob TEXT NOT NULL,
+    new_blob TEXT NOT NULL,
+    PRIMARY KEY (commit_id, path)
+  ) WITHOUT ROWID;
+  CREATE INDEX file_changes_path ON file_changes(path, commit_id);
+  CREATE TABLE links (
+    fix_id INTEGER NOT NULL REFERENCES commits(id),
+    inducing_id INTEGER NOT NULL REFERENCES commits(id),
+    via_blame INTEGER NOT NULL,
+    via_declared INTEGER NOT NULL,
+    lines INTEGER NOT NULL,                    -- evidence lines owned by the inducing commit
+    paths TEXT NOT NULL,                       -- JSON array
+    PRIMARY KEY (fix_id, inducing_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX links_inducing ON links(inducing_id);
+  CREATE TABLE fix_hunks (
+    commit_id INTEGER NOT NULL REFERENCES commits(id),
+    path TEXT NOT NULL,
+    old_path TEXT NOT NULL,
+    old_start INTEGER NOT NULL,
+    old_lines INTEGER NOT NULL,
+    new_start INTEGER NOT NULL,
+    new_lines INTEGER NOT NULL,
+    body TEXT NOT NULL                         -- the hunk's lines with their +/- markers
+  );
+  CREATE INDEX fix_hunks_commit ON fix_hunks(commit_id);
+  CREATE TABLE tips (
+    repo_id INTEGER NOT NULL REFERENCES repos(id),
+    sha TEXT NOT NULL,
+    mined_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, sha)
+  ) WITHOUT ROWID;
+  CREATE TABLE line_state (
+    repo_id INTEGER NOT NULL,
+    tip TEXT NOT NULL,
+    path TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    owners BLOB NOT NULL,                      -- Int32 little-endian commit ids, one per line
+    PRIMARY KEY (repo_id, tip, path)
+  ) WITHOUT ROWID;
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    commits INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL                       -- 'running' | 'done' | 'failed'
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class IndexVersionError extends Error {}
+
+/** Opens (creating if needed) the index file, in WAL mode, migrated to the current schema. */
+export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
+  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma("busy_timeout = 5000");
+  if (!opts.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+  }
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new IndexVersionError(
+      `${file} was written by a newer dejafix (schema ${version}, this one knows ${SCHEMA_VERSION}). Upgrade dejafix, or delete the file and run \`dejafix index\` again.`,
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    if (opts.readonly) throw new IndexVersionError(`${file} needs an upgrade: run \`dejafix index\`.`);
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v] as string);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+  return db;
+}

@@ -1,0 +1,361 @@
+import { join } from "node:path";
+import type { CommitMeta, Hunk } from "../git/types.js";
+import type { DeclaredRef, FixClassification, FixReason } from "../history/types.js";
+import { type Db, openDb } from "./db.js";
+
+/** The index file of a repository: under the git common dir, shared by worktrees, never committed. */
+export function indexPath(dejafixDir: string): string {
+  return join(dejafixDir, "index.sqlite");
+}
+
+export interface CommitRow {
+  id: number;
+  repoId: number;
+  seq: number;
+  meta: CommitMeta;
+  nFiles: number;
+  la: number;
+  ld: number;
+  fix: FixClassification;
+}
+
+export interface FileRow {
+  commitId: number;
+  path: string;
+  oldPath: string | null;
+  status: string;
+  binary: boolean;
+  added: number;
+  deleted: number;
+  linesBefore: number;
+  oldBlob: string;
+  newBlob: string;
+}
+
+export interface LinkRow {
+  fixId: number;
+  inducingId: number;
+  viaBlame: boolean;
+  viaDeclared: boolean;
+  lines: number;
+  paths: string[];
+}
+
+export interface HunkRow {
+  commitId: number;
+  path: string;
+  oldPath: string;
+  hunk: Hunk;
+}
+
+export interface Batch {
+  commits: CommitRow[];
+  files: FileRow[];
+  links: LinkRow[];
+  hunks: HunkRow[];
+}
+
+export interface FileLineState {
+  blob: string;
+  owners: Int32Array;
+}
+
+/** A fix commit with the commits linked to it, as stored. */
+export interface StoredFix {
+  sha: string;
+  authorTime: number;
+  message: string;
+  reasons: FixReason[];
+  issues: string[];
+  declared: DeclaredRef[];
+  links: {
+    sha: string;
+    authorTime: number;
+    nFiles: number;
+    viaBlame: boolean;
+    viaDeclared: boolean;
+    lines: number;
+    paths: string[];
+  }[];
+}
+
+export interface IndexSummary {
+  commits: number;
+  fixes: number;
+  links: number;
+  blameLinks: number;
+  declaredLinks: number;
+  tips: string[];
+}
+
+/** Every read and write of the SQLite index goes through this class; each write is one transaction. */
+export class IndexStore {
+  readonly db: Db;
+
+  constructor(
+    readonly file: string,
+    opts: { readonly?: boolean } = {},
+  ) {
+    this.db = openDb(file, opts);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  repoId(path: string, name: string, role: "self" | "related" = "self"): number {
+    const row = this.db.prepare("SELECT id FROM repos WHERE path = ?").get(path) as
+      | { id: number }
+      | undefined;
+    if (row) return row.id;
+    return Number(
+      this.db.prepare("INSERT INTO repos (path, name, role) VALUES (?, ?, ?)").run(path, name, role)
+        .lastInsertRowid,
+    );
+  }
+
+  /** sha → id of every commit already indexed for a repository. */
+  commitIds(repoId: number): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const r of this.db.prepare("SELECT sha, id FROM commits WHERE repo_id = ?").raw().iterate(repoId)) {
+      const [sha, id] = r as [string, number];
+      m.set(sha, id);
+    }
+    return m;
+  }
+
+  /** Per commit id: number of files it changed (the SZZ size filter needs it for old candidates). */
+  commitSizes(repoId: number): Map<number, { nFiles: number; authorTime: number }> {
+    const m = new Map<number, { nFiles: number; authorTime: number }>();
+    for (const r of this.db
+      .prepare("SELECT id, n_files, author_time FROM commits WHERE repo_id = ?")
+      .raw()
+      .iterate(repoId)) {
+      const [id, nFiles, authorTime] = r as [number, number, number];
+      m.set(id, { nFiles, authorTime });
+    }
+    return m;
+  }
+
+  maxCommitId(): number {
+    return (this.db.prepare("SELECT COALESCE(MAX(id), 0) AS m FROM commits").get() as { m: number }).m;
+  }
+
+  maxSeq(repoId: number): number {
+    return (
+      this.db.prepare("SELECT COALESCE(MAX(seq), 0) AS m FROM commits WHERE repo_id = ?").get(repoId) as {
+        m: number;
+      }
+    ).m;
+  }
+
+  startRun(repoId: number): number {
+    return Number(
+      this.db
+        .prepare("INSERT INTO runs (repo_id, started_at, status) VALUES (?, ?, 'running')")
+        .run(repoId, Math.floor(Date.now() / 1000)).lastInsertRowid,
+    );
+  }
+
+  finishRun(runId: number, commits: number, status: "done" | "failed"): void {
+    this.db
+      .prepare("UPDATE runs SET finished_at = ?, commits = ?, status = ? WHERE id = ?")
+      .run(Math.floor(Date.now() / 1000), commits, status, runId);
+  }
+
+  /** Writes a batch atomically; re-writing an already stored commit replaces its rows (a resumed run). */
+  writeBatch(b: Batch): void {
+    const insCommit = this.db.prepare(
+      `INSERT OR REPLACE INTO commits (id, repo_id, sha, seq, parents, author_name, author_email, author_time, author_tz,
+        committer_time, message, is_merge, n_files, la, ld, is_fix, fix_reasons, issues, declared)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const delFiles = this.db.prepare("DELETE FROM file_changes WHERE commit_id = ?");
+    const delLinks = this.db.prepare("DELETE FROM links WHERE fix_id = ?");
+    const delHunks = this.db.prepare("DELETE FROM fix_hunks WHERE commit_id = ?");
+    const insFile = this.db.prepare(
+      `INSERT OR REPLACE INTO file_changes (commit_id, path, old_path, status, binary, added, deleted, lines_before, old_blob, new_blob)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insLink = this.db.prepare(
+      "INSERT OR REPLACE INTO links (fix_id, inducing_id, via_blame, via_declared, lines, paths) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    const insHunk = this.db.prepare(
+      `INSERT INTO fix_hunks (commit_id, path, old_path, old_start, old_lines, new_start, new_lines, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const c of b.commits) {
+        const m = c.meta;
+        insCommit.run(
+          c.id,
+          c.repoId,
+          m.sha,
+          c.seq,
+          m.parents.join(" "),
+          m.author.name,
+          m.author.email,
+          m.authorTime,
+          m.authorTzMinutes,
+          m.committerTime,
+          m.message,
+          m.parents.length > 1 ? 1 : 0,
+          c.nFiles,
+          c.la,
+          c.ld,
+          c.fix.isFix ? 1 : 0,
+          JSON.stringify(c.fix.reasons),
+          JSON.stringify(c.fix.issues),
+          JSON.stringify(c.fix.declared),
+        );
+        delFiles.run(c.id);
+        delLinks.run(c.id);
+        delHunks.run(c.id);
+      }
+      for (const f of b.files) {
+        insFile.run(
+          f.commitId,
+          f.path,
+          f.oldPath,
+          f.status,
+          f.binary ? 1 : 0,
+          f.added,
+          f.deleted,
+          f.linesBefore,
+          f.oldBlob,
+          f.newBlob,
+        );
+      }
+      for (const l of b.links) {
+        insLink.run(
+          l.fixId,
+          l.inducingId,
+          l.viaBlame ? 1 : 0,
+          l.viaDeclared ? 1 : 0,
+          l.lines,
+          JSON.stringify(l.paths),
+        );
+      }
+      for (const h of b.hunks) {
+        const body = h.hunk.lines.map((l) => l.kind + l.text).join("\n");
+        insHunk.run(
+          h.commitId,
+          h.path,
+          h.oldPath,
+          h.hunk.oldStart,
+          h.hunk.oldLines,
+          h.hunk.newStart,
+          h.hunk.newLines,
+          body,
+        );
+      }
+    })();
+  }
+
+  tips(repoId: number): string[] {
+    return (this.db.prepare("SELECT sha FROM tips WHERE repo_id = ?").all(repoId) as { sha: string }[]).map(
+      (r) => r.sha,
+    );
+  }
+
+  /** Replaces the mined tips and the line ownership saved for incremental runs, in one transaction. */
+  saveTip(repoId: number, tip: string, state: ReadonlyMap<string, FileLineState>): void {
+    const ins = this.db.prepare(
+      "INSERT INTO line_state (repo_id, tip, path, blob, owners) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM line_state WHERE repo_id = ?").run(repoId);
+      this.db.prepare("DELETE FROM tips WHERE repo_id = ?").run(repoId);
+      this.db
+        .prepare("INSERT INTO tips (repo_id, sha, mined_at) VALUES (?, ?, ?)")
+        .run(repoId, tip, Math.floor(Date.now() / 1000));
+      for (const [path, s] of state) {
+        ins.run(
+          repoId,
+          tip,
+          path,
+          s.blob,
+          Buffer.from(s.owners.buffer, s.owners.byteOffset, s.owners.byteLength),
+        );
+      }
+    })();
+  }
+
+  loadTipState(repoId: number, tip: string): Map<string, FileLineState> {
+    const m = new Map<string, FileLineState>();
+    for (const r of this.db
+      .prepare("SELECT path, blob, owners FROM line_state WHERE repo_id = ? AND tip = ?")
+      .raw()
+      .iterate(repoId, tip)) {
+      const [path, blob, owners] = r as [string, string, Buffer];
+      const copy = new Int32Array(owners.byteLength / 4);
+      Buffer.from(copy.buffer).set(owners);
+      m.set(path, { blob, owners: copy });
+    }
+    return m;
+  }
+
+  /** Fix commits in history order with their links (all evidence kept; selection happens at read time). */
+  fixes(repoId: number): StoredFix[] {
+    const fixes = this.db
+      .prepare(
+        "SELECT id, sha, author_time, message, fix_reasons, issues, declared FROM commits WHERE repo_id = ? AND is_fix = 1 ORDER BY seq",
+      )
+      .all(repoId) as {
+      id: number;
+      sha: string;
+      author_time: number;
+      message: string;
+      fix_reasons: string;
+      issues: string;
+      declared: string;
+    }[];
+    const linkStmt = this.db.prepare(
+      `SELECT c.sha, c.author_time, c.n_files, l.via_blame, l.via_declared, l.lines, l.paths
+       FROM links l JOIN commits c ON c.id = l.inducing_id WHERE l.fix_id = ? ORDER BY c.seq`,
+    );
+    return fixes.map((f) => ({
+      sha: f.sha,
+      authorTime: f.author_time,
+      message: f.message,
+      reasons: JSON.parse(f.fix_reasons) as FixReason[],
+      issues: JSON.parse(f.issues) as string[],
+      declared: JSON.parse(f.declared) as DeclaredRef[],
+      links: (
+        linkStmt.all(f.id) as {
+          sha: string;
+          author_time: number;
+          n_files: number;
+          via_blame: number;
+          via_declared: number;
+          lines: number;
+          paths: string;
+        }[]
+      ).map((l) => ({
+        sha: l.sha,
+        authorTime: l.author_time,
+        nFiles: l.n_files,
+        viaBlame: l.via_blame === 1,
+        viaDeclared: l.via_declared === 1,
+        lines: l.lines,
+        paths: JSON.parse(l.paths) as string[],
+      })),
+    }));
+  }
+
+  summary(repoId: number): IndexSummary {
+    const one = (sql: string): number => (this.db.prepare(sql).get(repoId) as { n: number }).n;
+    return {
+      commits: one("SELECT COUNT(*) AS n FROM commits WHERE repo_id = ?"),
+      fixes: one("SELECT COUNT(*) AS n FROM commits WHERE repo_id = ? AND is_fix = 1"),
+      links: one("SELECT COUNT(*) AS n FROM links l JOIN commits c ON c.id = l.fix_id WHERE c.repo_id = ?"),
+      blameLinks: one(
+        "SELECT COUNT(*) AS n FROM links l JOIN commits c ON c.id = l.fix_id WHERE c.repo_id = ? AND via_blame = 1",
+      ),
+      declaredLinks: one(
+        "SELECT COUNT(*) AS n FROM links l JOIN commits c ON c.id = l.fix_id WHERE c.repo_id = ? AND via_declared = 1",
+      ),
+      tips: this.tips(repoId),
+    };
+  }
+}
