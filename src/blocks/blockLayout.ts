@@ -1,0 +1,222 @@
+import { blockStyleOf } from "./languageOf.js";
+import { type ScanResult, scanCode } from "./scanCode.js";
+import type { BlockStyle } from "./types.js";
+
+/** A block as 0-based inclusive line indexes (the public functions convert to 1-based). */
+export interface LineSpan {
+  start: number;
+  end: number;
+}
+
+/**
+ * Every block of a file plus what is needed to align a line range to balanced code when no block
+ * fits. Computed once per file; `expandToBlock` and `findBlocks` are thin views of it.
+ */
+export interface BlockLayout {
+  style: BlockStyle;
+  /** All blocks, sorted by start then end, without duplicates. */
+  blocks: LineSpan[];
+  /** Smallest range containing `span` whose brackets are balanced / whose logical lines are whole. */
+  balance(span: LineSpan, maxLines: number): LineSpan | null;
+}
+
+/** Header lookback: a signature never spans more lines than this (guards files without semicolons). */
+const MAX_HEADER_LINES = 30;
+
+export function blockLayout(lines: string[], language: string): BlockLayout {
+  const style = blockStyleOf(language);
+  const scan = scanCode(lines, language);
+  return style === "brace" ? braceLayout(lines, scan) : indentLayout(lines, scan);
+}
+
+function dedupe(spans: LineSpan[]): LineSpan[] {
+  spans.sort((a, b) => a.start - b.start || a.end - b.end);
+  const out: LineSpan[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last === undefined || last.start !== s.start || last.end !== s.end) out.push(s);
+  }
+  return out;
+}
+
+function braceLayout(lines: string[], scan: ScanResult): BlockLayout {
+  const { items, partner, parent } = scan;
+  // blankBefore[k] = whitespace-only lines among lines 0..k-1, to spot blank lines between statements.
+  const blankBefore = new Int32Array(lines.length + 1);
+  for (let k = 0; k < lines.length; k++)
+    blankBefore[k + 1] = blankBefore[k]! + (lines[k]!.trim() === "" ? 1 : 0);
+  const blankBetween = (a: number, b: number): boolean =>
+    b - a > 1 && blankBefore[b]! - blankBefore[a + 1]! > 0;
+
+  /** First item of the statement that owns the bracket at `o` (its header: `if (...)`, `void f()`...). */
+  const statementStart = (o0: number): number => {
+    let o = o0;
+    // A brace inside `(` or `[` belongs to the statement holding that bracket: callbacks, object args.
+    for (;;) {
+      const p = parent[o]!;
+      if (p >= 0 && items[p]!.text !== "{") o = p;
+      else break;
+    }
+    const limit = items[o]!.line - MAX_HEADER_LINES;
+    let first = o;
+    let i = o - 1;
+    while (i >= 0) {
+      const it = items[i]!;
+      if (it.line < limit || blankBetween(it.line, items[first]!.line)) break;
+      if (it.kind === "semi" || it.kind === "open") break;
+      if (it.kind === "close") {
+        const q = partner[i]!;
+        if (it.text === "}") {
+          // `} else {`, `} catch (e) {`: the statement began with the `if` / `try` before it.
+          if (items[first]!.kind === "kw" && q >= 0) return statementStart(q);
+          break;
+        }
+        if (q < 0) break;
+        first = q;
+        i = q - 1;
+        continue;
+      }
+      first = i;
+      i--;
+    }
+    return first;
+  };
+
+  /** Last item of the statement closed by the `}` at `c`, following `else` / `catch` / `finally`. */
+  const statementEnd = (c: number): number => {
+    let end = c;
+    for (;;) {
+      const next = items[end + 1];
+      if (next === undefined || next.kind !== "kw") return end;
+      let j = end + 2;
+      let advanced = false;
+      while (j < items.length) {
+        const it = items[j]!;
+        if (it.kind === "open") {
+          if (partner[j]! < 0) return end;
+          if (it.text === "{") {
+            end = partner[j]!;
+            advanced = true;
+            break;
+          }
+          j = partner[j]! + 1;
+          continue;
+        }
+        if (it.kind === "semi") return j;
+        if (it.kind === "close") return end;
+        j++;
+      }
+      if (!advanced) return end;
+    }
+  };
+
+  const spans: LineSpan[] = [];
+  for (let o = 0; o < items.length; o++) {
+    const it = items[o]!;
+    if (it.kind !== "open" || it.text !== "{" || partner[o]! < 0) continue;
+    spans.push({ start: items[statementStart(o)]!.line, end: items[statementEnd(partner[o]!)]!.line });
+  }
+
+  // Items of each line, to grow a range over the partners of the brackets it contains.
+  const firstItem = new Int32Array(lines.length + 1).fill(items.length);
+  for (let k = items.length - 1; k >= 0; k--) firstItem[items[k]!.line] = k;
+  for (let ln = lines.length - 1; ln >= 0; ln--) firstItem[ln] = Math.min(firstItem[ln]!, firstItem[ln + 1]!);
+
+  const balance = (span: LineSpan, maxLines: number): LineSpan | null => {
+    let { start, end } = span;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let k = firstItem[start]!; k < firstItem[end + 1]!; k++) {
+        const q = partner[k]!;
+        if (q < 0) continue;
+        const ln = items[q]!.line;
+        if (ln < start) {
+          start = ln;
+          changed = true;
+        } else if (ln > end) {
+          end = ln;
+          changed = true;
+        }
+      }
+      if (end - start + 1 > maxLines) return null;
+    }
+    return { start, end };
+  };
+
+  return { style: "brace", blocks: dedupe(spans), balance };
+}
+
+/** Lines that only close a keyword- or bracket-delimited body: `end`, `fi`, `done`, `})`... */
+const CLOSER_LINE = /^(?:end\w*|fi|done|esac|[}\])]+)[\s;,)\]}]*$/;
+
+function indentWidth(s: string): number {
+  let w = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) w++;
+    else if (c === 9) w = w - (w % 8) + 8;
+    else break;
+  }
+  return w;
+}
+
+function indentLayout(lines: string[], scan: ScanResult): BlockLayout {
+  const n = lines.length;
+  const { hasCode, depthAtStart, continued } = scan;
+  // A logical line starts where code begins outside brackets, strings and backslash continuations.
+  const logical = new Uint8Array(n);
+  let prevCode = -1;
+  for (let ln = 0; ln < n; ln++) {
+    if (hasCode[ln] !== 1) continue;
+    const afterBackslash = prevCode >= 0 && /\\\s*$/.test(lines[prevCode]!);
+    if (depthAtStart[ln] === 0 && continued[ln] !== 1 && !afterBackslash) logical[ln] = 1;
+    prevCode = ln;
+  }
+  // lastCode[k] = last line < k holding code or the inside of a multi-line string.
+  const lastCode = new Int32Array(n + 1).fill(-1);
+  for (let k = 1; k <= n; k++)
+    lastCode[k] = hasCode[k - 1] === 1 || continued[k - 1] === 1 ? k - 1 : lastCode[k - 1]!;
+
+  const starts: number[] = [];
+  for (let ln = 0; ln < n; ln++) if (logical[ln] === 1) starts.push(ln);
+  const indent = (ln: number): number => indentWidth(lines[ln]!);
+
+  const spans: LineSpan[] = [];
+  const open: number[] = []; // indexes into `starts` of headers whose body is still open
+  const close = (k: number, boundary: number): void => {
+    // `boundary`: index into `starts` of the first logical line after the body (or starts.length).
+    const h = starts[k]!;
+    let end = lastCode[boundary < starts.length ? starts[boundary]! : n]!;
+    const next = starts[boundary];
+    if (next !== undefined && indent(next) === indent(h) && CLOSER_LINE.test(lines[next]!.trim())) {
+      end = lastCode[starts[boundary + 1] ?? n]!;
+    }
+    let start = h;
+    // Decorators (`@app.route(...)`) belong to the definition below them.
+    for (let d = k - 1; d >= 0; d--) {
+      const p = starts[d]!;
+      if (indent(p) !== indent(h) || !lines[p]!.trimStart().startsWith("@")) break;
+      start = p;
+    }
+    spans.push({ start, end });
+  };
+  for (let k = 0; k < starts.length; k++) {
+    const w = indent(starts[k]!);
+    while (open.length > 0 && indent(starts[open[open.length - 1]!]!) >= w) close(open.pop()!, k);
+    const next = starts[k + 1];
+    if (next !== undefined && indent(next) > w) open.push(k);
+  }
+  while (open.length > 0) close(open.pop()!, starts.length);
+
+  const balance = (span: LineSpan, maxLines: number): LineSpan | null => {
+    let start = span.start;
+    while (start > 0 && logical[start] !== 1) start--;
+    let end = span.end;
+    while (end + 1 < n && logical[end + 1] !== 1) end++;
+    end = Math.max(span.end, lastCode[end + 1]!);
+    if (end - start + 1 > maxLines) return null;
+    return { start, end };
+  };
+
+  return { style: "indent", blocks: dedupe(spans), balance };
+}

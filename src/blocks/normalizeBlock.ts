@@ -1,0 +1,197 @@
+import { tokenize } from "@jscpd/tokenizer";
+import { hashLine } from "./hashLine.js";
+import { blockStyleOf } from "./languageOf.js";
+import type { NormalizedBlock, NormKind, NormToken } from "./types.js";
+
+/*
+ * @jscpd/tokenizer (Prism grammars) gives typed tokens with 1-based positions, e.g. for `if (a > 1) {`:
+ *   {type:"keyword",value:"if",loc:{start:{line:1,column:1}}}  {type:"empty",value:" "}
+ *   {type:"punctuation",value:"("}  {type:"default",value:"a"}  {type:"operator",value:">"}
+ *   {type:"number",value:"1"}  {type:"punctuation",value:")"}  {type:"punctuation",value:"{"}
+ *   {type:"new_line",value:"\n"}
+ * Grammars differ in their type names (`function`, `class-name`, `key`, `variable`, `shell-comment`,
+ * `triple-quoted-string`...) and some leave strings as `default` (Ruby, PHP, YAML), so tokens are
+ * classified by type where the type is clear and by shape otherwise.
+ */
+interface RawToken {
+  type: string;
+  value: string;
+  loc?: { start: { line: number; column?: number } };
+}
+
+const IDENTIFIER = /^[$@]?[_\p{L}][_$\p{L}\p{N}]*$/u;
+const NUMBER = /^[-+]?(?:0[xob][\da-f_]+|\d[\d_]*\.?[\d_]*(?:e[-+]?\d+)?|\.\d[\d_]*(?:e[-+]?\d+)?)[a-z]*$/i;
+const STRING_START = /^(?:[rbfuRBFU@$]{0,2})["'`]/;
+
+/**
+ * Words kept verbatim where a grammar leaves them untyped (`default`): blind renaming must rename
+ * identifiers only, never the keywords that give a block its shape.
+ */
+const KEYWORDS = new Set(
+  (
+    "if else elif for while do switch case default break continue return yield function def lambda class " +
+    "struct enum interface import from export as new delete try catch except finally throw throws raise with " +
+    "in is not and or var let const static public private protected final abstract async await typeof " +
+    "instanceof sizeof void goto"
+  ).split(" "),
+);
+
+/** Token types that are names; everything else of unclear type is judged by its shape. */
+const NAME_TYPES = new Set([
+  "default",
+  "function",
+  "class-name",
+  "constant",
+  "variable",
+  "property",
+  "parameter",
+  "namespace",
+  "symbol",
+  "key",
+  "function-variable",
+  "attr-name",
+  "word",
+  "maybe-class-name",
+  "generic-function",
+]);
+const KEEP_TYPES = new Set([
+  "keyword",
+  "builtin",
+  "boolean",
+  "operator",
+  "punctuation",
+  "important",
+  "directive",
+]);
+
+function classify(type: string, value: string): { kind: NormKind; norm: string } | null {
+  if (type === "empty" || type === "new_line" || type.includes("comment")) return null;
+  if (type === "number") return { kind: "literal", norm: "0" };
+  if (type.includes("string") || type === "char" || type === "regex" || type === "template-string") {
+    return { kind: "literal", norm: '""' };
+  }
+  if (KEEP_TYPES.has(type))
+    return { kind: type === "punctuation" || type === "operator" ? "symbol" : "keyword", norm: value };
+  if (NAME_TYPES.has(type) || !KEEP_TYPES.has(type)) {
+    if (IDENTIFIER.test(value)) {
+      const untyped = type === "default" || type === "word" || type === "plain";
+      return untyped && KEYWORDS.has(value)
+        ? { kind: "keyword", norm: value }
+        : { kind: "identifier", norm: "x" };
+    }
+    if (STRING_START.test(value)) return { kind: "literal", norm: '""' };
+    if (NUMBER.test(value)) return { kind: "literal", norm: "0" };
+  }
+  return { kind: "symbol", norm: value.replace(/\s+/g, " ") };
+}
+
+/** Tokens after which a statement clearly goes on to the next line (`a +\n b`, `f(a,\n b)`). */
+const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
+
+/**
+ * NiCad-style normalization of a block's source lines:
+ * - pretty-print one statement per line: brace languages break after `{` and `;` and before `}`
+ *   (not inside `(...)`, so `for (;;)` stays whole) and at line ends that close a statement;
+ *   indentation languages keep their logical lines (brackets spanning lines are joined);
+ * - blind renaming: every identifier becomes `x`, keywords stay;
+ * - literal abstraction: numbers become `0`, strings and characters `""`;
+ * - comments and whitespace are dropped.
+ * Every kept token remembers its original text, line and column (`firstLine` is the file line of
+ * `lines[0]`), so later stages can map identifiers between a block and its clone.
+ */
+export function normalizeBlock(lines: string[], language: string, firstLine = 1): NormalizedBlock {
+  const brace = blockStyleOf(language) === "brace";
+  let raw: RawToken[];
+  try {
+    raw = tokenize(lines.join("\n"), language) as RawToken[];
+  } catch {
+    raw = tokenize(lines.join("\n"), "txt") as RawToken[];
+  }
+
+  const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+  let current: NormToken[] = [];
+  // Open brackets; `{` only for block braces. Statements are separated only at statement level.
+  const brackets: string[] = [];
+  const statementLevel = (): boolean =>
+    brackets.length === 0 || (brace && brackets[brackets.length - 1] === "{");
+  let sawNewline = false;
+  let afterOpen = false;
+
+  const flush = (): void => {
+    if (current.length === 0) return;
+    const text = current.map((t) => t.norm).join(" ");
+    const index = out.lines.length;
+    let first = Number.POSITIVE_INFINITY;
+    let last = 0;
+    for (const t of current) {
+      t.lineIndex = index;
+      if (t.line < first) first = t.line;
+      if (t.line > last) last = t.line;
+      out.tokens.push(t);
+    }
+    out.lines.push(text);
+    out.hashes.push(hashLine(text));
+    out.spans.push({ first, last });
+    current = [];
+  };
+
+  for (const tok of raw) {
+    if (tok.type === "new_line" || (tok.type.includes("comment") && tok.value.includes("\n"))) {
+      sawNewline = true;
+      continue;
+    }
+    const c = classify(tok.type, tok.value);
+    if (c === null) continue;
+    const value = tok.value;
+    const blockPunct = brace && tok.type === "punctuation";
+
+    if (afterOpen) {
+      afterOpen = false;
+      // `{}` stays on one line; anything else after `{` starts a new one.
+      if (!(blockPunct && value === "}")) flush();
+      else sawNewline = false;
+    }
+    if (sawNewline && current.length > 0 && statementLevel()) {
+      const prev = current[current.length - 1]!;
+      const continues =
+        brace &&
+        ((prev.kind === "symbol" && (CONTINUES_AFTER.has(prev.norm) || isBinaryOperator(prev.norm))) ||
+          (c.kind === "symbol" && (value === "." || value === "?." || isBinaryOperator(value))) ||
+          // Allman style: a `{` on its own line ends the header above it.
+          (blockPunct && value === "{"));
+      if (!continues) flush();
+    }
+    sawNewline = false;
+    const last = current[current.length - 1];
+    if (blockPunct && value === "}" && !(last !== undefined && last.norm === "{")) flush();
+
+    current.push({
+      norm: c.norm,
+      text: value,
+      kind: c.kind,
+      line: firstLine + (tok.loc?.start.line ?? 1) - 1,
+      column: tok.loc?.start.column ?? 1,
+      lineIndex: -1,
+    });
+    if (c.kind === "symbol") {
+      if (value === "{") brackets.push(blockPunct ? "{" : "(");
+      else if (value === "(" || value === "[" || value === "${" || value === "#{") brackets.push("(");
+      else if (value === "}" || value === ")" || value === "]") brackets.pop();
+    }
+    if (!blockPunct) continue;
+    if (value === ";" && statementLevel()) flush();
+    else if (value === "{") afterOpen = true;
+  }
+  flush();
+  return out;
+}
+
+function isBinaryOperator(op: string): boolean {
+  return (
+    op !== "++" &&
+    op !== "--" &&
+    op !== "!" &&
+    op !== "~" &&
+    /^[-+*/%&|^<>=!?:~]+$|^(?:and|or|in|instanceof)$/.test(op)
+  );
+}
