@@ -1,0 +1,24 @@
+#!/bin/sh
+# dejafix managed hook: added by `dejafix init`; `dejafix uninstall` removes it and restores what was here.
+# Runs the hook that was here before dejafix first (kept as <name>.before-dejafix), then dejafix's hook for
+# this clone if it has one (teammates who have not run `npx dejafix init` are not affected).
+dejafix_hook=__DEJAFIX_HOOK__
+dejafix_chained="$0.before-dejafix"
+dejafix_script="$(git rev-parse --git-common-dir 2>/dev/null)/dejafix/hooks/$dejafix_hook"
+
+if [ -x "$dejafix_chained" ]; then
+  case $dejafix_hook in
+    pre-push | post-rewrite)
+      # Both hooks read the same stdin: keep it and feed each one.
+      dejafix_input=$(cat)
+      dejafix_feed() { if [ -n "$dejafix_input" ]; then printf '%s\n' "$dejafix_input"; fi; }
+      dejafix_feed | "$dejafix_chained" "$@" || exit $?
+      [ -f "$dejafix_script" ] || exit 0
+      dejafix_feed | sh "$dejafix_script" "$@"
+      exit $?
+      ;;
+  esac
+  "$dejafix_chained" "$@" || exit $?
+fi
+[ -f "$dejafix_script" ] || exit 0
+exec sh "$dejafix_script" "$@"

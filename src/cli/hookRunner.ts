@@ -1,0 +1,570 @@
+/**
+ * The safe hook harness. hooks/dejafix.sh runs this file directly (not the full CLI, to keep start-up short):
+ *   node hookRunner.js pre-commit
+ *   node hookRunner.js pre-push <remote> <url>      (refs on stdin)
+ *   node hookRunner.js post-commit | post-merge | post-rewrite
+ * and maps its exit code: 0 lets the change through, 3 stops it (the hook exits 1), anything else is treated
+ * as dejafix failing to start and lets the change through.
+ *
+ * Guarantees: reads only git objects (src/git/staged.ts), never stashes, never writes the index or the work
+ * tree; a time budget after which the change goes through with a one-line notice; a crash lets it through
+ * with a one-line error and a log file, unless the rules say `hooks.failure: closed`.
+ */
+import { spawn } from "node:child_process";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { pushRange } from "../git/pushRange.js";
+import {
+  committerIdent,
+  currentBranch,
+  type ReadLimits,
+  type RepoLayout,
+  readCommitChange,
+  readStagedChange,
+  repoLayout,
+  type StagedChange,
+} from "../git/staged.js";
+import { type Colors, stderrColors } from "../report/colors.js";
+import { messages } from "../report/messages.js";
+import { renderText } from "../report/renderText.js";
+import { sanitizeLine } from "../report/sanitize.js";
+import type { Action, Checker, HookName, ReportItem } from "../report/types.js";
+
+/** Process exit code that tells hooks/dejafix.sh to stop the commit or push. */
+export const BLOCK_EXIT_CODE = 3;
+
+export const HOOK_NAMES: readonly HookName[] = [
+  "pre-commit",
+  "pre-push",
+  "post-commit",
+  "post-merge",
+  "post-rewrite",
+];
+
+/** The hook-related part of `.dejafix/rules.yml` (section `hooks:`, plus top-level `ignore` / `generated`). */
+export interface HookSettings {
+  /** After this many ms the change goes through unchecked, with a one-line notice. */
+  budgetMs: number;
+  /** "open": a crash lets the change through; "closed": a crash stops it. */
+  failure: "open" | "closed";
+  /** Whether to check commits made during rebase / cherry-pick / revert / merge sequences. */
+  duringSequences: "skip" | "check";
+  maxFileBytes: number;
+  maxFileLines: number;
+  maxFiles: number;
+  /** pre-push checks at most this many new commits (the newest). */
+  maxPushCommits: number;
+  /** Print one dim line for passing changes. */
+  verbose: boolean;
+  ignore: string[];
+  generated: string[];
+}
+
+export const DEFAULT_SETTINGS: HookSettings = {
+  budgetMs: 2000,
+  failure: "open",
+  duringSequences: "skip",
+  maxFileBytes: 1_000_000,
+  maxFileLines: 20_000,
+  maxFiles: 300,
+  maxPushCommits: 100,
+  verbose: false,
+  ignore: [],
+  generated: [],
+};
+
+export const RULES_FILE = ".dejafix/rules.yml";
+
+export interface HookOptions {
+  repoDir: string;
+  /** Risk score + clone match. Default: the module named by DEJAFIX_CHECKER, else the built-in checker. */
+  checker?: Checker;
+  /** Hook arguments as git passed them (pre-push: remote name, url). */
+  args?: string[];
+  /** pre-push / post-rewrite stdin. */
+  stdin?: string;
+  /** DEJAFIX, DEJAFIX_OVERRIDE, NO_COLOR, FORCE_COLOR are read from here (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Overrides on top of the rules file (tests, `dejafix check`). */
+  settings?: Partial<HookSettings>;
+  /** Force `--amend` handling; detected from the git process by default. */
+  amend?: boolean;
+  /** Where user-visible lines go (default stderr, which git shows for hooks). */
+  write?: (line: string) => void;
+  colors?: Colors;
+  /** Call site for src/index: bring the index up to date (post-* hooks). */
+  updateIndex?: (repoDir: string) => Promise<void>;
+  now?: () => Date;
+}
+
+export interface HookResult {
+  exitCode: 0 | 1;
+  /** What happened: a verdict's action, or why nothing was decided. */
+  outcome: Action | "skipped" | "timeout" | "error" | "overridden";
+  /** Verdicts that were computed (one per pushed commit for pre-push). */
+  items: ReportItem[];
+  /** Why the hook skipped, when it did. */
+  skipped?: "disabled" | "sequence" | "empty" | "locked";
+  /** Log file written for an error. */
+  logFile?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// settings
+
+/**
+ * Reads the harness keys from the rules file. src/rules owns the full schema and validation; this reads only
+ * what the harness needs and never fails: a broken file means defaults plus a one-line notice.
+ */
+export async function readHookSettings(
+  topLevel: string,
+): Promise<{ settings: Partial<HookSettings>; error?: string }> {
+  const file = join(topLevel, RULES_FILE);
+  if (!existsSync(file)) return { settings: {} };
+  try {
+    const { parse } = await import("yaml");
+    const doc: unknown = parse(readFileSync(file, "utf8"));
+    if (doc === null || doc === undefined) return { settings: {} };
+    if (typeof doc !== "object" || Array.isArray(doc))
+      throw new Error("the file must be a mapping of settings");
+    const root = doc as Record<string, unknown>;
+    const hooks = (root.hooks ?? {}) as Record<string, unknown>;
+    const out: Partial<HookSettings> = {};
+    const num = (k: keyof HookSettings) => {
+      const v = hooks[k];
+      if (v === undefined) return;
+      if (typeof v !== "number" || !(v > 0)) throw new Error(`hooks.${k} must be a positive number`);
+      (out as Record<string, unknown>)[k] = v;
+    };
+    for (const k of ["budgetMs", "maxFileBytes", "maxFileLines", "maxFiles", "maxPushCommits"] as const)
+      num(k);
+    if (hooks.failure !== undefined) {
+      if (hooks.failure !== "open" && hooks.failure !== "closed")
+        throw new Error("hooks.failure must be open or closed");
+      out.failure = hooks.failure;
+    }
+    if (hooks.duringSequences !== undefined) {
+      if (hooks.duringSequences !== "skip" && hooks.duringSequences !== "check")
+        throw new Error("hooks.duringSequences must be skip or check");
+      out.duringSequences = hooks.duringSequences;
+    }
+    if (hooks.verbose !== undefined) out.verbose = hooks.verbose === true;
+    for (const k of ["ignore", "generated"] as const) {
+      const v = root[k];
+      if (v === undefined) continue;
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+        throw new Error(`${k} must be a list of globs`);
+      out[k] = v as string[];
+    }
+    return { settings: out };
+  } catch (e) {
+    return {
+      settings: {},
+      error: sanitizeLine(e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)),
+    };
+  }
+}
+
+function limitsOf(s: HookSettings): ReadLimits {
+  return {
+    maxFileBytes: s.maxFileBytes,
+    maxFileLines: s.maxFileLines,
+    maxFiles: s.maxFiles,
+    ignore: s.ignore,
+    generated: s.generated,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// files under <git-common-dir>/dejafix
+
+export function dejafixDir(layout: Pick<RepoLayout, "commonDir">): string {
+  return join(layout.commonDir, "dejafix");
+}
+
+/** Appends an error report to logs/hook-YYYY-MM-DD.log and returns the file. */
+export function writeErrorLog(
+  commonDir: string,
+  hook: string,
+  error: unknown,
+  now: Date,
+): string | undefined {
+  try {
+    const dir = join(commonDir, "dejafix", "logs");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `hook-${now.toISOString().slice(0, 10)}.log`);
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    appendFileSync(
+      file,
+      `${now.toISOString()} ${hook} node ${process.version} pid ${process.pid}\n${detail}\n\n`,
+    );
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+export const OVERRIDES_FILE = "overrides.jsonl";
+
+/** One JSON line per override: who, when, why, and what was overridden (as Meta records escalations). */
+export function recordOverride(
+  layout: RepoLayout,
+  repoDir: string,
+  hook: HookName,
+  reason: string,
+  items: ReportItem[],
+  now: Date,
+): string {
+  const dir = dejafixDir(layout);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, OVERRIDES_FILE);
+  const record = {
+    time: now.toISOString(),
+    who: committerIdent(repoDir),
+    hook,
+    reason,
+    branch: currentBranch(repoDir),
+    verdicts: items
+      .filter((i) => i.verdict.action === "block")
+      .map((i) => ({
+        commit: i.commit,
+        level: i.verdict.level,
+        action: i.verdict.action,
+        score: i.verdict.score?.value ?? null,
+        matches: i.verdict.matches.map((m) => ({
+          path: m.path,
+          startLine: m.startLine,
+          defect: m.defect.sha,
+          fix: m.fix.sha,
+          similarity: m.similarity,
+        })),
+      })),
+  };
+  appendFileSync(file, `${JSON.stringify(record)}\n`);
+  return file;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the harness
+
+class BudgetExceeded extends Error {}
+
+/** Races the checker against the budget; the checker keeps running but the hook no longer waits for it. */
+async function withinBudget<T>(work: () => Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BudgetExceeded()), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(work), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function anchorOf(change: StagedChange): ReportItem["anchor"] {
+  for (const f of change.files) {
+    const h = f.hunks[0];
+    if (h && f.newPath) return { path: f.newPath, line: Math.max(1, h.newStart) };
+  }
+  return undefined;
+}
+
+function worst(items: ReportItem[]): Action {
+  if (items.some((i) => i.verdict.action === "block")) return "block";
+  if (items.some((i) => i.verdict.action === "warn")) return "warn";
+  return "pass";
+}
+
+export async function runHook(name: HookName, opts: HookOptions): Promise<HookResult> {
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? (() => new Date());
+  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const c = opts.colors ?? stderrColors(env);
+  if (env.DEJAFIX === "0") return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
+
+  let layout: RepoLayout | undefined;
+  let settings: HookSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  try {
+    layout = repoLayout(opts.repoDir);
+    const fromRules = await readHookSettings(layout.topLevel);
+    if (fromRules.error) write(messages.rulesUnreadable(c, RULES_FILE, fromRules.error));
+    settings = { ...DEFAULT_SETTINGS, ...fromRules.settings, ...opts.settings };
+
+    if (name === "post-commit" || name === "post-merge" || name === "post-rewrite") {
+      return await runPostHook(name, layout, opts);
+    }
+    // Rebase, cherry-pick and merge replay commits that were already checked; stay out of the way.
+    if (layout.sequence && settings.duringSequences === "skip") {
+      return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
+    }
+    const checker: Loaded = opts.checker ? { ok: true, fn: opts.checker } : await loadChecker(env);
+    if (!checker.ok) {
+      write(messages.noChecker(c, checker.error));
+      return { exitCode: 0, outcome: "skipped", items: [] };
+    }
+    const started = Date.now();
+    const items: ReportItem[] = [];
+    const limits = limitsOf(settings);
+    let omitted = 0;
+    const changes: Array<() => StagedChange> = [];
+    if (name === "pre-commit") {
+      changes.push(() =>
+        readStagedChange(opts.repoDir, {
+          limits,
+          ...(opts.amend !== undefined ? { amend: opts.amend } : {}),
+        }),
+      );
+    } else {
+      const plan = pushRange(opts.repoDir, opts.args?.[0] ?? "", opts.stdin ?? "", settings.maxPushCommits);
+      omitted = plan.omitted;
+      for (const sha of plan.commits) changes.push(() => readCommitChange(opts.repoDir, sha, limits));
+    }
+    try {
+      for (const read of changes) {
+        const change = read();
+        if (change.files.length === 0) continue;
+        const left = settings.budgetMs - (Date.now() - started);
+        const verdict = await withinBudget(
+          () => checker.fn(change, { repoDir: opts.repoDir, budgetMs: left, hook: name }),
+          left,
+        );
+        const anchor = anchorOf(change);
+        items.push({
+          verdict: { ...verdict, notices: [...change.notices, ...verdict.notices] },
+          commit: change.commit,
+          ...(anchor ? { anchor } : {}),
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      write(messages.budgetExceeded(c, settings.budgetMs));
+      return { exitCode: 0, outcome: "timeout", items };
+    }
+    if (changes.length === 0 || items.length === 0) {
+      return { exitCode: 0, outcome: "pass", items, skipped: "empty" };
+    }
+
+    for (const item of items) {
+      const text = renderText(item.verdict, { colors: c, verbose: settings.verbose });
+      if (!text) continue;
+      if (item.commit && item.verdict.action !== "pass") {
+        const subject = item.verdict.matches[0]?.path ?? "";
+        write(messages.commitHeader(c, item.commit, sanitizeLine(subject)));
+      }
+      write(text);
+    }
+    if (name === "pre-push" && settings.verbose) write(messages.pushSummary(c, items.length, omitted));
+
+    const action = worst(items);
+    if (action !== "block") return { exitCode: 0, outcome: action, items };
+    const override = env.DEJAFIX_OVERRIDE;
+    if (override !== undefined) {
+      if (override.trim() === "") {
+        write(messages.overrideEmpty(c));
+      } else {
+        const file = recordOverride(layout, opts.repoDir, name, override, items, now());
+        write(messages.overrideRecorded(c, file));
+        return { exitCode: 0, outcome: "overridden", items };
+      }
+    }
+    write(name === "pre-push" ? messages.blockedPush(c) : messages.blockedCommit(c));
+    return { exitCode: 1, outcome: "block", items };
+  } catch (e) {
+    const commonDir = layout?.commonDir ?? findCommonDirLoosely(opts.repoDir);
+    const logFile = commonDir ? writeErrorLog(commonDir, name, e, now()) : undefined;
+    const short = sanitizeLine(e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)).slice(
+      0,
+      200,
+    );
+    const where = logFile ?? "no log file could be written";
+    if (settings.failure === "closed" && (name === "pre-commit" || name === "pre-push")) {
+      if (env.DEJAFIX_OVERRIDE?.trim()) {
+        write(messages.crashedOpen(c, short, where));
+        return { exitCode: 0, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+      }
+      write(messages.crashedClosed(c, short, where));
+      return { exitCode: 1, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+    }
+    write(messages.crashedOpen(c, short, where));
+    return { exitCode: 0, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+  }
+}
+
+/** When `git rev-parse` itself failed, the log still belongs next to the repository's git dir if there is one. */
+function findCommonDirLoosely(repoDir: string): string | undefined {
+  const dotGit = join(repoDir, ".git");
+  return existsSync(dotGit) ? dotGit : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// post-* hooks: index upkeep, already detached by hooks/dejafix.sh
+
+async function runPostHook(name: HookName, layout: RepoLayout, opts: HookOptions): Promise<HookResult> {
+  // During a rebase every replayed commit fires post-commit; post-rewrite at the end covers them all.
+  if (layout.sequence && name === "post-commit")
+    return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
+  const dir = dejafixDir(layout);
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, "index-update.lock");
+  if (!takeLock(lock)) return { exitCode: 0, outcome: "skipped", items: [], skipped: "locked" };
+  try {
+    const update = opts.updateIndex ?? (await loadIndexUpdater(opts.env ?? process.env));
+    await update(layout.topLevel);
+    return { exitCode: 0, outcome: "pass", items: [] };
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** One index update at a time per repository; a lock whose process is gone is taken over. */
+function takeLock(file: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx");
+      appendFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return true;
+    } catch {
+      const pid = Number(readFileSafe(file));
+      if (pid > 0 && isAlive(pid)) return false;
+      try {
+        unlinkSync(file);
+      } catch {
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// plug-in points
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Call site for the real checker (risk score from src/model + clone match from src/clones + fix from
+ * src/suggest): the module `src/cli/checker.ts` must export `checker: Checker`. DEJAFIX_CHECKER (a module
+ * path exporting `checker` or a default function) replaces it, which is how the end-to-end tests plug in.
+ */
+export const DEFAULT_CHECKER_MODULE = "./checker.js";
+
+type Loaded = { ok: true; fn: Checker } | { ok: false; error: string };
+
+export async function loadChecker(env: NodeJS.ProcessEnv = process.env): Promise<Loaded> {
+  const spec = env.DEJAFIX_CHECKER
+    ? pathToFileURL(env.DEJAFIX_CHECKER).href
+    : new URL(DEFAULT_CHECKER_MODULE, import.meta.url).href;
+  let mod: { checker?: unknown; default?: unknown };
+  try {
+    mod = (await import(spec)) as { checker?: unknown; default?: unknown };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ERR_MODULE_NOT_FOUND") return { ok: false, error: `module not found: ${spec}` };
+    throw e;
+  }
+  const fn = mod.checker ?? mod.default;
+  if (typeof fn !== "function") return { ok: false, error: `${spec} exports no checker function` };
+  return { ok: true, fn: fn as Checker };
+}
+
+/**
+ * Call site for src/index: DEJAFIX_INDEXER names a module exporting `updateIndex(repoDir)`; by default the
+ * CLI's incremental `dejafix index --repo DIR` runs (its output goes to the background log).
+ */
+export async function loadIndexUpdater(env: NodeJS.ProcessEnv): Promise<(repoDir: string) => Promise<void>> {
+  if (env.DEJAFIX_INDEXER) {
+    const mod = (await import(pathToFileURL(env.DEJAFIX_INDEXER).href)) as { updateIndex?: unknown };
+    if (typeof mod.updateIndex !== "function")
+      throw new Error(`${env.DEJAFIX_INDEXER} exports no updateIndex`);
+    return mod.updateIndex as (repoDir: string) => Promise<void>;
+  }
+  return (repoDir: string) =>
+    new Promise((resolve, reject) => {
+      const main = join(HERE, "main.js");
+      if (!existsSync(main)) {
+        reject(new Error(`dejafix CLI not found at ${main}`));
+        return;
+      }
+      const child = spawn(process.execPath, [main, "index", "--repo", repoDir], { stdio: "inherit" });
+      child.on("error", reject);
+      child.on("close", (code) =>
+        code === 0 ? resolve() : reject(new Error(`dejafix index exited ${code}`)),
+      );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// entry point (run by hooks/dejafix.sh)
+
+function isHookName(s: string | undefined): s is HookName {
+  return HOOK_NAMES.includes(s as HookName);
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!isHookName(name)) {
+    process.stderr.write(
+      `dejafix: unknown hook "${sanitizeLine(String(name))}"; expected one of ${HOOK_NAMES.join(", ")}.\n`,
+    );
+    return 0;
+  }
+  const stdin = name === "pre-push" || name === "post-rewrite" ? readStdin() : undefined;
+  const result = await runHook(name, {
+    repoDir: process.cwd(),
+    args,
+    ...(stdin !== undefined ? { stdin } : {}),
+  });
+  return result.exitCode === 1 ? BLOCK_EXIT_CODE : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      // A checker that outlived the budget may hold timers or handles: leave once stderr is flushed.
+      process.stderr.write("", () => process.exit(code));
+    },
+    (e: unknown) => {
+      process.stderr.write(`dejafix: ${sanitizeLine(String(e))}\n`, () => process.exit(0));
+    },
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Every sentence dejafix shows a person, in one place so the wording stays consistent and reviewable.
+ * Each says what happened and what to do next. Arguments that came from commits or files must already be
+ * sanitized (renderers do that); arguments here are dejafix's own values.
+ */
+import type { Colors } from "./colors.js";
+
+const TAG = "dejafix";
+
+export const messages = {
+  // --- hook harness ---------------------------------------------------------------------------------------
+  budgetExceeded: (c: Colors, ms: number) =>
+    c.dim(
+      `${TAG}: the check took longer than ${ms} ms, so this commit went through unchecked. ` +
+        "Run `dejafix doctor` to see what is slow, or raise hooks.budgetMs in .dejafix/rules.yml.",
+    ),
+  crashedOpen: (c: Colors, error: string, log: string) =>
+    c.yellow(
+      `${TAG}: internal error (${error}); the commit went through unchecked. Details: ${log}. ` +
+        "Run `dejafix doctor`, and report it if it repeats.",
+    ),
+  crashedClosed: (c: Colors, error: string, log: string) =>
+    c.red(
+      `${TAG}: internal error (${error}); stopped because .dejafix/rules.yml sets hooks.failure: closed. ` +
+        `Details: ${log}. To go on anyway: DEJAFIX_OVERRIDE="why" git commit …`,
+    ),
+  rulesUnreadable: (c: Colors, file: string, error: string) =>
+    c.yellow(
+      `${TAG}: ${file} could not be read (${error}); using default hook settings. Run \`dejafix rules check\`.`,
+    ),
+  noChecker: (c: Colors, error: string) =>
+    c.dim(`${TAG}: no checker could be loaded (${error}); nothing was checked. Run \`dejafix doctor\`.`),
+  blockedCommit: (c: Colors) =>
+    c.red(
+      `${TAG}: commit stopped. Fix it as suggested above, or commit anyway and record why: ` +
+        'DEJAFIX_OVERRIDE="your reason" git commit …',
+    ),
+  blockedPush: (c: Colors) =>
+    c.red(
+      `${TAG}: push stopped. Amend the commits above, or push anyway and record why: ` +
+        'DEJAFIX_OVERRIDE="your reason" git push …',
+    ),
+  overrideRecorded: (c: Colors, file: string) =>
+    c.yellow(`${TAG}: override recorded in ${file}; the change went through despite the block.`),
+  overrideEmpty: (c: Colors) =>
+    c.red(
+      `${TAG}: DEJAFIX_OVERRIDE needs a reason, e.g. DEJAFIX_OVERRIDE="hotfix for INC-42, reviewed by Ana".`,
+    ),
+  pushSummary: (c: Colors, checked: number, omitted: number) =>
+    c.dim(
+      `${TAG}: checked ${checked} new commit${checked === 1 ? "" : "s"}` +
+        (omitted > 0 ? `; ${omitted} older ones were not checked (limit hooks.maxPushCommits)` : ""),
+    ),
+  passLine: (c: Colors, detail: string) => c.dim(`${TAG} ✓ ${detail}`),
+  notice: (c: Colors, text: string) => c.dim(`${TAG}: ${text}`),
+  commitHeader: (c: Colors, sha: string, subject: string) =>
+    c.bold(`${TAG} · commit ${sha.slice(0, 10)} ${subject}`),
+
+  // --- verdict block --------------------------------------------------------------------------------------
+  riskHeadline: (c: Colors, action: "warn" | "block", scoreText: string, level: string) => {
+    const mark = action === "block" ? c.red("✖") : c.yellow("▲");
+    const verb = action === "block" ? c.red("blocked") : c.yellow("warning");
+    return `${mark} ${c.bold(`${TAG}: risky change`)} — ${scoreText}, level ${c.bold(level)} → ${verb}`;
+  },
+  matchHeadline: (c: Colors, action: "warn" | "block", level: string) => {
+    const mark = action === "block" ? c.red("✖") : c.yellow("▲");
+    const verb = action === "block" ? c.red("blocked") : c.yellow("warning");
+    return `${mark} ${c.bold(`${TAG}: this change resembles a past defect`)}, level ${c.bold(level)} → ${verb}`;
+  },
+  scoreText: (value: number, percentile?: number) =>
+    `score ${value.toFixed(2)}` +
+    (percentile !== undefined
+      ? ` (riskier than ${Math.round(percentile)}% of this repository's commits)`
+      : ""),
+  reasons: (c: Colors, reasons: string[]) => `  ${c.dim("why:")} ${reasons.join("; ")}`,
+  matchLine: (c: Colors, where: string, similarity: number) =>
+    `  ${c.bold("resembles a past defect")} at ${where} · ${Math.round(similarity * 100)}% similar`,
+  defectLine: (c: Colors, sha: string, subject: string, date: string, path: string) =>
+    `    ${c.dim("introduced by")} ${c.cyan(sha.slice(0, 10))} ${subject}${date ? c.dim(` (${date})`) : ""} in ${path}`,
+  fixLine: (c: Colors, sha: string, subject: string, date: string) =>
+    `    ${c.dim("fixed by")}      ${c.cyan(sha.slice(0, 10))} ${subject}${date ? c.dim(` (${date})`) : ""}`,
+  messageBody: (c: Colors, body: string) => `      ${c.dim(body)}`,
+  issues: (c: Colors, issues: string[]) => `    ${c.dim("issues:")} ${issues.join(", ")}`,
+  suggestionHeader: (c: Colors, applies: boolean | null) =>
+    `  ${c.bold("the fix applied then, in your code")}` +
+    (applies === true
+      ? c.dim(" (applies cleanly)")
+      : applies === false
+        ? c.dim(" (does not apply as is)")
+        : "") +
+    ":",
+  diffCut: (c: Colors, hidden: number) =>
+    `    ${c.dim(`… ${hidden} more lines (use --format json for all)`)}`,
+  moreMatches: (c: Colors, n: number) =>
+    `  ${c.dim(`… and ${n} more similar past defects (dejafix check --staged)`)}`,
+  nextSteps: (c: Colors) =>
+    `  ${c.dim("skip once: DEJAFIX=0 git commit …  ·  why this fired: dejafix rules explain")}`,
+
+  // --- install --------------------------------------------------------------------------------------------
+  installedHooksDir: (dir: string, hooks: string[]) =>
+    `Installed dejafix hooks in ${dir}: ${hooks.join(", ")}.`,
+  chainedUserHook: (hook: string, moved: string) =>
+    `Your existing ${hook} hook still runs first; it now lives in ${moved} (dejafix uninstall puts it back).`,
+  huskyEdited: (files: string[]) =>
+    `Added a dejafix line to ${files.join(", ")} (husky). Commit these files so the team runs it too; ` +
+    "each clone still needs `npx dejafix init` once.",
+  lefthookEdited: (file: string) =>
+    `Added dejafix commands to ${file}. Run \`npx lefthook install\` once so lefthook picks them up.`,
+  alreadyInstalled: () => "dejafix hooks were already installed; nothing changed.",
+  uninstalled: (n: number) =>
+    n === 0 ? "dejafix hooks were not installed; nothing to remove." : `Removed dejafix from ${n} place(s).`,
+  restoredUserHook: (hook: string) => `Restored your original ${hook} hook.`,
+  keptEditedFile: (file: string) =>
+    `${file} was edited after \`dejafix init\`; removed only the dejafix lines and kept your changes.`,
+} as const;

@@ -1,0 +1,21 @@
+/**
+ * `--format json`: the verdicts exactly as computed (strings are not altered, so scripts see the real commit
+ * messages), with C1 and bidi characters written as \u escapes so printing the JSON is still safe.
+ */
+import { escapeJsonUnsafe } from "./sanitize.js";
+import type { ReportItem } from "./types.js";
+
+export const JSON_FORMAT_VERSION = 1;
+
+export function renderJson(items: ReportItem[]): string {
+  const doc = {
+    version: JSON_FORMAT_VERSION,
+    action: items.some((i) => i.verdict.action === "block")
+      ? "block"
+      : items.some((i) => i.verdict.action === "warn")
+        ? "warn"
+        : "pass",
+    results: items.map((i) => ({ commit: i.commit, ...i.verdict })),
+  };
+  return escapeJsonUnsafe(JSON.stringify(doc, null, 2));
+}

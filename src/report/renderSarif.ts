@@ -1,0 +1,124 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html) for CI
+ * code scanning. Two rules: a block that resembles a past defect (located at the developer's block), and a
+ * risky change (located at the change's first changed line, since a score belongs to the whole change).
+ */
+import { escapeJsonUnsafe, sanitize } from "./sanitize.js";
+import type { Action, ReportItem } from "./types.js";
+
+export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+
+export const RULES = {
+  recurringDefect: {
+    id: "dejafix/recurring-defect",
+    name: "RecurringDefect",
+    shortDescription: { text: "Code resembles a block that introduced a defect earlier in this repository" },
+  },
+  riskyChange: {
+    id: "dejafix/risky-change",
+    name: "RiskyChange",
+    shortDescription: { text: "The change's risk score is above the gating level" },
+  },
+} as const;
+
+export type SarifLevel = "error" | "warning" | "note";
+
+interface SarifResult {
+  ruleId: string;
+  level: SarifLevel;
+  message: { text: string };
+  locations: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string };
+      region: { startLine: number; endLine?: number };
+    };
+  }>;
+  partialFingerprints?: Record<string, string>;
+  properties?: Record<string, unknown>;
+}
+
+function level(action: Action): SarifLevel {
+  return action === "block" ? "error" : action === "warn" ? "warning" : "note";
+}
+
+/** SARIF URIs are relative references: forward slashes, each segment percent-encoded. */
+function uri(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+export interface SarifOptions {
+  toolVersion: string;
+}
+
+export function sarifLog(items: ReportItem[], opts: SarifOptions) {
+  const results: SarifResult[] = [];
+  for (const item of items) {
+    const v = item.verdict;
+    if (v.action === "pass" && v.matches.length === 0) continue;
+    for (const m of v.matches) {
+      results.push({
+        ruleId: RULES.recurringDefect.id,
+        level: level(v.action),
+        message: {
+          text: sanitize(
+            `Resembles ${m.defect.sha.slice(0, 10)} "${m.defect.subject}" (${Math.round(m.similarity * 100)}% similar), ` +
+              `fixed by ${m.fix.sha.slice(0, 10)} "${m.fix.subject}"` +
+              (m.issues.length ? ` [${m.issues.join(", ")}]` : "") +
+              (m.suggestion ? `.\nSuggested fix:\n${m.suggestion.diff}` : "."),
+          ),
+        },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: uri(m.path) },
+              region: { startLine: Math.max(1, m.startLine), endLine: Math.max(1, m.endLine) },
+            },
+          },
+        ],
+        partialFingerprints: { "dejafix/defect-fix": `${m.defect.sha}:${m.fix.sha}` },
+        properties: { similarity: m.similarity, commit: item.commit },
+      });
+    }
+    if (v.score && v.action !== "pass" && item.anchor) {
+      results.push({
+        ruleId: RULES.riskyChange.id,
+        level: level(v.action),
+        message: {
+          text: sanitize(
+            `Risk score ${v.score.value.toFixed(2)}, level ${v.level}` +
+              (v.score.reasons.length ? `: ${v.score.reasons.join("; ")}` : ""),
+          ),
+        },
+        locations: [
+          {
+            physicalLocation: {
+              artifactLocation: { uri: uri(item.anchor.path) },
+              region: { startLine: Math.max(1, item.anchor.line) },
+            },
+          },
+        ],
+        properties: { score: v.score.value, percentile: v.score.percentile, commit: item.commit },
+      });
+    }
+  }
+  return {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0" as const,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "dejafix",
+            version: opts.toolVersion,
+            rules: [RULES.recurringDefect, RULES.riskyChange],
+          },
+        },
+        results,
+      },
+    ],
+  };
+}
+
+export function renderSarif(items: ReportItem[], opts: SarifOptions): string {
+  return escapeJsonUnsafe(JSON.stringify(sarifLog(items, opts), null, 2));
+}

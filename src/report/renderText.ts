@@ -1,0 +1,111 @@
+/**
+ * The terminal view of a verdict: nothing for an ordinary change (or one dim line when asked), a compact block
+ * for a risky one — score and level, reasons, the past defect it resembles with both commits' messages and
+ * issues, and the historical fix as a diff against the developer's own code.
+ */
+import type { Colors } from "./colors.js";
+import { messages } from "./messages.js";
+import { sanitize, sanitizeLine } from "./sanitize.js";
+import type { MatchReport, Verdict } from "./types.js";
+
+export interface TextOptions {
+  colors: Colors;
+  /** Print one dim line for a passing change instead of nothing. */
+  verbose?: boolean;
+  /** How many matches to show in full (the rest are counted). */
+  maxMatches?: number;
+  /** How many diff lines of a suggestion to show. */
+  maxDiffLines?: number;
+  /** Message body lines shown under each commit subject. */
+  maxBodyLines?: number;
+}
+
+export function renderText(verdict: Verdict, opts: TextOptions): string {
+  const c = opts.colors;
+  const out: string[] = [];
+  if (verdict.action === "pass") {
+    if (opts.verbose) {
+      const detail = verdict.score
+        ? `${messages.scoreText(verdict.score.value, verdict.score.percentile)}, level ${sanitizeLine(verdict.level)}`
+        : "no known risk";
+      out.push(messages.passLine(c, detail));
+    }
+    for (const n of verdict.notices) out.push(messages.notice(c, sanitizeLine(n)));
+    return out.join("\n");
+  }
+  const action = verdict.action;
+  const level = sanitizeLine(verdict.level);
+  if (verdict.score) {
+    out.push(
+      messages.riskHeadline(
+        c,
+        action,
+        messages.scoreText(verdict.score.value, verdict.score.percentile),
+        level,
+      ),
+    );
+    if (verdict.score.reasons.length > 0)
+      out.push(messages.reasons(c, verdict.score.reasons.map(sanitizeLine)));
+  } else {
+    out.push(messages.matchHeadline(c, action, level));
+  }
+  const shown = verdict.matches.slice(0, opts.maxMatches ?? 1);
+  for (const m of shown) out.push(...renderMatch(m, opts));
+  if (verdict.matches.length > shown.length)
+    out.push(messages.moreMatches(c, verdict.matches.length - shown.length));
+  for (const n of verdict.notices) out.push(messages.notice(c, sanitizeLine(n)));
+  out.push(messages.nextSteps(c));
+  return out.join("\n");
+}
+
+function renderMatch(m: MatchReport, opts: TextOptions): string[] {
+  const c = opts.colors;
+  const maxBody = opts.maxBodyLines ?? 2;
+  const lines: string[] = [];
+  const where = `${sanitizeLine(m.path)}:${m.startLine}-${m.endLine}`;
+  lines.push(messages.matchLine(c, where, m.similarity));
+  lines.push(
+    messages.defectLine(
+      c,
+      sanitizeLine(m.defect.sha),
+      sanitizeLine(m.defect.subject),
+      day(m.defect.date),
+      sanitizeLine(m.defect.path),
+    ),
+  );
+  lines.push(...body(m.defect.message, maxBody).map((b) => messages.messageBody(c, b)));
+  lines.push(messages.fixLine(c, sanitizeLine(m.fix.sha), sanitizeLine(m.fix.subject), day(m.fix.date)));
+  lines.push(...body(m.fix.message, maxBody).map((b) => messages.messageBody(c, b)));
+  if (m.issues.length > 0) lines.push(messages.issues(c, m.issues.map(sanitizeLine)));
+  if (m.suggestion) {
+    lines.push(messages.suggestionHeader(c, m.suggestion.appliesCleanly));
+    const diff = sanitize(m.suggestion.diff).replace(/\n$/, "").split("\n");
+    const max = opts.maxDiffLines ?? 30;
+    for (const d of diff.slice(0, max)) lines.push(`    ${colourDiffLine(c, d)}`);
+    if (diff.length > max) lines.push(messages.diffCut(c, diff.length - max));
+  }
+  return lines;
+}
+
+/** Message lines after the subject, without trailers' blank lines, at most `max`. */
+function body(message: string | undefined, max: number): string[] {
+  if (!message || max <= 0) return [];
+  const rest = sanitize(message)
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  return rest.slice(0, max);
+}
+
+function day(iso: string | undefined): string {
+  return iso ? sanitizeLine(iso).slice(0, 10) : "";
+}
+
+function colourDiffLine(c: Colors, line: string): string {
+  if (line.startsWith("+++") || line.startsWith("---")) return c.bold(line);
+  if (line.startsWith("+")) return c.green(line);
+  if (line.startsWith("-")) return c.red(line);
+  if (line.startsWith("@@")) return c.cyan(line);
+  return line;
+}

@@ -1,0 +1,87 @@
+/**
+ * What a check concludes, as plain data. The checker (risk score + clone match, built in src/model and
+ * src/clones) produces a Verdict; the hook harness acts on `action`; the renderers in this folder show it.
+ */
+import type { StagedChange } from "../git/staged.js";
+
+export type { StagedChange } from "../git/staged.js";
+
+/** What the hook does: let it through silently, let it through with a warning, or stop it (exit 1). */
+export type Action = "pass" | "warn" | "block";
+
+export interface ScoreReport {
+  /** Model output, 0..1 (probability that the change introduces a defect). */
+  value: number;
+  /** Share of this repository's past commits that scored lower, 0..100, when calibrated. */
+  percentile?: number;
+  /** The features that pushed the score up most, in plain words ("touches 14 files"). */
+  reasons: string[];
+}
+
+/** One commit, as shown to people: enough to recognise it without opening git. */
+export interface CommitRef {
+  sha: string;
+  /** First line of the message. */
+  subject: string;
+  /** Full message (subject, body, trailers); shown shortened. */
+  message?: string;
+  /** ISO 8601 author date. */
+  date?: string;
+  author?: string;
+}
+
+/** A block of the change that resembles a block a past defect-introducing commit wrote. */
+export interface MatchReport {
+  /** Path of the developer's file (new side) and the lines of their block, 1-based, inclusive. */
+  path: string;
+  startLine: number;
+  endLine: number;
+  /** 1 − (n − LCS)/n on the normalized lines, the weaker of both sides, 0..1. */
+  similarity: number;
+  /** The commit that introduced the past defect, and where. */
+  defect: CommitRef & { path: string };
+  /** The commit that fixed it. */
+  fix: CommitRef;
+  /** Issue ids named by the defect or the fix (`#123`, `LANG-788`). */
+  issues: string[];
+  /** The historical fix, renamed and re-indented to the developer's code, as a unified diff. */
+  suggestion?: {
+    diff: string;
+    /** Result of `git apply --check`; null when not tried. */
+    appliesCleanly: boolean | null;
+  };
+}
+
+export interface Verdict {
+  /** Gating level name from the rules ("green", "yellow", "red", ...); "none" when nothing was scored. */
+  level: string;
+  action: Action;
+  /** Absent when no model ran (e.g. no index yet). */
+  score?: ScoreReport;
+  /** Best matches first; empty for most changes. */
+  matches: MatchReport[];
+  /** One-line remarks for the developer (time budget reached, files skipped, ...). */
+  notices: string[];
+}
+
+export type HookName = "pre-commit" | "pre-push" | "post-commit" | "post-merge" | "post-rewrite";
+
+export interface CheckContext {
+  repoDir: string;
+  /** Milliseconds left before the harness lets the change through without a verdict. */
+  budgetMs: number;
+  /** Which hook asked; pre-push may be stricter than pre-commit. */
+  hook: HookName | "check";
+}
+
+/** The risk score + clone match, plugged into the harness (src/cli/hookRunner.ts) as a parameter. */
+export type Checker = (change: StagedChange, ctx: CheckContext) => Promise<Verdict>;
+
+/** What one report is about, for renderers that need a place to point at (SARIF). */
+export interface ReportItem {
+  verdict: Verdict;
+  /** The pushed commit checked, or null for the staged change. */
+  commit: string | null;
+  /** Where a score-only result points: the first changed line of the change, if any. */
+  anchor?: { path: string; line: number };
+}
