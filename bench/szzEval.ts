@@ -11,8 +11,21 @@
  */
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { type DeclaredStats, declaredOracle, loadD4jOracle, type Oracle } from "../src/eval/oracles.js";
-import { type Accuracy, parseLabels, predictedFromLabels, szzAccuracy } from "../src/eval/szzAccuracy.js";
+import {
+  type DeclaredStats,
+  declaredOracle,
+  loadD4jOracle,
+  type Oracle,
+  withoutDeclarations,
+} from "../src/eval/oracles.js";
+import {
+  type Accuracy,
+  dropDeclarationOnlyFixes,
+  parseLabels,
+  predictedFromLabels,
+  szzAccuracy,
+} from "../src/eval/szzAccuracy.js";
+import { classifyCommit } from "../src/history/classify.js";
 
 /** Published by Rosa et al., ICSE'21, on their developer-informed oracle (1,117 BICs). */
 export const PUBLISHED = [
@@ -82,6 +95,7 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   let oracle: Oracle;
   let stats: DeclaredStats | undefined;
+  let messages: Map<string, string> | undefined;
   let source: string;
   if (args.d4j !== undefined) {
     oracle = loadD4jOracle(args.d4j);
@@ -90,10 +104,17 @@ async function main(argv: string[]): Promise<void> {
     const d = await declaredOracle(args.declared ?? "", { reverts: args.reverts });
     oracle = d.oracle;
     stats = d.stats;
+    messages = d.messages;
     source = `Fixes: trailers${args.reverts ? " and reverts" : ""} of ${args.declared}`;
   }
   const labels = parseLabels(readFileSync(args.labels, "utf8"));
-  const predicted = predictedFromLabels(labels, { excludeDeclared: !args.withDeclared });
+  let predicted = predictedFromLabels(labels, { excludeDeclared: !args.withDeclared });
+  // Without the trailer, would the commit still be taken as a fix? Asked of the default classifier.
+  let dropped: string[] = [];
+  if (messages && !args.withDeclared) {
+    const stripped = new Map([...messages].map(([fix, m]) => [fix, withoutDeclarations(m)]));
+    ({ predicted, dropped } = dropDeclarationOnlyFixes(predicted, stripped, (m) => classifyCommit(m).isFix));
+  }
   const all = szzAccuracy(predicted, oracle, { scope: "all" });
   const found = szzAccuracy(predicted, oracle, { scope: "found" });
   const links = [...oracle.values()].reduce((n, s) => n + s.size, 0);
@@ -130,6 +151,11 @@ async function main(argv: string[]): Promise<void> {
   lines.push(
     `Labels: ${args.labels}: ${labels.length} fix commits; evidence counted: ${args.withDeclared ? "blame and declared" : "blame only (declared-only links dropped)"}.`,
   );
+  if (dropped.length > 0) {
+    lines.push(
+      `  ${dropped.length} oracle fixes are not fixes for the default classifier once their Fixes: lines are removed: counted as not found.`,
+    );
+  }
   if (found.fixes === 0) {
     lines.push(
       "The labels name none of the oracle's fix commits: check that both come from the same repository and history.",

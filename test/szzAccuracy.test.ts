@@ -10,8 +10,14 @@ import {
   parseCsv,
   parseD4jOracle,
   parseJitLabels,
+  withoutDeclarations,
 } from "../src/eval/oracles.js";
-import { parseLabels, predictedFromLabels, szzAccuracy } from "../src/eval/szzAccuracy.js";
+import {
+  dropDeclarationOnlyFixes,
+  parseLabels,
+  predictedFromLabels,
+  szzAccuracy,
+} from "../src/eval/szzAccuracy.js";
 
 const sha = (c: string) => c.repeat(40);
 const set = (...xs: string[]) => new Set(xs);
@@ -111,6 +117,21 @@ describe("predictedFromLabels (declared exclusion)", () => {
     const p = predictedFromLabels(parseLabels(jsonl), { excludeDeclared: false });
     const a = szzAccuracy(p, oracle);
     assert.deepEqual([a.tp, a.fp, a.fn, a.recall], [4, 1, 0, 1]);
+  });
+
+  it("treats a fix that is a fix only through its trailer as not found", () => {
+    const fixWord = (m: string) => /\bfix(es)?\b/i.test(m);
+    const messages = new Map([
+      [sha("1"), withoutDeclarations(`tc: fix the parser\n\nFixes: ${"a".repeat(12)} ("tc: add parser")\n`)],
+      [sha("3"), withoutDeclarations(`tc: add a flag\n\nFixes: ${"d".repeat(12)} ("tc: fix flags")\n`)],
+    ]);
+    assert.equal(messages.get(sha("3"))?.includes("fix"), false);
+    const p = predictedFromLabels(parseLabels(jsonl), { excludeDeclared: true });
+    const { predicted, dropped } = dropDeclarationOnlyFixes(p, messages, fixWord);
+    assert.deepEqual(dropped, [sha("3")]);
+    assert.deepEqual([...predicted.keys()], [sha("1")]);
+    const found = szzAccuracy(predicted, oracle, { scope: "found" });
+    assert.deepEqual([found.fixes, found.tp, found.fp, found.fn], [1, 1, 1, 1]);
   });
 
   it("rejects malformed lines with their line number", () => {
@@ -237,11 +258,12 @@ describe("declaredOracle on a real repository", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("resolves abbreviated trailers and counts what it cannot use", async () => {
-    const { oracle, stats, unresolved } = await declaredOracle(dir);
+    const { oracle, stats, unresolved, messages } = await declaredOracle(dir);
     assert.equal(oracle.size, 2);
     assert.deepEqual(oracle.get(commits.fix1 ?? ""), set(commits.a ?? ""));
     assert.deepEqual(oracle.get(commits.fix2 ?? ""), set(commits.b ?? ""));
     assert.equal(oracle.has(commits.revert ?? ""), false);
+    assert.equal(withoutDeclarations(messages.get(commits.fix1 ?? "") ?? "").trim(), "fix a");
     assert.deepEqual(
       {
         refs: stats.refs,

@@ -154,6 +154,18 @@ export function messageRefs(message: string, opts: { reverts?: boolean } = {}): 
   return refs;
 }
 
+/**
+ * The message with its declarations removed (`Fixes: <sha>` lines and git's revert line), to ask
+ * whether a classifier would still take the commit as a fix had the developer not declared its
+ * origin: "Fixes" in the trailer is itself a fix keyword.
+ */
+export function withoutDeclarations(message: string): string {
+  // Whole lines: the quoted subject after the sha is the inducing commit's, not this one's.
+  return message
+    .replace(new RegExp(`${FIXES_TRAILER.source}.*$`, "gim"), "")
+    .replace(/^.*\bThis reverts commit [0-9a-f]{7,40}\b.*$/gm, "");
+}
+
 /** What building a declared oracle found, so a report can say how much of it was usable. */
 export interface DeclaredStats {
   /** Commits read (reachable from the revision). */
@@ -177,6 +189,8 @@ export interface DeclaredStats {
 export interface DeclaredOracle {
   oracle: Oracle;
   stats: DeclaredStats;
+  /** Message of every fix commit of the oracle (see `withoutDeclarations`). */
+  messages: Map<string, string>;
   /** References that could not be used, for inspection. */
   unresolved: { fix: string; ref: string; why: "missing" | "ambiguous" | "off-history" }[];
 }
@@ -208,20 +222,21 @@ export async function declaredOracle(gitDir: string, opts: DeclaredOptions = {})
   //   9e89d5b9…\x1f7c1e3f0a…\x1fip: fix the thing\n\nFixes: 1d93483985f0 ("iplink: …")\n\0
   const log = await git(gitDir, ["log", "-z", "--format=%H%x1f%P%x1f%B", rev, "--"]);
   const onHistory = new Set<string>();
-  const declared: { fix: string; refs: MessageRef[] }[] = [];
+  const declared: { fix: string; refs: MessageRef[]; message: string }[] = [];
   let mergesSkipped = 0;
   for (const record of log.split("\0")) {
     const fields = record.replace(/^\n/, "").split("\x1f");
     const sha = fields[0];
     if (!sha || !FULL_SHA.test(sha)) continue;
     onHistory.add(sha);
-    const refs = messageRefs(fields.slice(2).join("\x1f"), { reverts: opts.reverts ?? false });
+    const message = fields.slice(2).join("\x1f");
+    const refs = messageRefs(message, { reverts: opts.reverts ?? false });
     if (refs.length === 0) continue;
     if ((fields[1] ?? "").trim().split(/\s+/).length > 1) {
       mergesSkipped++;
       continue;
     }
-    declared.push({ fix: sha, refs });
+    declared.push({ fix: sha, refs, message });
   }
 
   const abbreviations = [...new Set(declared.flatMap((d) => d.refs.map((r) => r.sha)))];
@@ -239,7 +254,8 @@ export async function declaredOracle(gitDir: string, opts: DeclaredOptions = {})
   };
   const oracle: Oracle = new Map();
   const unresolved: DeclaredOracle["unresolved"] = [];
-  for (const { fix, refs } of declared) {
+  const messages = new Map<string, string>();
+  for (const { fix, refs, message } of declared) {
     for (const ref of refs) {
       stats.refs++;
       const r = resolved.get(ref.sha);
@@ -259,10 +275,11 @@ export async function declaredOracle(gitDir: string, opts: DeclaredOptions = {})
         const set = oracle.get(fix) ?? new Set<string>();
         set.add(r.sha);
         oracle.set(fix, set);
+        messages.set(fix, message);
       }
     }
   }
-  return { oracle, stats, unresolved };
+  return { oracle, stats, messages, unresolved };
 }
 
 type Resolution =

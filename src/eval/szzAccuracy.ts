@@ -195,3 +195,27 @@ export function predictedFromLabels(labels: LabelLine[], opts: PredictedOptions)
   }
   return predicted;
 }
+
+/**
+ * For an oracle built from declarations: removes from `predicted` the fixes the tool would not
+ * have classified as fixes without the declaration. `messages` holds the fix messages with their
+ * declarations already removed (see `withoutDeclarations` in oracles.ts); `isFix` is the tool's
+ * classifier. Labels only carry the reasons found on the whole message, and the word "Fixes" of a
+ * `Fixes:` trailer is itself a fix keyword, so the reasons alone cannot tell.
+ */
+export function dropDeclarationOnlyFixes(
+  predicted: Predicted,
+  messages: ReadonlyMap<string, string>,
+  isFix: (message: string) => boolean,
+): { predicted: Predicted; dropped: string[] } {
+  const out: Predicted = new Map(predicted);
+  const dropped: string[] = [];
+  for (const [fix, message] of messages) {
+    const key = fix.toLowerCase();
+    if (out.has(key) && !isFix(message)) {
+      out.delete(key);
+      dropped.push(key);
+    }
+  }
+  return { predicted: out, dropped };
+}
