@@ -49,7 +49,7 @@ export function addLefthookCommands(text: string, hooks: readonly HookName[] = H
     doc.setIn([hook, "commands", COMMAND], doc.createNode(want));
     changed = true;
   }
-  return changed ? doc.toString() : null;
+  return changed ? doc.toString({ lineWidth: 0 }) : null;
 }
 
 /** Removes dejafix's commands, and the `commands` / hook keys that only held them. */
@@ -63,5 +63,5 @@ export function removeLefthookCommands(text: string, hooks: readonly HookName[] 
     const section = doc.getIn([hook]);
     if (isMap(section) && section.items.length === 0) doc.deleteIn([hook]);
   }
-  return doc.toString();
+  return doc.toString({ lineWidth: 0 });
 }
