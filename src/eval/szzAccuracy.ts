@@ -166,26 +166,17 @@ function checkLabel(value: unknown, line: number): LabelLine {
 export interface PredictedOptions {
   /**
    * Leave out what the developer declared, for an oracle built from the same declarations
-   * (`Fixes:` trailers): a link whose only evidence is "declared" is dropped, a link found by
-   * blame and also declared counts as blame, and a commit classified as a fix only because it
-   * declares its origin (reasons = ["declared"]) is taken as not found — without the trailer the
-   * tool would not have looked at it. Lines without "reasons" are taken as found.
+   * (`Fixes:` trailers): a link whose only evidence is "declared" is dropped, and a link found by
+   * blame and also declared counts as blame. (Which fixes the tool would have found without the
+   * declaration is decided from the messages: see `dropDeclarationOnlyFixes`.)
    */
   excludeDeclared: boolean;
 }
 
-/** The links a labels file predicts, per fix, under the chosen evidence. */
+/** The links a labels file predicts, per fix, under the chosen evidence. Every labelled fix is kept, even with no link left. */
 export function predictedFromLabels(labels: LabelLine[], opts: PredictedOptions): Predicted {
   const predicted: Predicted = new Map();
   for (const label of labels) {
-    if (
-      opts.excludeDeclared &&
-      label.reasons &&
-      label.reasons.length > 0 &&
-      label.reasons.every((r) => r === "declared")
-    ) {
-      continue;
-    }
     const set = predicted.get(label.fix.toLowerCase()) ?? new Set<string>();
     for (const link of label.inducing) {
       if (opts.excludeDeclared && !link.via.includes("blame")) continue;
