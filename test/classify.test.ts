@@ -85,8 +85,6 @@ describe("classifyCommit: issue references", () => {
   it("finds #123, GH-123 and JIRA keys", () => {
     const c = classifyCommit("[LANG-788] SerializationUtils and classloaders\n\nSee #12 and GH-40.");
     assert.deepEqual(c.issues.sort(), ["#12", "#40", "LANG-788"]);
-    assert.deepEqual(c.reasons, ["issue"]);
-    assert.equal(c.isFix, true);
     assert.deepEqual(classifyCommit("See https://issues.apache.org/jira/browse/MATH-1021").issues, [
       "MATH-1021",
     ]);
@@ -121,10 +119,16 @@ describe("classifyCommit: issue references", () => {
     assert.equal(classifyCommit(`Tidy up\n\nFixes: ab12cd34ef56 ("x")`, undefined, bugs).isFix, true);
   });
 
-  it("can refuse untracked issue references as fixes", () => {
-    const c = classifyCommit("LANG-788: add option", { issueRefsAreFixes: false });
-    assert.equal(c.isFix, false);
-    assert.deepEqual(c.issues, ["LANG-788"]);
+  it("counts an untracked issue reference as a fix only when configured to", () => {
+    const byDefault = classifyCommit("LANG-788: add option");
+    assert.equal(byDefault.isFix, false);
+    assert.deepEqual(byDefault.reasons, []);
+    assert.deepEqual(byDefault.issues, ["LANG-788"]);
+    const any = classifyCommit("LANG-788: add option", { issueRefsAreFixes: true });
+    assert.deepEqual(any.reasons, ["issue"]);
+    assert.equal(any.isFix, true);
+    // A type other than fix still wins over an untracked reference.
+    assert.equal(classifyCommit("feat: add export\n\nCloses #45", { issueRefsAreFixes: true }).isFix, false);
   });
 });
 
@@ -168,6 +172,8 @@ describe("classifyCommit: declared links and reverts", () => {
     assert.deepEqual(c.declared, [{ sha: SHA40, how: "revert" }]);
     assert.deepEqual(c.reasons, ["revert"]);
     assert.equal(c.isFix, true);
+    const quoted = classifyCommit(`Explain the history\n\n    This reverts commit ${SHA40}.`);
+    assert.deepEqual(quoted.declared, []);
     const reapply = classifyCommit(`Revert "Revert "Add cache""\n\nThis reverts commit ${SHA40}.`);
     assert.equal(reapply.isFix, false);
     assert.deepEqual(reapply.declared, []);
