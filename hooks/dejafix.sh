@@ -70,11 +70,18 @@ dejafix_find_runner() {
   return 1
 }
 
+# Background hooks stay silent when dejafix is missing; the checking hooks say why nothing was checked.
+case $dejafix_hook in
+  post-*) dejafix_quiet=1 ;;
+  *) dejafix_quiet=0 ;;
+esac
 if ! dejafix_node=$(dejafix_find_node); then
+  [ "$dejafix_quiet" = 1 ] && exit 0
   echo "dejafix: Node.js not found, so this $dejafix_hook check was skipped. Set PATH in ~/.config/dejafix/init.sh (see docs/faq.md)." >&2
   exit 0
 fi
 if ! dejafix_runner=$(dejafix_find_runner); then
+  [ "$dejafix_quiet" = 1 ] && exit 0
   echo "dejafix: not installed for this clone, so this $dejafix_hook check was skipped. Run: npx dejafix init" >&2
   exit 0
 fi

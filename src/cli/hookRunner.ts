@@ -50,14 +50,18 @@ export const HOOK_NAMES: readonly HookName[] = [
   "post-rewrite",
 ];
 
-/** The hook-related part of `.dejafix/rules.yml` (section `hooks:`, plus top-level `ignore` / `generated`). */
+/** What the harness takes from `.dejafix/rules.yml` (sections `hooks:` and `paths:`), plus its own limits. */
 export interface HookSettings {
-  /** After this many ms the change goes through unchecked, with a one-line notice. */
+  /** pre-commit: after this many ms the change goes through unchecked, with a one-line notice. */
   budgetMs: number;
+  /** The same for pre-push, which checks several commits. */
+  pushBudgetMs: number;
   /** "open": a crash lets the change through; "closed": a crash stops it. */
   failure: "open" | "closed";
-  /** Whether to check commits made during rebase / cherry-pick / revert / merge sequences. */
-  duringSequences: "skip" | "check";
+  /** During rebase / merge / cherry-pick / revert: skip quietly, check but never block, or check. */
+  sequences: "skip" | "warn" | "check";
+  preCommit: boolean;
+  prePush: boolean;
   maxFileBytes: number;
   maxFileLines: number;
   maxFiles: number;
@@ -71,9 +75,12 @@ export interface HookSettings {
 
 export const DEFAULT_SETTINGS: HookSettings = {
   budgetMs: 2000,
+  pushBudgetMs: 10000,
   failure: "open",
-  duringSequences: "skip",
-  maxFileBytes: 1_000_000,
+  sequences: "skip",
+  preCommit: true,
+  prePush: true,
+  maxFileBytes: 1_048_576,
   maxFileLines: 20_000,
   maxFiles: 300,
   maxPushCommits: 100,
@@ -83,6 +90,83 @@ export const DEFAULT_SETTINGS: HookSettings = {
 };
 
 export const RULES_FILE = ".dejafix/rules.yml";
+
+/** The part of src/rules' `Rules` the harness reads (kept structural so this file loads without it). */
+interface RulesSubset {
+  hooks?: {
+    timeBudgetMs?: number;
+    failure?: "open" | "closed";
+    sequences?: "skip" | "warn" | "check";
+    preCommit?: { enabled?: boolean };
+    prePush?: { enabled?: boolean; timeBudgetMs?: number };
+  };
+  paths?: { ignore?: string[]; generated?: string[]; maxFileBytes?: number };
+}
+
+type LoadRules = (file: string | null, options?: { cacheFile?: string }) => RulesSubset;
+
+/** src/rules validates the whole file against its schema and caches the result under the git dir. */
+const RULES_MODULE = "../rules/loadRules.js";
+
+export interface SettingsRead {
+  settings: Partial<HookSettings>;
+  /** One line naming the file, line and field when the rules file is broken (defaults are used then). */
+  error?: string;
+}
+
+/**
+ * Reads the harness settings from the rules file through src/rules (schema-validated, cached); a broken
+ * file never stops a commit: defaults plus a one-line notice. Without src/rules, the same keys are read
+ * straight from the YAML.
+ */
+export async function readHookSettings(topLevel: string, commonDir: string): Promise<SettingsRead> {
+  const file = join(topLevel, RULES_FILE);
+  if (!existsSync(file)) return { settings: {} };
+  try {
+    let rules: RulesSubset;
+    const mod = (await import(RULES_MODULE).catch(() => null)) as { loadRules?: LoadRules } | null;
+    if (mod?.loadRules)
+      rules = mod.loadRules(file, { cacheFile: join(commonDir, "dejafix", "rules-cache.json") });
+    else rules = await readRulesSubset(file);
+    return { settings: settingsFromRules(rules) };
+  } catch (e) {
+    const first = e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e);
+    return { settings: {}, error: sanitizeLine(first).slice(0, 300) };
+  }
+}
+
+function settingsFromRules(r: RulesSubset): Partial<HookSettings> {
+  const out: Partial<HookSettings> = {};
+  const h = r.hooks ?? {};
+  if (typeof h.timeBudgetMs === "number") out.budgetMs = h.timeBudgetMs;
+  if (typeof h.prePush?.timeBudgetMs === "number") out.pushBudgetMs = h.prePush.timeBudgetMs;
+  if (h.failure === "open" || h.failure === "closed") out.failure = h.failure;
+  if (h.sequences === "skip" || h.sequences === "warn" || h.sequences === "check")
+    out.sequences = h.sequences;
+  if (typeof h.preCommit?.enabled === "boolean") out.preCommit = h.preCommit.enabled;
+  if (typeof h.prePush?.enabled === "boolean") out.prePush = h.prePush.enabled;
+  const p = r.paths ?? {};
+  if (Array.isArray(p.ignore)) out.ignore = p.ignore.filter((g) => typeof g === "string");
+  if (Array.isArray(p.generated)) out.generated = p.generated.filter((g) => typeof g === "string");
+  if (typeof p.maxFileBytes === "number") out.maxFileBytes = p.maxFileBytes;
+  return out;
+}
+
+/** Fallback reader: plain YAML, shapes checked only as far as the harness needs. */
+async function readRulesSubset(file: string): Promise<RulesSubset> {
+  const { parse } = await import("yaml");
+  const doc: unknown = parse(readFileSync(file, "utf8"));
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new Error(`${RULES_FILE}: must be a mapping of settings`);
+  const root = doc as RulesSubset;
+  const h = root.hooks;
+  if (h?.failure !== undefined && h.failure !== "open" && h.failure !== "closed")
+    throw new Error(`${RULES_FILE}: hooks.failure must be open or closed`);
+  if (h?.timeBudgetMs !== undefined && !(typeof h.timeBudgetMs === "number" && h.timeBudgetMs > 0))
+    throw new Error(`${RULES_FILE}: hooks.timeBudgetMs must be a positive number`);
+  return root;
+}
 
 export interface HookOptions {
   repoDir: string;
@@ -116,62 +200,6 @@ export interface HookResult {
   skipped?: "disabled" | "sequence" | "empty" | "locked";
   /** Log file written for an error. */
   logFile?: string;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// settings
-
-/**
- * Reads the harness keys from the rules file. src/rules owns the full schema and validation; this reads only
- * what the harness needs and never fails: a broken file means defaults plus a one-line notice.
- */
-export async function readHookSettings(
-  topLevel: string,
-): Promise<{ settings: Partial<HookSettings>; error?: string }> {
-  const file = join(topLevel, RULES_FILE);
-  if (!existsSync(file)) return { settings: {} };
-  try {
-    const { parse } = await import("yaml");
-    const doc: unknown = parse(readFileSync(file, "utf8"));
-    if (doc === null || doc === undefined) return { settings: {} };
-    if (typeof doc !== "object" || Array.isArray(doc))
-      throw new Error("the file must be a mapping of settings");
-    const root = doc as Record<string, unknown>;
-    const hooks = (root.hooks ?? {}) as Record<string, unknown>;
-    const out: Partial<HookSettings> = {};
-    const num = (k: keyof HookSettings) => {
-      const v = hooks[k];
-      if (v === undefined) return;
-      if (typeof v !== "number" || !(v > 0)) throw new Error(`hooks.${k} must be a positive number`);
-      (out as Record<string, unknown>)[k] = v;
-    };
-    for (const k of ["budgetMs", "maxFileBytes", "maxFileLines", "maxFiles", "maxPushCommits"] as const)
-      num(k);
-    if (hooks.failure !== undefined) {
-      if (hooks.failure !== "open" && hooks.failure !== "closed")
-        throw new Error("hooks.failure must be open or closed");
-      out.failure = hooks.failure;
-    }
-    if (hooks.duringSequences !== undefined) {
-      if (hooks.duringSequences !== "skip" && hooks.duringSequences !== "check")
-        throw new Error("hooks.duringSequences must be skip or check");
-      out.duringSequences = hooks.duringSequences;
-    }
-    if (hooks.verbose !== undefined) out.verbose = hooks.verbose === true;
-    for (const k of ["ignore", "generated"] as const) {
-      const v = root[k];
-      if (v === undefined) continue;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
-        throw new Error(`${k} must be a list of globs`);
-      out[k] = v as string[];
-    }
-    return { settings: out };
-  } catch (e) {
-    return {
-      settings: {},
-      error: sanitizeLine(e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)),
-    };
-  }
 }
 
 function limitsOf(s: HookSettings): ReadLimits {
@@ -296,7 +324,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
   let settings: HookSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
   try {
     layout = repoLayout(opts.repoDir);
-    const fromRules = await readHookSettings(layout.topLevel);
+    const fromRules = await readHookSettings(layout.topLevel, layout.commonDir);
     if (fromRules.error) write(messages.rulesUnreadable(c, RULES_FILE, fromRules.error));
     settings = { ...DEFAULT_SETTINGS, ...fromRules.settings, ...opts.settings };
 
@@ -304,9 +332,15 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       return await runPostHook(name, layout, opts);
     }
     // Rebase, cherry-pick and merge replay commits that were already checked; stay out of the way.
-    if (layout.sequence && settings.duringSequences === "skip") {
+    if (layout.sequence && settings.sequences === "skip") {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
     }
+    if ((name === "pre-commit" && !settings.preCommit) || (name === "pre-push" && !settings.prePush)) {
+      return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
+    }
+    const budgetMs = name === "pre-push" ? settings.pushBudgetMs : settings.budgetMs;
+    // "warn" during a sequence: check and show, never stop a rebase half-way.
+    const neverBlock = layout.sequence !== null && settings.sequences === "warn";
     const checker: Loaded = opts.checker ? { ok: true, fn: opts.checker } : await loadChecker(env);
     if (!checker.ok) {
       write(messages.noChecker(c, checker.error));
@@ -333,11 +367,12 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       for (const read of changes) {
         const change = read();
         if (change.files.length === 0) continue;
-        const left = settings.budgetMs - (Date.now() - started);
-        const verdict = await withinBudget(
+        const left = budgetMs - (Date.now() - started);
+        const raw = await withinBudget(
           () => checker.fn(change, { repoDir: opts.repoDir, budgetMs: left, hook: name }),
           left,
         );
+        const verdict = neverBlock && raw.action === "block" ? { ...raw, action: "warn" as const } : raw;
         const anchor = anchorOf(change);
         items.push({
           verdict: { ...verdict, notices: [...change.notices, ...verdict.notices] },
@@ -347,7 +382,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       }
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
-      write(messages.budgetExceeded(c, settings.budgetMs));
+      write(messages.budgetExceeded(c, budgetMs));
       return { exitCode: 0, outcome: "timeout", items };
     }
     if (changes.length === 0 || items.length === 0) {
