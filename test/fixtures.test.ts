@@ -422,6 +422,9 @@ describe("generateRandomHistory", () => {
     assert.ok(lines(git(a, ["log", "-M", "--diff-filter=R", "--name-only", "--format="])).length >= 1);
     // Files that differ from every parent of a merge: combined edits of both sides or evil lines.
     assert.ok(lines(git(a, ["log", "--merges", "--cc", "--name-only", "--format="])).length >= 1);
+    // "Evil" merges: in a combined diff, "++" marks a line that is in neither parent.
+    const combined = git(a, ["log", "--merges", "--cc", "--format=", "--no-color"]);
+    assert.match(combined, /^\+\+(?!\+ )/m);
     // Whitespace-only edits exist: some commit's diff is empty when whitespace is ignored.
     const commits = lines(git(a, ["rev-list", "--no-merges", "HEAD"]));
     const wsOnly = commits.filter((c) => git(a, ["show", "-w", "--format=", c]).trim() === "");
