@@ -23,6 +23,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { diffHunks, readStagedChange } from "../src/git/staged.js";
+import type { Hunk } from "../src/git/types.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { init } from "../src/install/init.js";
 
@@ -571,5 +573,77 @@ export async function updateIndex(repoDir) {
     writeFileSync(release, "go");
     for (let i = 0; i < 200 && !existsSync(done); i++) await sleep(50);
     assert.ok(existsSync(done), "the background update finished");
+  });
+});
+
+/** Rebuilds the new text from the old one and zero-context hunks (git's -U0 numbering). */
+function applyHunks(oldText: string, hunks: Hunk[]): string {
+  const old = oldText === "" ? [] : oldText.replace(/\n$/, "").split("\n");
+  const out: string[] = [];
+  let pos = 0;
+  for (const h of hunks) {
+    const start = h.oldLines > 0 ? h.oldStart - 1 : h.oldStart;
+    out.push(...old.slice(pos, start));
+    out.push(...h.lines.filter((l) => l.kind === "+").map((l) => l.text));
+    pos = start + h.oldLines;
+  }
+  out.push(...old.slice(pos));
+  return out.length ? `${out.join("\n")}\n` : "";
+}
+
+describe("staged reader", () => {
+  test("hunks rebuild the staged blob and agree with git's own added/removed counts", async () => {
+    const repo = await setup();
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 25; round++) {
+      const oldLines = Array.from({ length: 5 + rand(60) }, () => `line ${rand(15)}`);
+      const newLines = [...oldLines];
+      for (let e = rand(8); e >= 0; e--) {
+        const at = rand(newLines.length + 1);
+        const op = rand(3);
+        if (op === 0) newLines.splice(at, 0, `added ${rand(15)}`);
+        else if (op === 1) newLines.splice(at, 1);
+        else newLines[at] = `changed ${rand(15)}`;
+      }
+      const oldText = `${oldLines.join("\n")}\n`;
+      const newText = newLines.length ? `${newLines.join("\n")}\n` : "";
+      stage(repo, "f.txt", oldText);
+      repo.git(["commit", "-q", "--allow-empty", "-m", `r${round}`], { env: { ...repo.env, DEJAFIX: "0" } });
+      stage(repo, "f.txt", newText);
+      const change = readStagedChange(repo.dir, { amend: false });
+      const file = change.files.find((f) => f.newPath === "f.txt");
+      if (oldText === newText) {
+        assert.equal(file, undefined);
+        continue;
+      }
+      assert.ok(file, `round ${round}: the staged file is listed`);
+      assert.equal(file.newText, newText);
+      assert.equal(applyHunks(oldText, file.hunks), newText, `round ${round}: hunks rebuild the new text`);
+      const [added, removed] = repo
+        .git(["diff", "--cached", "--numstat", "--diff-algorithm=myers"])
+        .split("\t");
+      const count = (k: string) =>
+        file.hunks.reduce((n, h) => n + h.lines.filter((l) => l.kind === k).length, 0);
+      assert.equal(count("+"), Number(added), `round ${round}: added lines`);
+      assert.equal(count("-"), Number(removed), `round ${round}: removed lines`);
+    }
+  });
+
+  test("hunk numbering follows git diff -U0 and a lost final newline is a change", () => {
+    const h = diffHunks("a\nb\nc\nd\ne\n", "a\nX\nc\ne\nf\ng\n");
+    assert.deepEqual(
+      h.map((x) => [x.oldStart, x.oldLines, x.newStart, x.newLines]),
+      [
+        [2, 1, 2, 1],
+        [4, 1, 3, 0],
+        [5, 0, 5, 2],
+      ],
+    );
+    assert.equal(diffHunks("a\nb\n", "a\nb").length, 1);
+    assert.deepEqual(diffHunks("same\n", "same\n"), []);
   });
 });
