@@ -20,6 +20,19 @@ const encoder = new TextEncoder();
 /** FNV-1a 32-bit of the UTF-8 bytes of `text`, as an unsigned integer ("a" → 0xe40c292c). */
 export function fnv1a32(text: string): number {
   let hash = FNV_OFFSET;
+  // Fast path: for ASCII, UTF-16 code units are the UTF-8 bytes (most code tokens).
+  let ascii = true;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) {
+      ascii = false;
+      break;
+    }
+    hash ^= code;
+    hash = Math.imul(hash, FNV_PRIME);
+  }
+  if (ascii) return hash >>> 0;
+  hash = FNV_OFFSET;
   for (const byte of encoder.encode(text)) {
     hash ^= byte;
     hash = Math.imul(hash, FNV_PRIME);
@@ -34,10 +47,12 @@ const TOKEN_RE = new RegExp(
     String.raw`(?<comment>\/\/.*$|\/\*.*?(?:\*\/|$))`,
     String.raw`(?<string>"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|\x60(?:[^\x60\\]|\\.)*\x60?)`,
     String.raw`(?<number>0[xX][0-9a-fA-F_]+|0[bB][01_]+|(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[a-zA-Z]*)`,
-    String.raw`(?<word>[\p{L}_$][\p{L}\p{N}_$]*)`,
+    // Any non-ASCII character counts as a letter: cheaper than Unicode property classes, and
+    // non-ASCII punctuation is rare in code outside strings and comments.
+    String.raw`(?<word>[A-Za-z_$\u0080-\uffff][\w$\u0080-\uffff]*)`,
     String.raw`(?<op>>>>=|<<=|>>=|\*\*=|\.\.\.|===|!==|<=>|::|->|=>|\+\+|--|&&|\|\||\?\?|\?\.|==|!=|<=|>=|\+=|-=|\*=|\/=|%=|&=|\|=|\^=|<<|>>|\*\*|[-+*/%=<>!&|^~?:;,.(){}\[\]@#\\])`,
   ].join("|"),
-  "gu",
+  "g",
 );
 
 /**
