@@ -525,6 +525,7 @@ describe("pre-push through real git push", () => {
     const blocked = push(["-q", "origin", "topic"]);
     assert.notEqual(blocked.status, 0);
     assert.match(blocked.stderr, /push stopped/);
+    assert.match(blocked.stderr, new RegExp(`dejafix · commit ${b?.slice(0, 10)} b\n`), "names the commit");
     assert.equal(
       spawnSync("git", ["rev-parse", "--verify", "-q", "refs/heads/topic"], { cwd: remote }).status,
       1,

@@ -24,6 +24,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pushRange } from "../git/pushRange.js";
 import {
+  commitSubject,
   committerIdent,
   currentBranch,
   type ReadLimits,
@@ -393,8 +394,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       const text = renderText(item.verdict, { colors: c, verbose: settings.verbose });
       if (!text) continue;
       if (item.commit && item.verdict.action !== "pass") {
-        const subject = item.verdict.matches[0]?.path ?? "";
-        write(messages.commitHeader(c, item.commit, sanitizeLine(subject)));
+        write(messages.commitHeader(c, item.commit, sanitizeLine(commitSubject(opts.repoDir, item.commit))));
       }
       write(text);
     }

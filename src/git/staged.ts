@@ -183,6 +183,11 @@ export function committerIdent(repoDir: string): string {
   return raw.replace(/\s+\d+\s+[+-]\d{4}$/, "");
 }
 
+/** First line of a commit's message. */
+export function commitSubject(repoDir: string, sha: string): string {
+  return gitMaybe(repoDir, ["show", "-s", "--format=%s", sha]) ?? "";
+}
+
 /** Current branch name, or null on a detached HEAD. */
 export function currentBranch(repoDir: string): string | null {
   return gitMaybe(repoDir, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
@@ -210,7 +215,8 @@ export function detectAmend(startPid: number = process.ppid): boolean {
     const info = processInfo(pid);
     if (!info) return false;
     const [cmd, ...rest] = info.argv;
-    if (cmd && /(^|\/)git(\.exe)?$/.test(cmd) && rest.includes("commit")) return rest.includes("--amend");
+    // The nearest git above the hook is the one committing (also through an alias such as `git ci`).
+    if (cmd && /(^|\/)git(\.exe)?$/.test(cmd)) return rest.includes("--amend");
     pid = info.ppid;
   }
   return false;
