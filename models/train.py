@@ -31,7 +31,7 @@ import platform
 import random
 import sys
 
-INSTALL_HINT = "install it with `apt-get install python3-torch python3-onnx` (Debian/Ubuntu) or `pip install torch onnx`"
+INSTALL_HINT = "install them with `apt-get install python3-torch python3-onnx` (Debian/Ubuntu) or `pip install torch onnx`"
 
 # How each known metric is transformed before standardization. Counts, sizes and ages are
 # heavy-tailed, so they go through log1p; flags, shares and entropy are already on a small scale.
