@@ -10,12 +10,13 @@ import { execFileSync, type SpawnSyncReturns, spawnSync } from "node:child_proce
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -167,8 +168,9 @@ function state(repo: Repo, cwd = repo.dir): string {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       if (d === cwd && name === ".git") continue;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) files.push(`${relative(cwd, p)} -> ${readlinkSync(p)}`);
+      else if (st.isDirectory()) walk(p);
       else
         files.push(
           `${relative(cwd, p)} ${(st.mode & 0o777).toString(8)} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`,
@@ -481,6 +483,24 @@ describe("environments", () => {
       r.stderr.trim(),
       "dejafix: not installed for this clone, so this pre-commit check was skipped. Run: npx dejafix init",
     );
+  });
+
+  test("pnpm-style node_modules/dejafix symlink is found when the path init wrote is gone", async () => {
+    const repo = await setup();
+    const lib = join(repo.commonDir, "dejafix", "hooks", "dejafix.sh");
+    writeFileSync(
+      lib,
+      readFileSync(lib, "utf8").replace(
+        /^DEJAFIX_INIT_RUNNER=.*$/m,
+        "DEJAFIX_INIT_RUNNER='/nonexistent/hookRunner.js'",
+      ),
+    );
+    mkdirSync(join(repo.dir, "node_modules"));
+    symlinkSync(ROOT, join(repo.dir, "node_modules", "dejafix"));
+    writeFileSync(join(repo.dir, ".gitignore"), "node_modules/\n");
+    stage(repo, "app.js", "// BLOCK_ME\n");
+    const r = commitChecked(repo, ["-m", "via node_modules"], { expect: "blocked" });
+    assert.match(r.stderr, /risky change/);
   });
 
   test("husky 9: the team's hook runs, then dejafix; blocks and passes like plain hooks", async () => {

@@ -18,6 +18,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   unlinkSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
@@ -592,7 +593,18 @@ async function main(argv: string[]): Promise<number> {
   return result.exitCode === 1 ? BLOCK_EXIT_CODE : 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** True when node was started on this file, also through a symlink (pnpm links packages into node_modules). */
+function isEntryPoint(): boolean {
+  const argv1 = process.argv[1];
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   main(process.argv.slice(2)).then(
     (code) => {
       // A checker that outlived the budget may hold timers or handles: leave once stderr is flushed.
