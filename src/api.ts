@@ -1,12 +1,16 @@
 /**
  * The library API. The CLI is a thin layer over these functions; tests call them directly.
  */
-import { dejafixDir } from "./git/repo.js";
-import { evidenceFilter } from "./history/evidence.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dejafixDir, repoRoot } from "./git/repo.js";
+import { historySettings } from "./history/indexOptions.js";
 import { type MineResult, mineHistory } from "./history/mine.js";
-import { DEFAULT_SELECT, type Inducing, type SelectOptions, selectInducing } from "./history/szz.js";
+import { type Inducing, type SelectOptions, selectInducing } from "./history/szz.js";
 import type { FixReason } from "./history/types.js";
 import { IndexStore, type IndexSummary, indexPath } from "./index/store.js";
+import { loadRules } from "./rules/loadRules.js";
+import type { Rules } from "./rules/types.js";
 
 export type { MineResult } from "./history/mine.js";
 export type { SelectOptions } from "./history/szz.js";
@@ -16,11 +20,24 @@ export async function openIndex(repoDir: string, opts: { readonly?: boolean } = 
   return new IndexStore(indexPath(await dejafixDir(repoDir)), opts);
 }
 
+/** Where a repository keeps its rules (committed, shared by the team). */
+export function rulesFile(root: string): string {
+  return join(root, ".dejafix", "rules.yml");
+}
+
+/** The repository's rules, or the built-in defaults when it has no rules file. Throws RulesError. */
+export async function repoRules(repoDir: string): Promise<{ root: string; rules: Rules }> {
+  const root = await repoRoot(repoDir).catch(() => repoDir);
+  const file = rulesFile(root);
+  return { root, rules: loadRules(existsSync(file) ? file : null) };
+}
+
 export interface IndexOptions {
   repoDir: string;
   rev?: string;
   onProgress?: (done: number, total: number) => void;
-  excludeTests?: boolean;
+  /** Rules to use instead of the repository's own `.dejafix/rules.yml`. */
+  rules?: Rules;
 }
 
 export interface IndexResult extends MineResult {
@@ -30,6 +47,10 @@ export interface IndexResult extends MineResult {
 
 /** Mines new history into the index (incremental) and returns what the index now holds. */
 export async function indexRepository(opts: IndexOptions): Promise<IndexResult> {
+  const { root, rules } = opts.rules
+    ? { root: opts.repoDir, rules: opts.rules }
+    : await repoRules(opts.repoDir);
+  const settings = historySettings(rules, root);
   const store = await openIndex(opts.repoDir);
   try {
     const res = await mineHistory({
@@ -37,7 +58,8 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       store,
       rev: opts.rev,
       onProgress: opts.onProgress,
-      evidence: evidenceFilter({ excludeTests: opts.excludeTests ?? true }),
+      classify: settings.classify,
+      evidence: settings.evidence,
     });
     return { ...res, file: store.file, summary: store.summary(res.repoId) };
   } finally {
@@ -55,13 +77,15 @@ export interface LabelRecord {
 
 /** One record per fix commit with its defect-introducing commits under a selection policy. */
 export async function labels(repoDir: string, select: Partial<SelectOptions> = {}): Promise<LabelRecord[]> {
+  const { root: top, rules } = await repoRules(repoDir);
+  const base = historySettings(rules, top).select;
   const store = await openIndex(repoDir);
   try {
     const root = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
       | { id: number }
       | undefined;
     if (!root) return [];
-    const opts = { ...DEFAULT_SELECT, ...select };
+    const opts = { ...base, ...select };
     return store.fixes(root.id).map((f) => ({
       fix: f.sha,
       inducing: selectInducing(f, opts),

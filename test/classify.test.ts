@@ -320,3 +320,12 @@ describe("loadBugIssues", () => {
     );
   });
 });
+
+it("a (#N) subject suffix counts as a bug reference when the tracker export lists #N", () => {
+  const msg = "Handle empty sample sets in mean_response_time (#87)";
+  assert.equal(classifyCommit(msg).isFix, false, "without an export the suffix is a pull-request number");
+  assert.equal(classifyCommit(msg, undefined, new Set(["#88"])).isFix, false);
+  const c = classifyCommit(msg, undefined, new Set(["#87"]));
+  assert.equal(c.isFix, true);
+  assert.deepEqual(c.issues, ["#87"]);
+});

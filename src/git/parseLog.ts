@@ -20,7 +20,7 @@ import type { ChangeStatus, CommitDiff, CommitMeta, FileChange, Hunk, HunkLine }
  * The raw part (`--raw -z`, documented in git-diff(1) "RAW OUTPUT FORMAT") lists every changed file;
  * the patch part (`-p -U0 -w`) only those whose content changed beyond whitespace, in the same order.
  * Patch sections are therefore matched to raw entries by their quoted `diff --git` header.
- * A merge appears once per parent it differs from (`-m`), first parent first; the caller resolves which.
+ * A merge is diffed against its first parent only; the caller asks for other parents when it must.
  */
 
 export const LOG_FORMAT = "%x01%H %P%x02%an%x02%ae%x02%ad%x02%ct%x02%B%x03";
@@ -31,7 +31,7 @@ export function logArgs(): string[] {
     "log",
     "--reverse",
     "--topo-order",
-    "-m",
+    "--diff-merges=first-parent",
     "-p",
     "--raw",
     "-z",
@@ -122,7 +122,12 @@ function parseRecord(rec: string): CommitDiff {
   if (headerEnd < 0)
     throw new Error(`malformed git log record: no header terminator near ${rec.slice(0, 60)}`);
   const meta = parseHeader(rec.slice(0, headerEnd));
-  let pos = headerEnd + 1;
+  return { meta, against: meta.parents[0] ?? null, files: parseDiffBody(rec, headerEnd + 1) };
+}
+
+/** Raw entries then patches, as printed by `git log`/`git diff-tree` with `--raw -z -p`. */
+export function parseDiffBody(rec: string, from = 0): FileChange[] {
+  let pos = from;
   while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
   const raw: RawEntry[] = [];
   while (rec[pos] === ":") {
@@ -155,7 +160,7 @@ function parseRecord(rec: string): CommitDiff {
   while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
   const files = raw.map(toFileChange);
   attachPatches(rec.slice(pos), raw, files);
-  return { meta, against: null, files };
+  return files;
 }
 
 function parseHeader(h: string): CommitMeta {
@@ -233,6 +238,13 @@ function attachPatches(patch: string, raw: RawEntry[], files: FileChange[]): voi
     const line = lines[i] as string;
     if (line.startsWith("diff --git ")) {
       current = null;
+      // A type change (symlink -> file) prints two sections, deletion then addition, for one entry.
+      const prev = raw[entry - 1];
+      if (prev?.status === "T" && patchHeader(prev.oldPath ?? "", prev.newPath ?? "") === line) {
+        current = files[entry - 1] as FileChange;
+        i++;
+        continue;
+      }
       // Entries without a patch (whitespace-only under -w, pure renames without text) are skipped.
       for (let k = entry; k < raw.length; k++) {
         const r = raw[k] as RawEntry;

@@ -33,6 +33,17 @@ export function git(
       { cwd, env: gitEnv(), maxBuffer: 1 << 30, encoding: "utf8" },
       (err, stdout, stderr) => {
         const code = err ? ((err as NodeJS.ErrnoException & { code?: number | string }).code ?? null) : 0;
+        if (typeof code === "string") {
+          // The process never ran: no git on PATH, or the folder does not exist.
+          reject(
+            new GitError(
+              args,
+              null,
+              code === "ENOENT" ? `cannot run git in ${cwd} (no such folder, or git is not installed)` : code,
+            ),
+          );
+          return;
+        }
         if (err && !(typeof code === "number" && opts.allowCodes?.includes(code))) {
           reject(new GitError(args, typeof code === "number" ? code : null, String(stderr)));
           return;

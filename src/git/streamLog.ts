@@ -1,28 +1,126 @@
 import { StringDecoder } from "node:string_decoder";
-import { LogParser, logArgs } from "./parseLog.js";
+import { LOG_FORMAT, LogParser, logArgs } from "./parseLog.js";
 import { spawnGit, waitForExit } from "./run.js";
 import type { CommitDiff } from "./types.js";
 
+/** How much parsed-but-unconsumed output may wait in memory while git keeps writing ahead of us. */
+const READ_AHEAD_BYTES = 48 * 1024 * 1024;
+
 /**
  * The one history pass: a single `git log` process whose output is parsed as it streams.
- * Yields one CommitDiff per (commit, parent) pair that differs; reading pauses git through backpressure.
+ * git writes ahead of the consumer (bounded by READ_AHEAD_BYTES) so both cores work: git producing
+ * diffs while the miner replays line ownership.
  */
-export async function* streamLog(repoDir: string, revs: string[]): AsyncGenerator<CommitDiff> {
-  const args = [...logArgs(), ...revs, "--"];
-  const child = spawnGit(repoDir, args);
+export function streamLog(repoDir: string, revs: string[]): AsyncGenerator<CommitDiff> {
+  return streamDiffs(repoDir, [...logArgs(), ...revs, "--"]);
+}
+
+/**
+ * Plain diffs (whitespace changes included) of chosen commits against their first parent, from one
+ * `git diff-tree --stdin` process, in the order given. SZZ takes a fix's evidence from these: a defect
+ * line the fix only re-indents (wrapped in a new `if`, say) is hidden by `-w` but is still evidence.
+ * Three lines of context give the code around an insertion for fixes that only add lines.
+ */
+export function streamPlainDiffs(repoDir: string, shas: string[]): AsyncGenerator<CommitDiff> {
+  const args = [
+    "diff-tree",
+    "--stdin",
+    "--always",
+    "-r",
+    "-p",
+    "--raw",
+    "-z",
+    "--no-abbrev",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-M",
+    "-U3",
+    "--date=raw",
+    `--format=${LOG_FORMAT}`,
+  ];
+  return streamDiffs(repoDir, args, shas.map((s) => `${s}\n`).join(""));
+}
+
+async function* streamDiffs(repoDir: string, args: string[], input?: string): AsyncGenerator<CommitDiff> {
+  const child = spawnGit(repoDir, args, input !== undefined);
+  if (input !== undefined && child.stdin) {
+    child.stdin.on("error", () => undefined); // git exits early on failure; the exit code says why
+    child.stdin.end(input);
+  }
   const exited = waitForExit(child, args);
-  // Attach a handler now so an early failure is not an unhandled rejection while we read.
-  exited.catch(() => undefined);
   const decoder = new StringDecoder("utf8");
   const parser = new LogParser();
-  try {
-    for await (const chunk of child.stdout) {
-      for (const c of parser.push(decoder.write(chunk as Buffer))) yield c;
+  let queue: { diff: CommitDiff; size: number }[] = [];
+  let head = 0;
+  let queuedBytes = 0;
+  let ended = false;
+  let failure: unknown = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const enqueue = (diffs: CommitDiff[], bytes: number): void => {
+    // Attribute the chunk's size to its last commit: enough to bound memory.
+    diffs.forEach((d, i) => {
+      const size = i === diffs.length - 1 ? bytes : 0;
+      queue.push({ diff: d, size });
+      queuedBytes += size;
+    });
+    if (queuedBytes > READ_AHEAD_BYTES) child.stdout.pause();
+    notify();
+  };
+  child.stdout.on("data", (chunk: Buffer) => {
+    try {
+      enqueue(parser.push(decoder.write(chunk)), chunk.length);
+    } catch (e) {
+      failure = e;
+      child.kill();
+      notify();
     }
-    for (const c of parser.push(decoder.end())) yield c;
-    for (const c of parser.end()) yield c;
-    await exited;
+  });
+  child.stdout.on("end", () => {
+    try {
+      enqueue([...parser.push(decoder.end()), ...parser.end()], 0);
+    } catch (e) {
+      failure = e;
+    }
+    exited.then(
+      () => {
+        ended = true;
+        notify();
+      },
+      (e: unknown) => {
+        failure = e;
+        ended = true;
+        notify();
+      },
+    );
+  });
+  try {
+    for (;;) {
+      const item = queue[head];
+      if (item) {
+        head++;
+        if (head > 4096 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        queuedBytes -= item.size;
+        if (child.stdout.isPaused() && queuedBytes < READ_AHEAD_BYTES / 2) child.stdout.resume();
+        yield item.diff;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
   } finally {
     if (child.exitCode === null) child.kill();
+    exited.catch(() => undefined);
   }
 }

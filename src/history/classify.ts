@@ -303,7 +303,9 @@ export function classifyCommit(
 
   // A merge subject names branches and pull requests, not what was repaired.
   if (MERGE_SUBJECT.test(subject)) subject = "";
-  const subjectForIssues = subject.replace(PR_SUFFIX, "");
+  // A "(#123)" suffix is usually a pull-request number, unless the tracker export says #123 is a bug.
+  const suffix = PR_SUFFIX.exec(subject)?.[0].trim().slice(1, -1);
+  const subjectForIssues = suffix && bugIssues?.has(suffix) ? subject : subject.replace(PR_SUFFIX, "");
 
   const conventional = c.conventional ? CONVENTIONAL.exec(subject) : null;
   const type = conventional?.[1]?.toLowerCase() ?? null;

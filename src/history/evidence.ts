@@ -1,8 +1,9 @@
 import { extname } from "node:path";
 
 /**
- * What counts as SZZ evidence: deleted lines of source files, not blank, not comment-only, and by
- * default not in tests (a test's old assertion blames the commit that wrote the test, not the defect).
+ * What counts as SZZ evidence: deleted lines of source files, not blank, not comment-only. The rules
+ * add the paths to leave out (by default tests: a test's old assertion blames the commit that wrote
+ * the test, not the defect).
  */
 
 const HASH_COMMENT = new Set([
@@ -110,14 +111,6 @@ export function isCodePath(path: string): boolean {
   return CODE.has(extname(path).toLowerCase());
 }
 
-const TEST_DIR = /(^|\/)(tests?|__tests__|spec|specs|testing|testdata|test-data|fixtures?)\//i;
-const TEST_FILE =
-  /(^|\/)(test_[^/]*\.py|[^/]*_test\.(go|py|rb|c|cc|cpp|rs)|[^/]*\.(test|spec)\.[cm]?[jt]sx?|[^/]*Tests?\.(java|kt|scala|cs|groovy|swift)|[^/]*_spec\.rb|conftest\.py)$/;
-
-export function isTestPath(path: string): boolean {
-  return TEST_DIR.test(path) || TEST_FILE.test(path);
-}
-
 /** True when a line holds no code: blank, or only a comment in the file's language. */
 export function isNonCodeLine(text: string, path: string): boolean {
   const t = text.trim();
@@ -156,15 +149,13 @@ export interface EvidenceFilter {
 }
 
 export interface EvidenceOptions {
-  excludeTests?: boolean;
-  /** Extra veto, e.g. the rules file's ignored and generated paths. */
-  ignore?: (path: string) => boolean;
+  /** Paths whose deleted lines are not evidence (tests, ignored and generated paths of the rules). */
+  exclude?: (path: string) => boolean;
 }
 
 export function evidenceFilter(opts: EvidenceOptions = {}): EvidenceFilter {
-  const excludeTests = opts.excludeTests ?? true;
   return {
-    path: (p) => isCodePath(p) && !(excludeTests && isTestPath(p)) && !(opts.ignore?.(p) ?? false),
+    path: (p) => isCodePath(p) && !(opts.exclude?.(p) ?? false),
     line: (text, p) => !isNonCodeLine(text, p),
   };
 }

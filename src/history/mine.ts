@@ -1,13 +1,15 @@
 import { basename } from "node:path";
 import { blameOwners } from "../git/blame.js";
-import { repoRoot, resolveCommit } from "../git/repo.js";
+import { diffPair } from "../git/diffPair.js";
+import { gitCommonDir, repoRoot, resolveCommit } from "../git/repo.js";
 import { revGraph } from "../git/revList.js";
-import { streamLog } from "../git/streamLog.js";
+import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, FileChange } from "../git/types.js";
 import type { Batch, CommitRow, FileRow, IndexStore } from "../index/store.js";
-import { classifyCommit } from "./classify.js";
-import { type EvidenceFilter, evidenceFilter } from "./evidence.js";
-import { applyDiff, assignMergeDiffs, LineTree, mergeTrees, UNKNOWN } from "./ownership.js";
+import { defaultRules } from "../rules/defaults.js";
+import type { EvidenceFilter } from "./evidence.js";
+import { type HistorySettings, historySettings } from "./indexOptions.js";
+import { applyDiff, LineTree, mergeTrees, UNKNOWN } from "./ownership.js";
 import { blameCandidates } from "./szz.js";
 import type { FixClassification } from "./types.js";
 
@@ -34,6 +36,8 @@ export interface MineResult {
   links: number;
   /** Files whose lines had to be attributed with `git blame` (history mined before this run). */
   blamedFiles: number;
+  /** Content merges that needed a diff against a second parent. */
+  mergeDiffs: number;
   seconds: number;
 }
 
@@ -70,9 +74,19 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   const t0 = performance.now();
   const { store } = opts;
   const root = await repoRoot(opts.repoDir).catch(() => opts.repoDir);
-  const repoId = store.repoId(root, basename(root), opts.role ?? "self");
+  // A repository is its git common dir: every worktree (and a bare clone) maps to the same history.
+  const repoId = store.repoId(await gitCommonDir(root), basename(root), opts.role ?? "self");
   const tip = await resolveCommit(root, opts.rev ?? "HEAD");
-  const result: MineResult = { repoId, tip, mined: 0, fixes: 0, links: 0, blamedFiles: 0, seconds: 0 };
+  const result: MineResult = {
+    repoId,
+    tip,
+    mined: 0,
+    fixes: 0,
+    links: 0,
+    blamedFiles: 0,
+    mergeDiffs: 0,
+    seconds: 0,
+  };
   if (!tip) return result;
 
   const oldTips = store.tips(repoId).filter((t) => t !== tip);
@@ -81,8 +95,9 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     return result;
   }
   const graph = await revGraph(root, tip, oldTips);
-  const classify = opts.classify ?? ((m: string) => classifyCommit(m));
-  const filter = opts.evidence ?? evidenceFilter();
+  const defaults = opts.classify && opts.evidence ? null : historySettings(defaultRules(), root);
+  const classify = opts.classify ?? (defaults as HistorySettings).classify;
+  const filter = opts.evidence ?? (defaults as HistorySettings).evidence;
   const batchSize = opts.batchSize ?? 500;
 
   const ids = store.commitIds(repoId);
@@ -141,8 +156,16 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     batch = { commits: [], files: [], links: [], hunks: [] };
   };
 
+  // Messages come with the graph, so fixes are known up front and their plain diffs stream alongside.
+  const fixes = new Map<string, FixClassification>();
+  for (const sha of graph.order) fixes.set(sha, classify(graph.messages.get(sha) ?? ""));
+  const plainFixes = graph.order.filter(
+    (s) => fixes.get(s)?.isFix && (graph.parents.get(s)?.length ?? 0) <= 1,
+  );
+
   const runId = store.startRun(repoId);
   const queue = new DiffQueue(streamLog(root, [tip, ...(oldTips.length > 0 ? ["--not", ...oldTips] : [])]));
+  const plainQueue = new DiffQueue(streamPlainDiffs(root, plainFixes));
   try {
     for (const sha of graph.order) {
       const parents = graph.parents.get(sha) ?? [];
@@ -164,25 +187,32 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
         firstParentTree = tree;
       } else {
         const parentTrees = parents.map(treeOf);
-        for (const [i, t] of parentTrees.entries()) {
-          await ensure(
-            t,
-            diffs.flatMap((d) => [...oldPaths(d.files), ...newPaths(d.files)]),
-          );
-          if (i > 0) release(parents[i] as string);
-        }
-        const assigned = assignMergeDiffs(diffs, parents, parentTrees);
-        firstDiff = assigned[0]?.files ?? [];
+        firstDiff = diffs[0]?.files ?? [];
+        await ensure(parentTrees[0] as LineTree, oldPaths(firstDiff));
+        for (const t of parentTrees.slice(1)) await ensure(t, newPaths(firstDiff));
         fileRows = firstDiff.map((f) => fileRow(id, f, parentTrees[0] as LineTree));
         const first = takeTree(parents[0] as string);
-        tree = mergeTrees(parentTrees, assigned, id, first);
+        tree = await mergeTrees(parentTrees, firstDiff, id, first, async (k, paths) => {
+          result.mergeDiffs++;
+          const parent = parents[k] as string;
+          let d = await diffPair(root, parent, sha, paths);
+          // A path new to that parent may be a rename: only a whole-tree diff finds its source.
+          if (d.some((e) => e.status === "A")) d = await diffPair(root, parent, sha);
+          await ensure(parentTrees[k] as LineTree, oldPaths(d));
+          return d;
+        });
+        for (const p of parents.slice(1)) release(p);
       }
       // Sizes before the change (LT) come from the parent tree, before it is updated in place.
       if (firstParentTree) fileRows = firstDiff.map((f) => fileRow(id, f, firstParentTree as LineTree));
-      const fix = classify(meta.message);
+      const fix = fixes.get(sha) ?? classify(meta.message);
       const links = new Map<number, { blame: number; declared: boolean; paths: Set<string> }>();
+      let fixHunksFrom = firstDiff;
       if (fix.isFix && parents.length <= 1 && firstParentTree) {
-        for (const c of blameCandidates(firstParentTree, firstDiff, filter).values()) {
+        const plain = (await plainQueue.take(sha))[0]?.files ?? firstDiff;
+        await ensure(firstParentTree, oldPaths(plain));
+        fixHunksFrom = plain;
+        for (const c of blameCandidates(firstParentTree, plain, filter).values()) {
           links.set(c.owner, { blame: c.lines, declared: false, paths: c.paths });
         }
       }
@@ -219,7 +249,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
       if (fix.isFix) {
         result.fixes++;
         result.links += links.size;
-        for (const f of firstDiff) {
+        for (const f of fixHunksFrom) {
           for (const h of f.hunks) {
             batch.hunks.push({
               commitId: id,

@@ -1,4 +1,4 @@
-import type { CommitDiff, FileChange } from "../git/types.js";
+import type { FileChange } from "../git/types.js";
 import type { FileLineState } from "../index/store.js";
 
 /**
@@ -45,7 +45,7 @@ export function applyChange(base: Int32Array | undefined, change: FileChange, ne
       out.set(old.subarray(oldPos, before), o);
       o += before - oldPos;
     }
-    oldPos = before + h.oldLines;
+    oldPos = Math.max(oldPos, before + h.oldLines);
     out.fill(newOwner, o, o + h.newLines);
     o += h.newLines;
   }
@@ -66,96 +66,80 @@ export function applyDiff(tree: LineTree, files: readonly FileChange[], owner: n
   files.forEach((f, i) => {
     if (f.newPath === null) return;
     const base = bases[i];
-    const owners = f.binary ? new Int32Array(0) : applyChange(base?.owners, f, owner);
+    let owners: Int32Array;
+    try {
+      owners = f.binary ? new Int32Array(0) : applyChange(base?.owners, f, owner);
+    } catch (e) {
+      throw new Error(
+        `line state of ${f.oldPath} -> ${f.newPath} (${f.status}) does not fit its diff: ${String(e)} base=${base?.owners.length} hunks=${JSON.stringify(f.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines]).slice(-3))}`,
+      );
+    }
     tree.files.set(f.newPath, { blob: f.newBlob, owners });
   });
 }
 
-/** Which parent each `-m` diff of a merge is against (git prints only the parents the merge differs from). */
-export function assignMergeDiffs(
-  diffs: CommitDiff[],
-  parents: string[],
-  trees: LineTree[],
-): (CommitDiff | null)[] {
-  const out: (CommitDiff | null)[] = parents.map(() => null);
-  if (diffs.length === parents.length) {
-    diffs.forEach((d, i) => {
-      out[i] = d;
-    });
-    return out;
-  }
-  let p = 0;
-  for (const d of diffs) {
-    while (p < parents.length && !consistent(d, trees[p] as LineTree)) p++;
-    if (p >= parents.length) break;
-    out[p] = d;
-    p++;
-  }
-  return out;
-}
-
-/** A diff can be against a tree when the blobs it starts from are the tree's blobs. */
-function consistent(d: CommitDiff, tree: LineTree): boolean {
-  for (const f of d.files) {
-    if (f.oldPath === null) {
-      if (f.newPath !== null && tree.files.has(f.newPath) && tree.lazyRev === null) return false;
-      continue;
-    }
-    const s = tree.files.get(f.oldPath);
-    if (s && s.blob !== "" && s.blob !== f.oldBlob) return false;
-    if (!s && tree.lazyRev === null) return false;
-  }
-  return true;
-}
+/**
+ * Supplies a merge's diff against its parent number k (k ≥ 1) for the given paths; only called for
+ * content merges. A path missing from the parent must come back with its rename source, as blame finds it.
+ */
+export type ParentDiff = (k: number, paths: string[]) => Promise<FileChange[]>;
 
 /**
  * A merge's tree, attributed the way `git blame` does (blame.c, pass_blame): a file identical to some
  * parent's version passes to the first such parent whole; otherwise a line unchanged against the first
  * parent keeps that parent's owner, else against the next parent; a line new against every parent
- * belongs to the merge. `diffs[i]` is the merge's diff against parent i, or null when the trees are equal.
+ * belongs to the merge. `first` is the first parent's tree (owned by the caller), `d0` the merge's diff
+ * against it. Most merge files equal some parent's blob, so other diffs are rarely needed.
  */
-export function mergeTrees(
+export async function mergeTrees(
   trees: LineTree[],
-  diffs: (CommitDiff | null)[],
+  d0: readonly FileChange[],
   owner: number,
   first: LineTree,
-): LineTree {
-  const d0 = diffs[0];
-  if (!d0) return first; // identical to the first parent: everything stays as the first parent has it
-  applyDiff(first, d0.files, PENDING);
-  for (const f of d0.files) {
-    if (f.newPath === null) continue;
+  diffAgainst: ParentDiff,
+): Promise<LineTree> {
+  applyDiff(first, d0, PENDING);
+  const pending: string[] = [];
+  for (const f of d0) {
+    if (f.newPath === null || f.oldBlob === f.newBlob) continue;
     const state = first.files.get(f.newPath);
-    if (!state || f.oldBlob === f.newBlob) continue;
-    const others: { tree: LineTree; entry: FileChange | undefined }[] = [];
-    for (let k = 1; k < trees.length; k++) {
-      others.push({
-        tree: trees[k] as LineTree,
-        entry: diffs[k]?.files.find((x) => x.newPath === f.newPath),
-      });
+    if (!state) continue;
+    let whole: Int32Array | undefined;
+    for (let k = 1; k < trees.length && !whole; k++) {
+      const s = (trees[k] as LineTree).files.get(f.newPath);
+      if (s && s.blob !== "" && s.blob === f.newBlob) whole = s.owners;
     }
-    const same = others.find((o) => !o.entry || o.entry.oldBlob === o.entry.newBlob);
-    if (same) {
-      const theirs = same.tree.files.get(same.entry?.oldPath ?? f.newPath)?.owners;
-      if (theirs) {
-        first.files.set(f.newPath, { blob: state.blob, owners: theirs });
+    if (whole) first.files.set(f.newPath, { blob: state.blob, owners: whole });
+    else if (state.owners.includes(PENDING)) pending.push(f.newPath);
+  }
+  for (let k = 1; k < trees.length && pending.length > 0; k++) {
+    const tree = trees[k] as LineTree;
+    const entries = new Map<string, FileChange>();
+    for (const e of await diffAgainst(k, pending)) if (e.newPath !== null) entries.set(e.newPath, e);
+    for (let j = pending.length - 1; j >= 0; j--) {
+      const path = pending[j] as string;
+      const state = first.files.get(path) as FileLineState;
+      const entry = entries.get(path);
+      const base = tree.files.get(entry?.oldPath ?? path)?.owners;
+      if (!entry || entry.oldBlob === entry.newBlob) {
+        if (base) {
+          first.files.set(path, { blob: state.blob, owners: base });
+          pending.splice(j, 1);
+        }
         continue;
       }
-    }
-    if (!state.owners.includes(PENDING)) continue;
-    const owners = state.owners;
-    for (const { tree, entry } of others) {
-      if (!entry || entry.binary) continue;
-      const theirs = applyChange(
-        entry.oldPath !== null ? tree.files.get(entry.oldPath)?.owners : undefined,
-        entry,
-        PENDING,
-      );
-      if (theirs.length !== owners.length) continue;
+      if (entry.binary) continue;
+      const theirs = applyChange(base, entry, PENDING);
+      if (theirs.length !== state.owners.length) continue;
+      const owners = state.owners;
       for (let i = 0; i < owners.length; i++) {
         if (owners[i] === PENDING && theirs[i] !== PENDING) owners[i] = theirs[i] as number;
       }
     }
+  }
+  for (const f of d0) {
+    const owners = f.newPath !== null ? first.files.get(f.newPath)?.owners : undefined;
+    if (!owners) continue;
     for (let i = 0; i < owners.length; i++) if (owners[i] === PENDING) owners[i] = owner;
   }
   return first;

@@ -13,6 +13,9 @@ export interface Candidate {
 /**
  * B-SZZ evidence without `git blame`: the owners, in the fix's parent tree, of the lines the fix deletes
  * or changes. Blank and comment-only lines and non-evidence paths are skipped (AG-SZZ).
+ * A fix that only adds code (a missing guard, a forgotten call) deletes nothing; for those, the nearest
+ * code lines around each insertion (from the diff's context) stand in, as the defect is usually the
+ * code the new lines protect.
  */
 export function blameCandidates(
   parent: LineTree,
@@ -20,25 +23,58 @@ export function blameCandidates(
   filter: EvidenceFilter,
 ): Map<number, Candidate> {
   const out = new Map<number, Candidate>();
-  for (const f of files) {
-    if (f.oldPath === null || f.binary || !filter.path(f.oldPath)) continue;
-    const owners = parent.files.get(f.oldPath)?.owners;
+  const add = (owner: number | undefined, path: string): void => {
+    if (owner === undefined || owner < 0) return;
+    let c = out.get(owner);
+    if (!c) {
+      c = { owner, lines: 0, paths: new Set() };
+      out.set(owner, c);
+    }
+    c.lines++;
+    c.paths.add(path);
+  };
+  const usable = files.filter((f) => f.oldPath !== null && !f.binary && filter.path(f.oldPath));
+  for (const f of usable) {
+    const oldPath = f.oldPath as string;
+    const owners = parent.files.get(oldPath)?.owners;
     if (!owners) continue;
     for (const h of f.hunks) {
       let line = h.oldStart - 1;
       for (const l of h.lines) {
-        if (l.kind !== "-") continue;
-        const owner = owners[line];
+        if (l.kind === "+") continue;
+        if (l.kind === "-" && filter.line(l.text, oldPath)) add(owners[line], f.newPath ?? oldPath);
         line++;
-        if (owner === undefined || owner < 0 || !filter.line(l.text, f.oldPath)) continue;
-        let c = out.get(owner);
-        if (!c) {
-          c = { owner, lines: 0, paths: new Set() };
-          out.set(owner, c);
-        }
-        c.lines++;
-        c.paths.add(f.newPath ?? f.oldPath);
       }
+    }
+  }
+  if (out.size > 0) return out;
+  for (const f of usable) {
+    const oldPath = f.oldPath as string;
+    const owners = parent.files.get(oldPath)?.owners;
+    if (!owners) continue;
+    for (const h of f.hunks) {
+      // Old line number of every hunk line (context and deleted), to look around each insertion.
+      let line = h.oldStart - 1;
+      const at = h.lines.map((l) => (l.kind === "+" ? -1 : line++));
+      h.lines.forEach((l, i) => {
+        if (l.kind !== "+" || h.lines[i - 1]?.kind === "+") return;
+        for (let j = i - 1; j >= 0; j--) {
+          const c = h.lines[j];
+          if (c?.kind === " " && filter.line(c.text, oldPath)) {
+            add(owners[at[j] as number], f.newPath ?? oldPath);
+            break;
+          }
+        }
+        let k = i;
+        while (h.lines[k]?.kind === "+") k++;
+        for (; k < h.lines.length; k++) {
+          const c = h.lines[k];
+          if (c?.kind === " " && filter.line(c.text, oldPath)) {
+            add(owners[at[k] as number], f.newPath ?? oldPath);
+            break;
+          }
+        }
+      });
     }
   }
   return out;

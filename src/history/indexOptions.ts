@@ -1,0 +1,47 @@
+import { isAbsolute, join } from "node:path";
+import { isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
+import type { Rules } from "../rules/types.js";
+import { readBugIssues } from "./bugIssues.js";
+import { classifyCommit } from "./classify.js";
+import { type EvidenceFilter, evidenceFilter } from "./evidence.js";
+import type { SelectOptions } from "./szz.js";
+import type { FixClassification } from "./types.js";
+
+export interface HistorySettings {
+  classify: (message: string) => FixClassification;
+  evidence: EvidenceFilter;
+  select: SelectOptions;
+}
+
+/** Turns the rules file's `fixes`, `szz` and `paths` sections into what the miner and SZZ take. */
+export function historySettings(rules: Rules, repoRoot: string): HistorySettings {
+  const { bugIssues: bugFile, ...fixConfig } = rules.fixes;
+  let bugs: ReadonlySet<string> | undefined;
+  let issueDates: Map<string, number> | undefined;
+  if (bugFile) {
+    const issues = readBugIssues(isAbsolute(bugFile) ? bugFile : join(repoRoot, bugFile));
+    bugs = new Set(issues.map((i) => i.id));
+    if (rules.szz.issueDateFilter) {
+      issueDates = new Map();
+      for (const i of issues) {
+        const t = i.created ? Date.parse(i.created) : Number.NaN;
+        if (Number.isFinite(t)) issueDates.set(i.id, Math.floor(t / 1000));
+      }
+    }
+  }
+  return {
+    classify: (m) => classifyCommit(m, fixConfig, bugs),
+    evidence: evidenceFilter({
+      exclude: (p) =>
+        (rules.szz.excludeTests && isTestPath(rules, p)) ||
+        isIgnoredPath(rules, p) ||
+        isGeneratedPath(rules, p),
+    }),
+    select: {
+      strategy: "recent",
+      maxCandidateFiles: rules.szz.maxFiles,
+      evidence: ["blame", "declared"],
+      issueDates,
+    },
+  };
+}
