@@ -1,0 +1,282 @@
+/**
+ * `dejafix dataset`, `dejafix eval` and `dejafix calibrate`: argument parsing and output only; the
+ * work is in exportDataset, replay and calibrate. The CLI dispatches here (`datasetCommand(argv)`
+ * etc. return the exit code) and shows the matching `*_HELP` text for `--help`.
+ */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { Device } from "../model/train.js";
+import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
+import { calibrateLevels, calibrateThreshold, type ThresholdReport } from "./calibrate.js";
+import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "./exportDataset.js";
+import { num, pct, renderReplayHtml, renderReplayText } from "./renderReplay.js";
+import { replay } from "./replay.js";
+import { parseShares } from "./timeSplit.js";
+
+/** Wrong arguments; the CLI prints the message and points at `--help` (matched by name). */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]
+                       [--label-latency DAYS] [--format text|json]
+
+Writes one JSON line per non-merge commit — change metrics, hashed bags of added and removed code
+tokens, label, author time, repository — for \`dejafix train\`. Several --repo options export several
+repositories into one file; --name gives each its id (default: the folder name).
+
+Labels are SZZ's (a commit is defect-introducing when a later fix traces back to it), or come from
+--labels FILE.csv (\`commit,buggy\` with 1/0, or ApacheJIT's \`commit,label\` with buggy/clean; only the
+commits it lists are written). With SZZ labels, commits of the last ${DEFAULT_LABEL_LATENCY_DAYS} days before the newest
+commit are left out (their defects may not be fixed yet); --label-latency 0 keeps them.`;
+
+export const EVAL_HELP = `Usage: dejafix eval [--repo DIR] [--model FILE.onnx] [--within] [--labels FILE.csv] [--split 60,40]
+                    [--label-latency DAYS] [--format text|json] [--html FILE]
+                    [--python PATH] [--device auto|cpu|cuda]
+
+Replays history in time order: the oldest 60% (--split) comes before the replay, the rest is scored
+commit by commit and compared with what really happened. Reports ROC AUC, precision, recall, F1,
+false-alarm rate, the share of defects caught when gating the riskiest 5/10/20/50%, Recall@20%Effort
+and per-month figures for:
+  model   the ONNX model given with --model (default: the repository's own, else the shipped one)
+  within  with --within: a model trained (PyTorch) on the earlier part only, labels as known then
+  la      LApredict, la alone, fitted on the earlier part
+--labels FILE.csv evaluates against labels from elsewhere instead of SZZ. --html FILE writes a
+self-contained report with the ROC and capture curves. See docs/eval.md.`;
+
+export const CALIBRATE_HELP = `Usage: dejafix calibrate --max-false-alarm RATE [--repo DIR] [--model FILE.onnx] [--within]
+                         [--labels FILE.csv] [--split 60,20,20] [--label-latency DAYS] [--format text|json]
+       dejafix calibrate --levels [--repo DIR] [--model FILE.onnx] [--commits N]
+
+--max-false-alarm: picks, on a validation period, the lowest score threshold whose share of clean
+commits flagged stays at or under RATE (e.g. 0.05), then reports what it would have caught and how
+many false alarms it would have raised on the later period, per day and per month (SafeRevert).
+Put the model's threshold in .dejafix/rules.yml as a level's \`score\`.
+
+--levels: scores the newest N (default 2000) commits with the model in use and stores the score
+percentiles in the index, so rules can gate by share of commits (\`percentile: 90\` = riskiest 10%).`;
+
+function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true } as const);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function nonNegative(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} must be a non-negative number, got "${String(value)}"`);
+  return n;
+}
+
+function format(value: unknown): "text" | "json" {
+  if (value === undefined || value === "text") return "text";
+  if (value === "json") return "json";
+  throw new UsageError(`--format must be text or json, got "${String(value)}"`);
+}
+
+function device(value: unknown): Device | undefined {
+  if (value === undefined) return undefined;
+  if (value === "auto" || value === "cpu" || value === "cuda") return value;
+  throw new UsageError(`--device must be auto, cpu or cuda, got "${String(value)}"`);
+}
+
+function shares(value: unknown, count: number): number[] | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseShares(String(value), count);
+  } catch (error) {
+    throw new UsageError(`--split: ${(error as Error).message}`);
+  }
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${sanitizeLine(line)}\n`);
+};
+
+function json(value: unknown): string {
+  return `${escapeJsonUnsafe(JSON.stringify(value, (_k, v) => (v === Number.POSITIVE_INFINITY ? "Infinity" : v)))}\n`;
+}
+
+export async function datasetCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    out: { type: "string" },
+    repo: { type: "string", multiple: true },
+    name: { type: "string", multiple: true },
+    labels: { type: "string" },
+    "label-latency": { type: "string" },
+    format: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    process.stdout.write(`${DATASET_HELP}\n`);
+    return 0;
+  }
+  const out = str(values.out);
+  if (!out) throw new UsageError("--out FILE is required: where to write the dataset");
+  const fmt = format(values.format);
+  const repos = (values.repo as string[] | undefined) ?? ["."];
+  const summary = await exportDataset({
+    repos,
+    out,
+    names: values.name as string[] | undefined,
+    labels: str(values.labels),
+    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+  });
+  if (fmt === "json") {
+    process.stdout.write(json(summary));
+    return 0;
+  }
+  const lines = summary.repos.map(
+    (r) =>
+      `  ${sanitizeLine(r.name)}: ${r.written} commits, ${r.buggy} defect-introducing` +
+      (r.recent > 0 ? `; ${r.recent} recent commits left out (labels not settled)` : "") +
+      (r.withoutMetrics > 0 ? `; ${r.withoutMetrics} without change metrics` : ""),
+  );
+  process.stdout.write(
+    `dejafix: wrote ${summary.records} commits (${summary.buggy} defect-introducing, labels from ${summary.labelSource === "szz" ? "SZZ" : "the labels file"}) to ${summary.out}\n` +
+      `${lines.join("\n")}\nNext: \`dejafix train --dataset ${summary.out}\`.\n`,
+  );
+  return summary.records > 0 ? 0 : 1;
+}
+
+export async function evalCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    repo: { type: "string" },
+    model: { type: "string" },
+    within: { type: "boolean" },
+    labels: { type: "string" },
+    split: { type: "string" },
+    "label-latency": { type: "string" },
+    format: { type: "string" },
+    html: { type: "string" },
+    python: { type: "string" },
+    device: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    process.stdout.write(`${EVAL_HELP}\n`);
+    return 0;
+  }
+  const fmt = format(values.format);
+  const split = shares(values.split, 2);
+  const report = await replay({
+    repoDir: str(values.repo) ?? ".",
+    model: str(values.model),
+    within: values.within === true,
+    labels: str(values.labels),
+    trainShare: split?.[0],
+    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+    python: str(values.python),
+    device: device(values.device),
+    onLog: log,
+  });
+  const html = str(values.html);
+  if (html) {
+    writeFileSync(html, renderReplayHtml(report));
+    log(`dejafix eval: wrote the HTML report to ${resolve(html)}`);
+  }
+  process.stdout.write(fmt === "json" ? json(report) : renderReplayText(report));
+  return report.scorers.length > 0 ? 0 : 1;
+}
+
+export function renderThresholdText(report: ThresholdReport): string {
+  const lines = [
+    `dejafix calibrate: ${sanitizeLine(report.repo)} — false alarms at most ${pct(report.maxFalseAlarm)} of clean commits.`,
+    `  threshold picked on ${report.validation.commits} commits (${report.validation.from ?? "?"} … ${report.validation.to ?? "?"}, ${report.validation.positives} defect-introducing);`,
+    `  checked on the ${report.test.commits} later commits (${report.test.from ?? "?"} … ${report.test.to ?? "?"}, ${report.test.positives} defect-introducing).`,
+  ];
+  for (const r of report.results) {
+    const t = r.test;
+    const d = r.daily;
+    const caught = Math.round((t.recall ?? 0) * t.positives);
+    lines.push(
+      "",
+      `${r.scorer}: ${sanitizeLine(r.description)}`,
+      Number.isFinite(r.pick.threshold)
+        ? `  threshold ${num(r.pick.threshold, 4)}: on validation ${pct(r.pick.falseAlarmRate)} false alarms, recall ${pct(r.pick.recall)}`
+        : "  no threshold keeps false alarms under the limit on validation: nothing would be flagged. Raise --max-false-alarm.",
+      `  later period: caught ${caught} of ${t.positives} defect-introducing commits (recall ${pct(t.recall)}), ` +
+        `${t.flagged - caught} false alarms (${pct(t.falseAlarmRate)} of clean commits), precision ${pct(t.precision)}`,
+      `  per day (${d.days} days): ${d.caughtPerDay.toFixed(2)} caught, ${d.falseAlarmsPerDay.toFixed(2)} false alarms` +
+        (d.worstDay ? `; worst day ${d.worstDay} with ${d.maxFalseAlarmsInADay}` : ""),
+      ...r.months.map(
+        (m) =>
+          `    ${m.month}: ${m.n} commits, ${m.positives} defects, caught ${m.truePositives}, false alarms ${m.falseAlarms}`,
+      ),
+    );
+  }
+  for (const u of report.unavailable) lines.push(`  not measured — ${u.name}: ${sanitizeLine(u.why)}`);
+  const model = report.results.find((r) => r.scorer === "model");
+  if (model && Number.isFinite(model.pick.threshold))
+    lines.push(
+      "",
+      `To gate on it, set a level's \`score: ${num(model.pick.threshold, 4)}\` in .dejafix/rules.yml (\`dejafix rules check\` validates it).`,
+    );
+  return `${lines.join("\n")}\n`;
+}
+
+export async function calibrateCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    repo: { type: "string" },
+    model: { type: "string" },
+    "max-false-alarm": { type: "string" },
+    levels: { type: "boolean" },
+    commits: { type: "string" },
+    within: { type: "boolean" },
+    labels: { type: "string" },
+    split: { type: "string" },
+    "label-latency": { type: "string" },
+    format: { type: "string" },
+    python: { type: "string" },
+    device: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    process.stdout.write(`${CALIBRATE_HELP}\n`);
+    return 0;
+  }
+  const fmt = format(values.format);
+  const repoDir = str(values.repo) ?? ".";
+  if (values.levels) {
+    const commits = nonNegative(values.commits, "--commits");
+    const result = await calibrateLevels(repoDir, { model: str(values.model), commits });
+    if (fmt === "json") process.stdout.write(json(result));
+    else if (result.commits === 0)
+      process.stdout.write(
+        "dejafix: too few commits to calibrate levels; the model's own percentiles stay in use. Run it again when history has grown.\n",
+      );
+    else
+      process.stdout.write(
+        `dejafix: stored score percentiles of ${result.commits} commits (p10 ${num(result.percentiles[9] ?? null, 4)}, ` +
+          `p50 ${num(result.percentiles[49] ?? null, 4)}, p90 ${num(result.percentiles[89] ?? null, 4)}) for ${result.model}.\n`,
+      );
+    return 0;
+  }
+  const limit = nonNegative(values["max-false-alarm"], "--max-false-alarm");
+  if (limit === undefined || limit > 1)
+    throw new UsageError("--max-false-alarm RATE (between 0 and 1, e.g. 0.05) is required, or use --levels");
+  const split = shares(values.split, 3);
+  const report = await calibrateThreshold({
+    repoDir,
+    model: str(values.model),
+    within: values.within === true,
+    labels: str(values.labels),
+    maxFalseAlarm: limit,
+    shares: split as [number, number, number] | undefined,
+    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+    python: str(values.python),
+    device: device(values.device),
+    onLog: log,
+  });
+  process.stdout.write(fmt === "json" ? json(report) : renderThresholdText(report));
+  return report.results.length > 0 ? 0 : 1;
+}

@@ -1,0 +1,143 @@
+/**
+ * `dejafix dataset`: one JSON line per non-merge commit of one or several repositories, in the
+ * format of src/model/dataset.ts, for `models/train.py`. Written to a temporary file next to `out`
+ * and renamed at the end, so an interrupted export never leaves half a dataset behind.
+ */
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
+import { datasetRecord, historyRecords } from "../metrics/dataset.js";
+import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
+import { datasetHeader } from "../model/dataset.js";
+import { prepareHistory, settledUntil } from "./history.js";
+import { loadLabelFile } from "./labelFile.js";
+
+/** Default label latency in days; see `settledUntil` and docs/eval.md. */
+export const DEFAULT_LABEL_LATENCY_DAYS = 90;
+
+export interface ExportOptions {
+  /** Repository folders. */
+  repos: string[];
+  /** The dataset file to write. */
+  out: string;
+  /** A `commit,buggy` (or ApacheJIT `commit,label`) CSV: its labels replace SZZ, and only its commits are written. */
+  labels?: string;
+  /** Repository ids, one per repository (default: folder names). */
+  names?: string[];
+  /**
+   * SZZ labels only: leave out commits authored in the last DAYS before the newest commit, whose
+   * defects may not have been fixed yet (default 90; 0 keeps every commit).
+   */
+  labelLatencyDays?: number;
+  dim?: number;
+  /** Update each repository's index first (default true). */
+  index?: boolean;
+  onProgress?: (repo: string, done: number, total: number) => void;
+}
+
+export interface ExportedRepo {
+  dir: string;
+  name: string;
+  /** Records written. */
+  written: number;
+  /** Of which defect-introducing. */
+  buggy: number;
+  /** Non-merge commits left out because their labels were not settled yet. */
+  recent: number;
+  /** Commits without change metrics (written with an empty metric set). */
+  withoutMetrics: number;
+}
+
+export interface ExportSummary {
+  out: string;
+  records: number;
+  buggy: number;
+  labelSource: "szz" | "file";
+  labelLatencyDays: number;
+  repos: ExportedRepo[];
+}
+
+export async function exportDataset(opts: ExportOptions): Promise<ExportSummary> {
+  if (opts.repos.length === 0) throw new Error("no repository given: pass at least one --repo DIR");
+  if (opts.names && opts.names.length !== opts.repos.length)
+    throw new Error(
+      `${opts.names.length} --name values for ${opts.repos.length} repositories: give one name per --repo, in the same order`,
+    );
+  const fileLabels = opts.labels !== undefined ? loadLabelFile(opts.labels) : undefined;
+  const latency = fileLabels ? 0 : (opts.labelLatencyDays ?? DEFAULT_LABEL_LATENCY_DAYS);
+  const dim = opts.dim ?? TOKEN_HASH_DIM;
+  const out = resolve(opts.out);
+  const partial = `${out}.partial-${process.pid}`;
+  const fd = openSync(partial, "w");
+  const summary: ExportSummary = {
+    out,
+    records: 0,
+    buggy: 0,
+    labelSource: fileLabels ? "file" : "szz",
+    labelLatencyDays: latency,
+    repos: [],
+  };
+  try {
+    let pending: string[] = [JSON.stringify(datasetHeader(dim))];
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      writeSync(fd, `${pending.join("\n")}\n`);
+      pending = [];
+    };
+    const names = new Set<string>();
+    for (const [i, dir] of opts.repos.entries()) {
+      const history = await prepareHistory(dir, {
+        name: opts.names?.[i],
+        labels: fileLabels,
+        index: opts.index,
+        onProgress: opts.onProgress ? (d, t) => opts.onProgress?.(dir, d, t) : undefined,
+      });
+      if (names.has(history.name))
+        throw new Error(
+          `two repositories are both named "${history.name}": give each a distinct --name so their records stay apart`,
+        );
+      names.add(history.name);
+      const until = settledUntil(history, latency);
+      const repo: ExportedRepo = {
+        dir,
+        name: history.name,
+        written: 0,
+        buggy: 0,
+        recent: 0,
+        withoutMetrics: 0,
+      };
+      for await (const record of historyRecords({
+        repoDir: history.root,
+        name: history.name,
+        rules: history.rules,
+        metrics: history.metrics,
+        labels: history.labels,
+        dim,
+      })) {
+        if (record.time > until) {
+          repo.recent++;
+          continue;
+        }
+        if (!history.metrics.has(record.commit)) repo.withoutMetrics++;
+        pending.push(JSON.stringify(datasetRecord(record)));
+        repo.written++;
+        repo.buggy += record.label;
+        if (pending.length >= 512) flush();
+      }
+      summary.repos.push(repo);
+      summary.records += repo.written;
+      summary.buggy += repo.buggy;
+    }
+    flush();
+    closeSync(fd);
+    renameSync(partial, out);
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(partial, { force: true });
+    throw error;
+  }
+  return summary;
+}
