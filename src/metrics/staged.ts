@@ -1,0 +1,83 @@
+import type { StagedChange } from "../git/staged.js";
+import type { FileChange } from "../git/types.js";
+import {
+  authorCommits,
+  dirDefects,
+  fileLineage,
+  hasHistoryTables,
+  historyBound,
+} from "../index/metricsStore.js";
+import type { IndexStore } from "../index/store.js";
+import { changeDirectories, changeSubsystems, computeMetrics } from "./computeMetrics.js";
+import { diffIgnoringWhitespace } from "./diffIgnoringWhitespace.js";
+import { lineStats } from "./lineStats.js";
+import type { ChangedFile, FileLineage, Metrics } from "./types.js";
+
+/** Lines of a text as git counts them (a last line without newline counts). */
+function lineCount(text: string | null): number {
+  if (!text) return 0;
+  let n = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return text.endsWith("\n") ? n : n + 1;
+}
+
+/**
+ * Metrics of a change about to be committed (or pushed), from the index, with the same formulas and
+ * the same history as `computeHistoryMetrics` would give the commit. Lines are counted on a
+ * whitespace-insensitive diff, as the miner's `git log -w` counts them. Files the reader skipped
+ * (binary, too large, generated, ignored, submodules) count as touched files without lines.
+ */
+export function stagedMetrics(
+  store: IndexStore,
+  repoId: number,
+  change: StagedChange,
+  who: { authorEmail: string; time: number; isFix: boolean },
+): Metrics {
+  const db = store.db;
+  if (!hasHistoryTables(db))
+    throw new Error(
+      `The index at ${store.file} has no change history for metrics yet. Run \`dejafix index\` once, then commit again.`,
+    );
+  const email = who.authorEmail.toLowerCase();
+  const bound = historyBound(db, repoId, change.source === "commit" ? change.commit : null, change.base);
+  const files: ChangedFile[] = [];
+  const diffs: FileChange[] = [];
+  for (const f of change.files) {
+    const path = f.newPath ?? f.oldPath ?? "";
+    const readable = f.skipped === null && !f.binary;
+    const hunks = readable ? diffIgnoringWhitespace(f.oldText ?? "", f.newText ?? "", f.hunks) : [];
+    let added = 0;
+    let deleted = 0;
+    for (const h of hunks) {
+      added += h.newLines;
+      deleted += h.oldLines;
+    }
+    diffs.push({ ...f, hunks });
+    files.push({
+      path,
+      oldPath: f.status === "R" || f.status === "C" ? f.oldPath : null,
+      status: f.status,
+      added,
+      deleted,
+      linesBefore: readable ? lineCount(f.oldText) : 0,
+    });
+  }
+  const lineages = files.map((f): FileLineage => {
+    if (f.status === "A" || f.status === "C") return { commits: [], creator: null };
+    return fileLineage(db, repoId, f.status === "R" && f.oldPath !== null ? f.oldPath : f.path, bound);
+  });
+  const paths = files.map((f) => f.path);
+  const trivial = lineStats(diffs);
+  return computeMetrics({
+    files,
+    authorEmail: email,
+    time: who.time,
+    isFix: who.isFix,
+    trivialAdded: trivial.trivialAdded,
+    trivialDeleted: trivial.trivialDeleted,
+    bound,
+    lineages,
+    author: authorCommits(db, repoId, email, bound, changeSubsystems(paths)),
+    dirDefects: dirDefects(db, repoId, [...changeDirectories(paths)], bound),
+  });
+}
