@@ -130,7 +130,7 @@ function svgChart(
   const px = (x: number) => (PAD + x * SIZE).toFixed(1);
   const py = (y: number) => (PAD + (1 - y) * SIZE).toFixed(1);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE + 2 * PAD + 140}" height="${SIZE + 2 * PAD}" role="img" aria-label="${escapeHtml(title)}">`,
+    `<svg width="${SIZE + 2 * PAD + 140}" height="${SIZE + 2 * PAD}" role="img" aria-label="${escapeHtml(title)}">`,
     `<rect x="${PAD}" y="${PAD}" width="${SIZE}" height="${SIZE}" fill="none" stroke="#999"/>`,
   ];
   for (const t of [0.25, 0.5, 0.75]) {

@@ -46,7 +46,9 @@ export interface ScoreHistoryOptions {
   index?: boolean;
   python?: string;
   device?: Device;
-  /** Where to keep the within-project model (default: a temporary folder, removed afterwards). */
+  /** Further flags for train.py when training the within-project model, e.g. ["--max-epochs", "10"]. */
+  trainArgs?: string[];
+  /** Where to keep the within-project model and its dataset (default: a temporary folder, removed afterwards). */
   withinOut?: string;
   onLog?: (line: string) => void;
 }
@@ -143,7 +145,15 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
         out,
         device: opts.device,
         python: opts.python,
-        extraArgs: ["--split", "80,20,0", "--label-source", "SZZ as known at the end of the training part"],
+        extraArgs: [
+          "--split",
+          "80,20,0",
+          "--label-source",
+          history.labels.kind === "szz"
+            ? "SZZ as known at the end of the training part"
+            : "the given labels file",
+          ...(opts.trainArgs ?? []),
+        ],
         onLog: log,
       });
       const within = await loadModel(out);
