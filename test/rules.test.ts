@@ -56,7 +56,7 @@ describe("defaults", () => {
     const rules = loadRules(null);
     assert.deepEqual(rules, defaultRules());
     assert.equal(rules.clones.threshold, 0.3);
-    assert.equal(rules.szz.maxFiles, 20);
+    assert.equal(rules.szz.maxFiles, 200);
     assert.deepEqual(
       Object.entries(rules.levels).map(([name, l]) => [name, l.percentile, l.action]),
       [

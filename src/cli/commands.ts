@@ -60,23 +60,26 @@ their defects (SZZ by line ownership, equal to git blame -w), and stores them in
 
 const labelsCmd: Command = {
   summary: "print each fix commit with the commits that introduced its defect",
-  help: `Usage: dejafix labels [--repo DIR] [--format jsonl] [--strategy recent|all] [--evidence blame,declared]
+  help: `Usage: dejafix labels [--repo DIR] [--format jsonl] [--strategy lines|recent|all] [--evidence blame,declared]
 
 One JSON line per fix commit, in history order:
   {"fix": sha, "inducing": [{"commit": sha, "via": ["blame", "declared"]}], "reasons": [...], "issues": [...]}
---strategy recent (default) keeps the most recent blame candidate (R-SZZ); all keeps every candidate (B-SZZ).
+--strategy lines (default) keeps the candidate owning most of the fix's evidence lines (L-SZZ), recent the
+most recent candidate (R-SZZ), all every candidate (B-SZZ).
 --evidence blame or declared measures one kind of evidence alone.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       format: { type: "string", default: "jsonl" },
-      strategy: { type: "string", default: "recent" },
+      strategy: { type: "string", default: "lines" },
       evidence: { type: "string", default: "blame,declared" },
     });
     if (values.format !== "jsonl")
       throw new UsageError(`--format ${values.format} is not supported; use jsonl`);
     const strategy = values.strategy as string;
-    if (strategy !== "recent" && strategy !== "all") throw new UsageError("--strategy must be recent or all");
+    if (strategy !== "lines" && strategy !== "recent" && strategy !== "all") {
+      throw new UsageError("--strategy must be lines, recent or all");
+    }
     const evidence = String(values.evidence)
       .split(",")
       .map((e) => e.trim());
@@ -93,7 +96,21 @@ One JSON line per fix commit, in history order:
   },
 };
 
+const demoCmd: Command = {
+  summary: "generate a demo repository with planted defects and run dejafix on it",
+  help: `Usage: dejafix demo [DIR]
+
+Creates a repository with a realistic history and planted defect→fix pairs (default: ./.dejafix-demo,
+replaced if it exists), indexes it, and shows each planted defect next to what dejafix found.`,
+  async run(argv) {
+    const { positionals } = parse(argv, {});
+    const { runDemo } = await import("./demo.js");
+    return runDemo(positionals[0] ?? ".dejafix-demo");
+  },
+};
+
 export const commands: Record<string, Command> = {
   index: indexCmd,
   labels: labelsCmd,
+  demo: demoCmd,
 };

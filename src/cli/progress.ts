@@ -35,13 +35,16 @@ export function progress(label: string, stream: NodeJS.WriteStream = process.std
       },
     };
   }
-  let last = 0;
+  // Plain lines only for long runs: one every 5 s, and a last one if any was printed.
+  let last = Date.now();
+  let printed = false;
   return {
     update(done, total) {
       const now = Date.now();
-      if (done === total || now - last > 5000) {
-        if (last !== 0 || done !== total) stream.write(`${label}: ${done}/${total} commits\n`);
+      if ((done === total && printed) || (done < total && now - last > 5000)) {
+        stream.write(`${label}: ${done}/${total} commits\n`);
         last = now;
+        printed = true;
       }
     },
     stop() {},

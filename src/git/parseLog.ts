@@ -62,6 +62,9 @@ const HEX40 = /^[0-9a-f]{40}$/;
 
 /** Incremental parser: feed decoded text, receive whole commits as soon as they are complete. */
 export class LogParser {
+  /** @param maxHunkLines hunks longer than this keep their counts but not their lines (memory bound). */
+  constructor(private readonly maxHunkLines = Number.POSITIVE_INFINITY) {}
+
   private buf = "";
   /** Where the current (incomplete) record starts in `buf`, or -1 before the first record. */
   private start = -1;
@@ -88,14 +91,14 @@ export class LogParser {
         this.scan = Math.max(this.start + 1, this.buf.length - 41);
         return out;
       }
-      out.push(parseRecord(this.buf.slice(this.start + 1, next)));
+      out.push(parseRecord(this.buf.slice(this.start + 1, next), this.maxHunkLines));
       this.start = next;
       this.scan = next + 1;
     }
   }
 
   end(): CommitDiff[] {
-    const out = this.start < 0 ? [] : [parseRecord(this.buf.slice(this.start + 1))];
+    const out = this.start < 0 ? [] : [parseRecord(this.buf.slice(this.start + 1), this.maxHunkLines)];
     this.buf = "";
     this.start = -1;
     this.scan = 0;
@@ -117,16 +120,16 @@ export class LogParser {
   }
 }
 
-function parseRecord(rec: string): CommitDiff {
+function parseRecord(rec: string, maxHunkLines: number): CommitDiff {
   const headerEnd = rec.indexOf("\x03");
   if (headerEnd < 0)
     throw new Error(`malformed git log record: no header terminator near ${rec.slice(0, 60)}`);
   const meta = parseHeader(rec.slice(0, headerEnd));
-  return { meta, against: meta.parents[0] ?? null, files: parseDiffBody(rec, headerEnd + 1) };
+  return { meta, against: meta.parents[0] ?? null, files: parseDiffBody(rec, headerEnd + 1, maxHunkLines) };
 }
 
 /** Raw entries then patches, as printed by `git log`/`git diff-tree` with `--raw -z -p`. */
-export function parseDiffBody(rec: string, from = 0): FileChange[] {
+export function parseDiffBody(rec: string, from = 0, maxHunkLines = Number.POSITIVE_INFINITY): FileChange[] {
   let pos = from;
   while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
   const raw: RawEntry[] = [];
@@ -148,19 +151,27 @@ export function parseDiffBody(rec: string, from = 0): FileChange[] {
     raw.push({
       oldMode: fields[0] ?? "000000",
       newMode: fields[1] ?? "000000",
-      oldBlob: fields[2] ?? "",
-      newBlob: fields[3] ?? "",
+      oldBlob: detach(fields[2] ?? ""),
+      newBlob: detach(fields[3] ?? ""),
       status,
       similarity: statusField.length > 1 ? Number(statusField.slice(1)) : undefined,
-      oldPath: status === "A" ? null : path1,
-      newPath: status === "D" ? null : (path2 ?? path1),
+      oldPath: status === "A" ? null : detach(path1),
+      newPath: status === "D" ? null : detach(path2 ?? path1),
     });
     pos = p;
   }
   while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
   const files = raw.map(toFileChange);
-  attachPatches(rec.slice(pos), raw, files);
+  attachPatches(rec.slice(pos), raw, files, maxHunkLines);
   return files;
+}
+
+/**
+ * A copy of `s` that does not keep its source alive. V8 cuts substrings as views of their parent, so a
+ * 40-byte blob id kept in a line tree would otherwise pin the megabytes of stream it was read from.
+ */
+function detach(s: string): string {
+  return Buffer.from(s, "utf8").toString("utf8");
 }
 
 function parseHeader(h: string): CommitMeta {
@@ -228,72 +239,70 @@ export function quoteGitPath(p: string): string {
 
 const HUNK_RE = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
 
-function attachPatches(patch: string, raw: RawEntry[], files: FileChange[]): void {
-  if (patch.length === 0) return;
-  const lines = patch.split("\n");
+function attachPatches(patch: string, raw: RawEntry[], files: FileChange[], maxHunkLines: number): void {
+  // Walk the text line by line with indexOf: a vendored import can be millions of lines, and an array of
+  // them all (split) would be the largest thing in memory.
+  let pos = 0;
+  const next = (): string | null => {
+    if (pos >= patch.length) return null;
+    let end = patch.indexOf("\n", pos);
+    if (end < 0) end = patch.length;
+    const line = patch.slice(pos, end);
+    pos = end + 1;
+    return line;
+  };
   let entry = 0;
   let current: FileChange | null = null;
-  let i = 0;
-  while (i < lines.length) {
-    const line = lines[i] as string;
+  for (let line = next(); line !== null; line = next()) {
     if (line.startsWith("diff --git ")) {
       current = null;
       // A type change (symlink -> file) prints two sections, deletion then addition, for one entry.
       const prev = raw[entry - 1];
       if (prev?.status === "T" && patchHeader(prev.oldPath ?? "", prev.newPath ?? "") === line) {
         current = files[entry - 1] as FileChange;
-        i++;
         continue;
       }
       // Entries without a patch (whitespace-only under -w, pure renames without text) are skipped.
       for (let k = entry; k < raw.length; k++) {
         const r = raw[k] as RawEntry;
-        const oldP = r.oldPath ?? r.newPath ?? "";
-        const newP = r.newPath ?? r.oldPath ?? "";
-        if (patchHeader(oldP, newP) === line) {
+        if (patchHeader(r.oldPath ?? r.newPath ?? "", r.newPath ?? r.oldPath ?? "") === line) {
           current = files[k] as FileChange;
           entry = k + 1;
           break;
         }
       }
-      i++;
       continue;
     }
-    if (current && line.startsWith("Binary files ")) {
+    if (!current) continue;
+    if (line.startsWith("Binary files ")) {
       current.binary = true;
-      i++;
       continue;
     }
-    const m = current ? HUNK_RE.exec(line) : null;
-    if (m && current) {
-      const hunk: Hunk = {
-        oldStart: Number(m[1]),
-        oldLines: m[2] === undefined ? 1 : Number(m[2]),
-        newStart: Number(m[3]),
-        newLines: m[4] === undefined ? 1 : Number(m[4]),
-        section: (m[5] ?? "").trim(),
-        lines: [],
-      };
-      let oldLeft = hunk.oldLines;
-      let newLeft = hunk.newLines;
-      i++;
-      // Count lines instead of trusting prefixes: a deleted line "-- x" prints as "--- x".
-      while (i < lines.length && (oldLeft > 0 || newLeft > 0 || lines[i]?.startsWith("\\"))) {
-        const l = lines[i] as string;
-        const c = l[0];
-        if (c === "\\") {
-          i++;
-          continue;
-        }
-        const hl: HunkLine = { kind: c === "+" ? "+" : c === "-" ? "-" : " ", text: l.slice(1) };
-        if (hl.kind !== "+") oldLeft--;
-        if (hl.kind !== "-") newLeft--;
-        hunk.lines.push(hl);
-        i++;
-      }
-      current.hunks.push(hunk);
-      continue;
+    const m = HUNK_RE.exec(line);
+    if (!m) continue;
+    const hunk: Hunk = {
+      oldStart: Number(m[1]),
+      oldLines: m[2] === undefined ? 1 : Number(m[2]),
+      newStart: Number(m[3]),
+      newLines: m[4] === undefined ? 1 : Number(m[4]),
+      section: (m[5] ?? "").trim(),
+      lines: [],
+    };
+    let oldLeft = hunk.oldLines;
+    let newLeft = hunk.newLines;
+    const keep = oldLeft + newLeft <= maxHunkLines;
+    if (!keep) hunk.elided = true;
+    // Count lines instead of trusting prefixes: a deleted line "-- x" prints as "--- x".
+    while (oldLeft > 0 || newLeft > 0 || patch.startsWith("\\", pos)) {
+      const l = next();
+      if (l === null) break;
+      const c = l[0];
+      if (c === "\\") continue;
+      const kind = c === "+" ? "+" : c === "-" ? "-" : " ";
+      if (kind !== "+") oldLeft--;
+      if (kind !== "-") newLeft--;
+      if (keep) hunk.lines.push({ kind, text: l.slice(1) } satisfies HunkLine);
     }
-    i++;
+    current.hunks.push(hunk);
   }
 }

@@ -4,15 +4,20 @@ import { spawnGit, waitForExit } from "./run.js";
 import type { CommitDiff } from "./types.js";
 
 /** How much parsed-but-unconsumed output may wait in memory while git keeps writing ahead of us. */
-const READ_AHEAD_BYTES = 48 * 1024 * 1024;
+// Parsed diffs take several times their text size in objects: 6 MB of text keeps memory well bounded
+// while still letting git run ahead of the replay.
+const READ_AHEAD_BYTES = 6 * 1024 * 1024;
 
 /**
  * The one history pass: a single `git log` process whose output is parsed as it streams.
  * git writes ahead of the consumer (bounded by READ_AHEAD_BYTES) so both cores work: git producing
  * diffs while the miner replays line ownership.
  */
+/** Hunks longer than this in the history pass keep only their counts: enough for line ownership. */
+const MAX_HUNK_LINES = 20_000;
+
 export function streamLog(repoDir: string, revs: string[]): AsyncGenerator<CommitDiff> {
-  return streamDiffs(repoDir, [...logArgs(), ...revs, "--"]);
+  return streamDiffs(repoDir, [...logArgs(), ...revs, "--"], undefined, MAX_HUNK_LINES);
 }
 
 /**
@@ -42,7 +47,12 @@ export function streamPlainDiffs(repoDir: string, shas: string[]): AsyncGenerato
   return streamDiffs(repoDir, args, shas.map((s) => `${s}\n`).join(""));
 }
 
-async function* streamDiffs(repoDir: string, args: string[], input?: string): AsyncGenerator<CommitDiff> {
+async function* streamDiffs(
+  repoDir: string,
+  args: string[],
+  input?: string,
+  maxHunkLines = Number.POSITIVE_INFINITY,
+): AsyncGenerator<CommitDiff> {
   const child = spawnGit(repoDir, args, input !== undefined);
   if (input !== undefined && child.stdin) {
     child.stdin.on("error", () => undefined); // git exits early on failure; the exit code says why
@@ -50,8 +60,8 @@ async function* streamDiffs(repoDir: string, args: string[], input?: string): As
   }
   const exited = waitForExit(child, args);
   const decoder = new StringDecoder("utf8");
-  const parser = new LogParser();
-  let queue: { diff: CommitDiff; size: number }[] = [];
+  const parser = new LogParser(maxHunkLines);
+  let queue: ({ diff: CommitDiff; size: number } | undefined)[] = [];
   let head = 0;
   let queuedBytes = 0;
   let ended = false;
@@ -103,8 +113,9 @@ async function* streamDiffs(repoDir: string, args: string[], input?: string): As
     for (;;) {
       const item = queue[head];
       if (item) {
+        queue[head] = undefined; // consumed diffs must not stay reachable from the queue
         head++;
-        if (head > 4096 && head * 2 > queue.length) {
+        if (head > 1024 && head * 2 > queue.length) {
           queue = queue.slice(head);
           head = 0;
         }

@@ -38,7 +38,10 @@ export interface Hunk {
   newLines: number;
   /** Text after the second `@@` (git's function-context hint), trimmed. */
   section: string;
+  /** The hunk's lines; empty when `elided`. */
   lines: HunkLine[];
+  /** Lines not kept because the hunk was huge (a vendored import): only the counts above are known. */
+  elided?: boolean;
 }
 
 export interface FileChange {

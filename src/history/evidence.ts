@@ -1,9 +1,9 @@
 import { extname } from "node:path";
 
 /**
- * What counts as SZZ evidence: deleted lines of source files, not blank, not comment-only. The rules
- * add the paths to leave out (by default tests: a test's old assertion blames the commit that wrote
- * the test, not the defect).
+ * What counts as SZZ evidence: deleted lines that are not blank or comment-only, first from source files
+ * outside tests (a test's old assertion blames the commit that wrote the test, not the defect), and
+ * only when a fix has none of those, from its other text files.
  */
 
 const HASH_COMMENT = new Set([
@@ -142,20 +142,27 @@ export function isNonCodeLine(text: string, path: string): boolean {
 }
 
 export interface EvidenceFilter {
-  /** Path may provide evidence (source code, not ignored, not generated). */
-  path(path: string): boolean;
+  /** Source code outside tests, ignored and generated paths: the evidence SZZ trusts first. */
+  primary(path: string): boolean;
+  /** Any other text file that is not ignored or generated (tests, build and packaging files): used only
+   *  when a fix has no primary evidence, since developers also fix defects in tests and build scripts. */
+  secondary(path: string): boolean;
   /** Line may provide evidence. */
   line(text: string, path: string): boolean;
 }
 
 export interface EvidenceOptions {
-  /** Paths whose deleted lines are not evidence (tests, ignored and generated paths of the rules). */
-  exclude?: (path: string) => boolean;
+  /** Tests: evidence only when a fix changes nothing else. */
+  isTest?: (path: string) => boolean;
+  /** Never evidence (the rules file's ignored and generated paths). */
+  ignore?: (path: string) => boolean;
 }
 
 export function evidenceFilter(opts: EvidenceOptions = {}): EvidenceFilter {
+  const ignored = (p: string): boolean => opts.ignore?.(p) ?? false;
   return {
-    path: (p) => isCodePath(p) && !(opts.exclude?.(p) ?? false),
+    primary: (p) => isCodePath(p) && !(opts.isTest?.(p) ?? false) && !ignored(p),
+    secondary: (p) => !ignored(p),
     line: (text, p) => !isNonCodeLine(text, p),
   };
 }

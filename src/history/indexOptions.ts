@@ -32,13 +32,12 @@ export function historySettings(rules: Rules, repoRoot: string): HistorySettings
   return {
     classify: (m) => classifyCommit(m, fixConfig, bugs),
     evidence: evidenceFilter({
-      exclude: (p) =>
-        (rules.szz.excludeTests && isTestPath(rules, p)) ||
-        isIgnoredPath(rules, p) ||
-        isGeneratedPath(rules, p),
+      isTest: rules.szz.excludeTests ? (p) => isTestPath(rules, p) : undefined,
+      ignore: (p) => isIgnoredPath(rules, p) || isGeneratedPath(rules, p),
     }),
     select: {
-      strategy: "recent",
+      strategy: "lines",
+      minShare: 0.5,
       maxCandidateFiles: rules.szz.maxFiles,
       evidence: ["blame", "declared"],
       issueDates,

@@ -289,13 +289,12 @@ function newPaths(files: readonly FileChange[]): string[] {
 }
 
 function fileRow(commitId: number, f: FileChange, parent: LineTree): FileRow {
+  // The history pass is -U0: a hunk's counts are exactly its added and deleted lines.
   let added = 0;
   let deleted = 0;
   for (const h of f.hunks) {
-    for (const l of h.lines) {
-      if (l.kind === "+") added++;
-      else if (l.kind === "-") deleted++;
-    }
+    added += h.newLines;
+    deleted += h.oldLines;
   }
   const before = f.oldPath !== null ? (parent.files.get(f.oldPath)?.owners.length ?? 0) : 0;
   return {

@@ -12,18 +12,33 @@ export interface Candidate {
 
 /**
  * B-SZZ evidence without `git blame`: the owners, in the fix's parent tree, of the lines the fix deletes
- * or changes. Blank and comment-only lines and non-evidence paths are skipped (AG-SZZ).
- * A fix that only adds code (a missing guard, a forgotten call) deletes nothing; for those, the nearest
- * code lines around each insertion (from the diff's context) stand in, as the defect is usually the
- * code the new lines protect.
+ * or changes (blank and comment-only lines skipped, AG-SZZ). Tried in tiers, the first that yields a
+ * candidate wins: deleted lines of primary paths (code), then of secondary paths (tests, build files);
+ * then, for fixes that only add lines (a missing guard), the nearest code lines around each insertion,
+ * as the defect is usually the code the new lines protect.
  */
 export function blameCandidates(
   parent: LineTree,
   files: readonly FileChange[],
   filter: EvidenceFilter,
 ): Map<number, Candidate> {
-  const out = new Map<number, Candidate>();
-  const add = (owner: number | undefined, path: string): void => {
+  const usable = files.filter((f) => f.oldPath !== null && !f.binary && filter.secondary(f.oldPath));
+  const primary = usable.filter((f) => filter.primary(f.oldPath as string));
+  const secondary = usable.filter((f) => !filter.primary(f.oldPath as string));
+  for (const tier of [
+    () => deletedLines(parent, primary, filter),
+    () => deletedLines(parent, secondary, filter),
+    () => insertionContext(parent, primary, filter),
+    () => insertionContext(parent, secondary, filter),
+  ]) {
+    const out = tier();
+    if (out.size > 0) return out;
+  }
+  return new Map();
+}
+
+function adder(out: Map<number, Candidate>) {
+  return (owner: number | undefined, path: string): void => {
     if (owner === undefined || owner < 0) return;
     let c = out.get(owner);
     if (!c) {
@@ -33,8 +48,12 @@ export function blameCandidates(
     c.lines++;
     c.paths.add(path);
   };
-  const usable = files.filter((f) => f.oldPath !== null && !f.binary && filter.path(f.oldPath));
-  for (const f of usable) {
+}
+
+function deletedLines(parent: LineTree, files: FileChange[], filter: EvidenceFilter): Map<number, Candidate> {
+  const out = new Map<number, Candidate>();
+  const add = adder(out);
+  for (const f of files) {
     const oldPath = f.oldPath as string;
     const owners = parent.files.get(oldPath)?.owners;
     if (!owners) continue;
@@ -47,8 +66,17 @@ export function blameCandidates(
       }
     }
   }
-  if (out.size > 0) return out;
-  for (const f of usable) {
+  return out;
+}
+
+function insertionContext(
+  parent: LineTree,
+  files: FileChange[],
+  filter: EvidenceFilter,
+): Map<number, Candidate> {
+  const out = new Map<number, Candidate>();
+  const add = adder(out);
+  for (const f of files) {
     const oldPath = f.oldPath as string;
     const owners = parent.files.get(oldPath)?.owners;
     if (!owners) continue;
@@ -80,28 +108,41 @@ export function blameCandidates(
   return out;
 }
 
-export type SzzStrategy = "recent" | "all";
+export type SzzStrategy = "lines" | "recent" | "all";
 
 export interface SelectOptions {
-  /** "recent": R-SZZ, the most recent blame candidate (Rosa et al.'s most precise variant); "all": B-SZZ. */
+  /**
+   * "lines": L-SZZ, the candidate owning most evidence lines (ties: the most recent); "recent": R-SZZ, the
+   * most recent candidate; "all": B-SZZ, every candidate. L-SZZ measured best here (docs/history.md).
+   */
   strategy: SzzStrategy;
   /** AG-SZZ: candidates that changed more files than this are not defect-introducing evidence. */
   maxCandidateFiles: number;
+  /** "lines" only: the chosen candidate must own at least this share of the evidence lines, else none. */
+  minShare: number;
   /** Which kinds of evidence to use ("blame" alone, "declared" alone, or both). */
   evidence: LinkEvidence[];
   /** Issue id → unix time the issue was reported; candidates authored after it are dropped. */
   issueDates?: ReadonlyMap<string, number>;
 }
 
-export const DEFAULT_SELECT: SelectOptions = {
-  strategy: "recent",
-  maxCandidateFiles: 20,
-  evidence: ["blame", "declared"],
-};
-
 export interface Inducing {
   commit: string;
   via: LinkEvidence[];
+}
+
+/** R-SZZ or L-SZZ choice among blame candidates given in history order (the last is the most recent). */
+function pickOne<T extends { lines: number }>(candidates: T[], opts: SelectOptions): T[] {
+  const recent = candidates[candidates.length - 1] as T;
+  if (opts.strategy === "recent") return [recent];
+  let best = recent;
+  let total = 0;
+  for (const c of candidates) {
+    total += c.lines;
+    if (c.lines > best.lines) best = c;
+  }
+  // No candidate owns enough of the evidence: too uncertain to name one (the evidence stays stored).
+  return best.lines >= opts.minShare * total ? [best] : [];
 }
 
 /** The defect-introducing commits of one fix under a selection policy (stored evidence is never lost). */
@@ -116,10 +157,7 @@ export function selectInducing(fix: StoredFix, opts: SelectOptions): Inducing[] 
   let blame = fix.links.filter(
     (l) => useBlame && l.viaBlame && l.nFiles <= opts.maxCandidateFiles && l.authorTime <= reportedAt,
   );
-  if (opts.strategy === "recent" && blame.length > 1) {
-    // Links come in history order; the last one is the most recent candidate.
-    blame = [blame[blame.length - 1] as (typeof blame)[number]];
-  }
+  if (opts.strategy !== "all" && blame.length > 1) blame = pickOne(blame, opts);
   const chosen = new Map<string, Inducing>();
   for (const l of blame) chosen.set(l.sha, { commit: l.sha, via: ["blame"] });
   if (useDeclared) {

@@ -94,7 +94,7 @@ export function defaultRules(): Rules {
       bugIssues: null,
     },
     szz: {
-      maxFiles: 20,
+      maxFiles: 200,
       excludeTests: true,
       tests: [
         "**/test/**",
