@@ -356,6 +356,28 @@ export function writeHistoryTables(
   })();
 }
 
+/**
+ * Forgets a repository's computed metrics and hook-time history (line stats are kept: they only depend
+ * on the commit), so the next computeHistoryMetrics recomputes everything, e.g. after fixes were
+ * re-classified with new rules.
+ */
+export function clearMetrics(db: Db, repoId: number): void {
+  createMetricsTables(db);
+  db.transaction(() => {
+    db.prepare(
+      "DELETE FROM commit_metrics WHERE commit_id IN (SELECT id FROM commits WHERE repo_id = ?)",
+    ).run(repoId);
+    for (const table of [
+      "metrics_state",
+      "history_files",
+      "history_authors",
+      "history_defects",
+      "history_defect_dirs",
+    ])
+      db.prepare(`DELETE FROM ${table} WHERE repo_id = ?`).run(repoId);
+  })();
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // hook-time look-ups: primary-key range scans of the history_* tables
 
