@@ -5,6 +5,7 @@ import {
   captureAt,
   captureCurve,
   confusion,
+  densityOrder,
   evaluate,
   percentiles,
   recallAtEffort,
@@ -78,6 +79,10 @@ test("Recall@20%Effort stops at the first commit that does not fit the budget", 
   const big = [{ score: 1, label: 1 as const, effort: 90 }, ...TEN.slice(1)];
   close(recallAtEffort(big, 0.2), 0, "first commit over budget");
   assert.equal(recallAtEffort(TEN.map((r) => ({ ...r, effort: 0 }))), null, "no effort at all");
+  // Ranked per line: 0.8/5, 0.7/5, 0.9/5 come first (0.16, 0.14, 0.18 → 0.9, 0.8, 0.7), then 0.95/10.
+  assert.deepEqual(densityOrder(TEN).slice(0, 4), [1, 2, 3, 0]);
+  // 5 + 5 + 5 = 15 lines, the next (10) would make 25 > 20: two defects of four.
+  close(evaluate(TEN, 0.5).recallAt20EffortDensity, 2 / 4, "R@20%E per line");
 });
 
 test("precision, recall, F1 and false-alarm rate at a threshold", () => {

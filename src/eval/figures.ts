@@ -7,6 +7,7 @@
  *   (ties broken by history order, as a gate sees commits one at a time).
  * - Recall@20%Effort: share of defect-introducing commits found while inspecting commits, riskiest
  *   first, until their effort (la + ld) would exceed 20% of the total effort.
+ *   The density variant ranks by score per changed line instead (JITLine), which favours small commits.
  * - false-alarm rate: flagged clean commits / all clean commits (FP / (FP + TN)).
  */
 
@@ -41,6 +42,8 @@ export interface Figures {
   /** capture / k: how many times better than gating k% at random (≥ 1 is better than chance). */
   captureLift: Record<string, number | null>;
   recallAt20Effort: number | null;
+  /** The same with commits ranked by score per changed line (JITLine's effort-aware ranking). */
+  recallAt20EffortDensity: number | null;
 }
 
 export const GATING_SHARES = [5, 10, 20, 50] as const;
@@ -85,6 +88,12 @@ export function rocAuc(rows: readonly Pick<ScoredCommit, "score" | "label">[]): 
 /** Indices riskiest first; equal scores keep history order (the order of `rows`). */
 export function riskOrder(rows: readonly Pick<ScoredCommit, "score">[]): number[] {
   return rows.map((_, i) => i).sort((a, b) => rows[b]!.score - rows[a]!.score || a - b);
+}
+
+/** Indices by score per changed line (effort under 1 counts as 1), highest first, ties in history order. */
+export function densityOrder(rows: readonly ScoredCommit[]): number[] {
+  const density = rows.map((r) => r.score / Math.max(r.effort, 1));
+  return rows.map((_, i) => i).sort((a, b) => density[b]! - density[a]! || a - b);
 }
 
 /** Share of defect-introducing commits among the riskiest ceil(n·pct/100) commits. */
@@ -158,6 +167,7 @@ export function evaluate(rows: readonly ScoredCommit[], threshold: number): Figu
     capture,
     captureLift,
     recallAt20Effort: recallAtEffort(rows, 0.2, order),
+    recallAt20EffortDensity: recallAtEffort(rows, 0.2, densityOrder(rows)),
   };
 }
 

@@ -54,12 +54,14 @@ export function renderReplayText(report: ReplayReport): string {
         pct(f.falseAlarmRate),
         ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null, 0)),
         pct(f.recallAt20Effort, 0),
+        pct(f.recallAt20EffortDensity, 0),
       ];
     });
     lines.push("", ...table([head, ...rows]));
     lines.push(
       "",
       "  top k%: share of defect-introducing commits among the riskiest k% (random gating catches k%).",
+      "  R@20%E: share caught reviewing the riskiest commits until 20% of the changed lines; per line: ranked by score per line.",
     );
     for (const s of report.scorers) {
       const lift = s.figures.captureLift["10"];
@@ -178,6 +180,7 @@ function figuresRow(s: ScorerReport): string {
     pct(f.falseAlarmRate),
     ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null)),
     pct(f.recallAt20Effort),
+    pct(f.recallAt20EffortDensity),
   ];
   return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`;
 }
@@ -224,7 +227,7 @@ th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}.note
 <h1>dejafix eval — ${escapeHtml(report.repo)}</h1>
 <p>Replayed ${r.commits} commits (${r.from ?? "?"} … ${r.to ?? "?"}), ${r.positives} defect-introducing; ${escapeHtml(labelSourceText(report))}.
 Trained on the ${report.training.commits} earlier commits (${report.training.from ?? "?"} … ${report.training.to ?? "?"}).</p>
-<table><tr><th></th><th>ROC AUC</th><th>precision</th><th>recall</th><th>F1</th><th>false alarms</th>${GATING_SHARES.map((k) => `<th>top ${k}%</th>`).join("")}<th>Recall@20%Effort</th></tr>
+<table><tr><th></th><th>ROC AUC</th><th>precision</th><th>recall</th><th>F1</th><th>false alarms</th>${GATING_SHARES.map((k) => `<th>top ${k}%</th>`).join("")}<th>Recall@20%Effort</th><th>… ranked per line</th></tr>
 ${report.scorers.map(figuresRow).join("\n")}
 </table>
 <ul class="note">
@@ -232,7 +235,8 @@ ${report.scorers.map((s) => `<li><b>${escapeHtml(name(s))}</b>: ${escapeHtml(s.d
 ${report.unavailable.map((u) => `<li>not measured — <b>${escapeHtml(u.name)}</b>: ${escapeHtml(u.why)}</li>`).join("\n")}
 </ul>
 <p class="note">top k%: share of defect-introducing commits among the riskiest k% of commits (random gating catches k%).
-Recall@20%Effort: share caught while reviewing, riskiest first, commits that add up to 20% of the changed lines.
+Recall@20%Effort: share caught while reviewing, riskiest first, commits that add up to 20% of the changed lines
+(… ranked per line: riskiest by score per changed line first).
 False alarms: share of clean commits flagged at the threshold.</p>
 <div class="charts">
 ${roc}

@@ -11,46 +11,18 @@ import type { IndexStore } from "../index/store.js";
 import type { DatasetRecord } from "../model/dataset.js";
 import type { Rules } from "../rules/types.js";
 import { historyTokens } from "./diffTokens.js";
+import { computeHistoryMetrics, readHistoryMetrics } from "./history.js";
 import { bagToRecord, TOKEN_HASH_DIM } from "./tokens.js";
 
 /** A metric vector as the metrics stage gives it (`Metrics` of src/metrics/types.ts). */
 export type MetricValues = Readonly<Record<string, number>>;
 
-/** The API of src/metrics/history.ts, written by the change-metrics stage. */
-interface HistoryMetricsModule {
-  computeHistoryMetrics(store: IndexStore, repoId: number): { computed: number };
-  readHistoryMetrics(store: IndexStore, repoId: number): Map<string, MetricValues>;
-}
-
-/** The change metrics are not part of this build. */
-export class MetricsUnavailableError extends Error {
-  readonly code = "DEJAFIX_NO_METRICS";
-  constructor(cause: string) {
-    super(
-      `change metrics are not available (src/metrics/history.ts: ${cause}). Update dejafix; datasets and replays need them.`,
-    );
-    this.name = "MetricsUnavailableError";
-  }
-}
-
-// A variable specifier: the module is loaded at run time, so this file builds before it exists.
-const HISTORY_METRICS_MODULE = "./history.js";
-
 /**
  * Computes what is missing and reads the change metrics of every indexed commit: sha → metrics.
- * Throws MetricsUnavailableError when the metrics stage is absent.
  */
 export async function historyMetrics(store: IndexStore, repoId: number): Promise<Map<string, MetricValues>> {
-  let mod: Partial<HistoryMetricsModule>;
-  try {
-    mod = (await import(HISTORY_METRICS_MODULE)) as Partial<HistoryMetricsModule>;
-  } catch (error) {
-    throw new MetricsUnavailableError((error as Error).message);
-  }
-  if (typeof mod.computeHistoryMetrics !== "function" || typeof mod.readHistoryMetrics !== "function")
-    throw new MetricsUnavailableError("computeHistoryMetrics/readHistoryMetrics not exported");
-  mod.computeHistoryMetrics(store, repoId);
-  return mod.readHistoryMetrics(store, repoId);
+  computeHistoryMetrics(store, repoId);
+  return readHistoryMetrics(store, repoId);
 }
 
 /** Where labels come from. */
