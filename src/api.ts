@@ -9,6 +9,7 @@ import { type MineResult, mineHistory } from "./history/mine.js";
 import { type Inducing, type SelectOptions, selectInducing } from "./history/szz.js";
 import type { FixReason } from "./history/types.js";
 import { IndexStore, type IndexSummary, indexPath } from "./index/store.js";
+import { computeHistoryMetrics } from "./metrics/history.js";
 import { loadRules } from "./rules/loadRules.js";
 import type { Rules } from "./rules/types.js";
 
@@ -61,6 +62,8 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       classify: settings.classify,
       evidence: settings.evidence,
     });
+    // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
+    computeHistoryMetrics(store, res.repoId);
     return { ...res, file: store.file, summary: store.summary(res.repoId) };
   } finally {
     store.close();

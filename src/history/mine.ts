@@ -6,6 +6,7 @@ import { revGraph } from "../git/revList.js";
 import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, FileChange } from "../git/types.js";
 import type { Batch, CommitRow, FileRow, IndexStore } from "../index/store.js";
+import { lineStats } from "../metrics/lineStats.js";
 import { defaultRules } from "../rules/defaults.js";
 import type { EvidenceFilter } from "./evidence.js";
 import { type HistorySettings, historySettings } from "./indexOptions.js";
@@ -233,7 +234,9 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
         la += r.added;
         ld += r.deleted;
       }
-      const row: CommitRow = { id, repoId, seq: ++seq, meta, nFiles: fileRows.length, la, ld, fix };
+      const stats = parents.length <= 1 ? lineStats(firstDiff) : null;
+      const trivial = stats ? { added: stats.trivialAdded, deleted: stats.trivialDeleted } : null;
+      const row: CommitRow = { id, repoId, seq: ++seq, meta, nFiles: fileRows.length, la, ld, fix, trivial };
       batch.commits.push(row);
       batch.files.push(...fileRows);
       for (const [owner, l] of links) {

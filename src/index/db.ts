@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { METRICS_MIGRATION } from "./metricsStore.js";
 
 export type Db = Database.Database;
 
@@ -99,6 +100,8 @@ const MIGRATIONS: string[] = [
     status TEXT NOT NULL                       -- 'running' | 'done' | 'failed'
   );
   `,
+  // 2: change metrics and the compact history tables the hook reads (src/metrics).
+  METRICS_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

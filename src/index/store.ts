@@ -17,6 +17,8 @@ export interface CommitRow {
   la: number;
   ld: number;
   fix: FixClassification;
+  /** Blank or comment-only lines among the added and deleted ones (trivial_share); null for merges. */
+  trivial: { added: number; deleted: number } | null;
 }
 
 export interface FileRow {
@@ -170,6 +172,9 @@ export class IndexStore {
         committer_time, message, is_merge, n_files, la, ld, is_fix, fix_reasons, issues, declared)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const insTrivial = this.db.prepare(
+      "INSERT OR REPLACE INTO commit_line_stats (commit_id, trivial_added, trivial_deleted) VALUES (?, ?, ?)",
+    );
     const delFiles = this.db.prepare("DELETE FROM file_changes WHERE commit_id = ?");
     const delLinks = this.db.prepare("DELETE FROM links WHERE fix_id = ?");
     const delHunks = this.db.prepare("DELETE FROM fix_hunks WHERE commit_id = ?");
@@ -208,6 +213,7 @@ export class IndexStore {
           JSON.stringify(c.fix.issues),
           JSON.stringify(c.fix.declared),
         );
+        if (c.trivial) insTrivial.run(c.id, c.trivial.added, c.trivial.deleted);
         delFiles.run(c.id);
         delLinks.run(c.id);
         delHunks.run(c.id);
