@@ -188,6 +188,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
   return report.scorers.length > 0 ? 0 : 1;
 }
 
+/** A per-day rate readable whether it is 12 or 0.004. */
+function perDay(x: number): string {
+  return x === 0 ? "0" : x >= 10 ? x.toFixed(0) : x.toPrecision(2);
+}
+
 export function renderThresholdText(report: ThresholdReport): string {
   const lines = [
     `dejafix calibrate: ${sanitizeLine(report.repo)} — false alarms at most ${pct(report.maxFalseAlarm)} of clean commits.`,
@@ -206,7 +211,7 @@ export function renderThresholdText(report: ThresholdReport): string {
         : "  no threshold keeps false alarms under the limit on validation: nothing would be flagged. Raise --max-false-alarm.",
       `  later period: caught ${caught} of ${t.positives} defect-introducing commits (recall ${pct(t.recall)}), ` +
         `${t.flagged - caught} false alarms (${pct(t.falseAlarmRate)} of clean commits), precision ${pct(t.precision)}`,
-      `  per day (${d.days} days): ${d.caughtPerDay.toFixed(2)} caught, ${d.falseAlarmsPerDay.toFixed(2)} false alarms` +
+      `  per day (${d.days} calendar days, ${d.activeDays} with commits): ${perDay(d.caughtPerDay)} caught, ${perDay(d.falseAlarmsPerDay)} false alarms` +
         (d.worstDay ? `; worst day ${d.worstDay} with ${d.maxFalseAlarmsInADay}` : ""),
       ...r.months.map(
         (m) =>
