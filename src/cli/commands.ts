@@ -1,116 +1,26 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import { indexRepository, labels } from "../api.js";
-import type { SzzStrategy } from "../history/szz.js";
-import type { LinkEvidence } from "../history/types.js";
-import { progress } from "./progress.js";
+/** Every command of the CLI, each a thin wrapper over the library (src/api.ts and the stage folders). */
+import type { Command } from "./args.js";
+import { checkCmd } from "./check.js";
+import { demoCmd } from "./demo.js";
+import { doctorCmd } from "./doctor.js";
+import { indexCmd, labelsCmd } from "./history.js";
+import { initCmd, uninstallCmd } from "./install.js";
+import { calibrateCmd, datasetCmd, evalCmd, trainCmd } from "./model.js";
+import { rulesCmd } from "./rules.js";
 
-export interface Command {
-  summary: string;
-  help: string;
-  run(argv: string[]): Promise<number>;
-}
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true } as const);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-const indexCmd: Command = {
-  summary: "mine the repository's history into the local index (incremental)",
-  help: `Usage: dejafix index [--repo DIR] [--rev REV] [--format text|json]
-
-Reads the history once (a single git log pass), finds fix commits and the commits that introduced
-their defects (SZZ by line ownership, equal to git blame -w), and stores them in
-<git-common-dir>/dejafix/index.sqlite. A second run only reads new commits.`,
-  async run(argv) {
-    const { values } = parse(argv, {
-      repo: { type: "string", default: "." },
-      rev: { type: "string" },
-      format: { type: "string", default: "text" },
-    });
-    const bar = progress("indexing");
-    const res = await indexRepository({
-      repoDir: values.repo as string,
-      rev: values.rev as string | undefined,
-      onProgress: (d, t) => bar.update(d, t),
-    }).finally(() => bar.stop());
-    if (values.format === "json") {
-      process.stdout.write(`${JSON.stringify(res)}\n`);
-      return 0;
-    }
-    const s = res.summary;
-    const head =
-      res.mined === 0
-        ? "index already up to date"
-        : `indexed ${res.mined} new commits in ${res.seconds.toFixed(1)} s`;
-    process.stdout.write(
-      `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
-        `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers).\n  ${res.file}\n`,
-    );
-    return 0;
-  },
-};
-
-const labelsCmd: Command = {
-  summary: "print each fix commit with the commits that introduced its defect",
-  help: `Usage: dejafix labels [--repo DIR] [--format jsonl] [--strategy lines|recent|all] [--evidence blame,declared]
-
-One JSON line per fix commit, in history order:
-  {"fix": sha, "inducing": [{"commit": sha, "via": ["blame", "declared"]}], "reasons": [...], "issues": [...]}
---strategy lines (default) keeps the candidate owning most of the fix's evidence lines (L-SZZ), recent the
-most recent candidate (R-SZZ), all every candidate (B-SZZ).
---evidence blame or declared measures one kind of evidence alone.`,
-  async run(argv) {
-    const { values } = parse(argv, {
-      repo: { type: "string", default: "." },
-      format: { type: "string", default: "jsonl" },
-      strategy: { type: "string", default: "lines" },
-      evidence: { type: "string", default: "blame,declared" },
-    });
-    if (values.format !== "jsonl")
-      throw new UsageError(`--format ${values.format} is not supported; use jsonl`);
-    const strategy = values.strategy as string;
-    if (strategy !== "lines" && strategy !== "recent" && strategy !== "all") {
-      throw new UsageError("--strategy must be lines, recent or all");
-    }
-    const evidence = String(values.evidence)
-      .split(",")
-      .map((e) => e.trim());
-    if (evidence.some((e) => e !== "blame" && e !== "declared")) {
-      throw new UsageError("--evidence takes blame, declared, or both separated by a comma");
-    }
-    const recs = await labels(values.repo as string, {
-      strategy: strategy as SzzStrategy,
-      evidence: evidence as LinkEvidence[],
-    });
-    const out = recs.map((r) => JSON.stringify(r)).join("\n");
-    process.stdout.write(out.length > 0 ? `${out}\n` : "");
-    return 0;
-  },
-};
-
-const demoCmd: Command = {
-  summary: "generate a demo repository with planted defects and run dejafix on it",
-  help: `Usage: dejafix demo [DIR]
-
-Creates a repository with a realistic history and planted defect→fix pairs (default: ./.dejafix-demo,
-replaced if it exists), indexes it, and shows each planted defect next to what dejafix found.`,
-  async run(argv) {
-    const { positionals } = parse(argv, {});
-    const { runDemo } = await import("./demo.js");
-    return runDemo(positionals[0] ?? ".dejafix-demo");
-  },
-};
+export type { Command } from "./args.js";
 
 export const commands: Record<string, Command> = {
+  init: initCmd,
+  uninstall: uninstallCmd,
+  check: checkCmd,
+  rules: rulesCmd,
+  doctor: doctorCmd,
   index: indexCmd,
   labels: labelsCmd,
+  dataset: datasetCmd,
+  train: trainCmd,
+  eval: evalCmd,
+  calibrate: calibrateCmd,
   demo: demoCmd,
 };

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { generateRepo } from "../../fixtures/generate.js";
 import { indexRepository, labels } from "../api.js";
 import { colors } from "../report/colors.js";
+import { type Command, parse } from "./args.js";
 import { progress } from "./progress.js";
 
 /**
@@ -51,3 +52,15 @@ export async function runDemo(dir: string, out: NodeJS.WriteStream = process.std
   );
   return 0;
 }
+
+export const demoCmd: Command = {
+  summary: "generate a demo repository with planted defects and run dejafix on it",
+  help: `Usage: dejafix demo [DIR]
+
+Creates a repository with a realistic history and planted defect→fix pairs (default: ./.dejafix-demo,
+replaced if it exists), indexes it, and shows each planted defect next to what dejafix found.`,
+  async run(argv) {
+    const { positionals } = parse(argv, {});
+    return runDemo(positionals[0] ?? ".dejafix-demo");
+  },
+};

@@ -24,3 +24,45 @@ export async function resolveCommit(dir: string, rev: string): Promise<string | 
   const out = await gitMaybe(dir, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
   return out ? out.trim() : null;
 }
+
+export interface AuthorStamp {
+  email: string;
+  /** Unix seconds. */
+  time: number;
+  /** UTC offset in minutes. */
+  tzMinutes: number;
+}
+
+/** "Ada <ada@example.org> 1700000000 +0100" → lower-cased e-mail, time, offset. */
+function parseIdent(raw: string): AuthorStamp | null {
+  const m = /<([^>]*)>\s+(\d+)\s+([+-])(\d{2})(\d{2})\s*$/.exec(raw.trim());
+  if (!m) return null;
+  const sign = m[3] === "-" ? -1 : 1;
+  return {
+    email: (m[1] ?? "").toLowerCase(),
+    time: Number(m[2]),
+    tzMinutes: sign * (Number(m[4]) * 60 + Number(m[5])),
+  };
+}
+
+/** Who `git commit` will record as author, and when (honours GIT_AUTHOR_* and the user's config). */
+export async function nextAuthor(dir: string): Promise<AuthorStamp | null> {
+  const raw = await gitMaybe(dir, ["var", "GIT_AUTHOR_IDENT"]);
+  return raw ? parseIdent(raw) : null;
+}
+
+/** Author and full message of an existing commit. */
+export async function commitAuthorAndMessage(
+  dir: string,
+  sha: string,
+): Promise<{ author: AuthorStamp | null; message: string }> {
+  const raw = (await gitMaybe(dir, ["log", "-1", "--format=%an <%ae> %ad%x00%B", "--date=raw", sha])) ?? "";
+  const [ident = "", message = ""] = raw.split("\0");
+  return { author: parseIdent(ident), message: message.trim() };
+}
+
+/** Short name of the checked-out branch, or null on a detached HEAD. */
+export async function currentBranchName(dir: string): Promise<string | null> {
+  const out = await gitMaybe(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
+  return out ? out.trim() : null;
+}

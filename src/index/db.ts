@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
 
 export type Db = Database.Database;
@@ -102,6 +103,8 @@ const MIGRATIONS: string[] = [
   `,
   // 2: change metrics and the compact history tables the hook reads (src/metrics).
   METRICS_MIGRATION,
+  // 3: score percentiles of the repository's own history, per model (calibrated levels).
+  CALIBRATION_TABLE_SQL,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,12 +23,12 @@ import type { Db } from "./db.js";
  * such rows are recomputed once the stats arrive.
  */
 export const METRICS_MIGRATION = `
-  CREATE TABLE commit_line_stats (
+  CREATE TABLE IF NOT EXISTS commit_line_stats (
     commit_id INTEGER PRIMARY KEY REFERENCES commits(id),
     trivial_added INTEGER NOT NULL,
     trivial_deleted INTEGER NOT NULL
   );
-  CREATE TABLE commit_metrics (
+  CREATE TABLE IF NOT EXISTS commit_metrics (
     commit_id INTEGER PRIMARY KEY REFERENCES commits(id),
     ns INTEGER NOT NULL,
     nd INTEGER NOT NULL,
@@ -54,11 +54,11 @@ export const METRICS_MIGRATION = `
   );
   -- Compact copies of what the hook needs, so one staged change costs a few index range scans and
   -- never touches the wide commits rows. Rewritten by computeHistoryMetrics; merges are left out.
-  CREATE TABLE metrics_state (
+  CREATE TABLE IF NOT EXISTS metrics_state (
     repo_id INTEGER PRIMARY KEY,
     seq INTEGER NOT NULL                       -- history_* rows exist for every commit up to this seq
   );
-  CREATE TABLE history_files (
+  CREATE TABLE IF NOT EXISTS history_files (
     repo_id INTEGER NOT NULL,
     path TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -69,7 +69,7 @@ export const METRICS_MIGRATION = `
     author_time INTEGER NOT NULL,
     PRIMARY KEY (repo_id, path, seq)
   ) WITHOUT ROWID;
-  CREATE TABLE history_authors (
+  CREATE TABLE IF NOT EXISTS history_authors (
     repo_id INTEGER NOT NULL,
     author_email TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -77,12 +77,12 @@ export const METRICS_MIGRATION = `
     subsystems TEXT NOT NULL,                  -- "/" before each top-level directory: "/src/docs", "/" = root, "" = none
     PRIMARY KEY (repo_id, author_email, seq)
   ) WITHOUT ROWID;
-  CREATE TABLE history_defects (
+  CREATE TABLE IF NOT EXISTS history_defects (
     commit_id INTEGER PRIMARY KEY,             -- a commit linked by SZZ to a fix
     repo_id INTEGER NOT NULL,
     first_fix_seq INTEGER NOT NULL
   );
-  CREATE TABLE history_defect_dirs (
+  CREATE TABLE IF NOT EXISTS history_defect_dirs (
     repo_id INTEGER NOT NULL,
     dir TEXT NOT NULL,                         -- "src/a/" ("" at the root)
     commit_id INTEGER NOT NULL,

@@ -30,7 +30,7 @@ export class ModelUnavailableError extends Error {
   constructor(readonly looked: string[]) {
     super(
       `no risk model found (looked for ${looked.join(" and ")}). ` +
-        "Train one with `dejafix train --dataset FILE` (it is written to the repository's model path); " +
+        "Train one: `dejafix dataset --out data.jsonl && dejafix train data.jsonl` (written to the repository's model path); " +
         "until then commits are not scored.",
     );
     this.name = "ModelUnavailableError";

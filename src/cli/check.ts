@@ -1,0 +1,64 @@
+import { git } from "../git/run.js";
+import { readCommitChange, readStagedChange, type StagedChange } from "../git/staged.js";
+import { colors } from "../report/colors.js";
+import { renderJson } from "../report/renderJson.js";
+import { renderSarif } from "../report/renderSarif.js";
+import { renderText } from "../report/renderText.js";
+import type { ReportItem } from "../report/types.js";
+import { type Command, formatOf, parse, UsageError } from "./args.js";
+import { check } from "./checker.js";
+import { version } from "./version.js";
+
+export const checkCmd: Command = {
+  summary: "check the staged change, a commit or a range, as the hooks would",
+  help: `Usage: dejafix check [--staged | REV | RANGE] [--repo DIR] [--format text|json|sarif] [--verbose]
+
+--staged (default) checks what \`git commit\` would record now; REV checks one commit against its first
+parent; RANGE (A..B) checks every non-merge commit in it. Reads only git objects: your work tree and
+index are never touched. Exit code 1 when a change would be blocked, else 0.
+--format sarif writes SARIF 2.1.0 for code-scanning tools in CI.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      repo: { type: "string", default: "." },
+      staged: { type: "boolean", default: false },
+      format: { type: "string", default: "text" },
+      verbose: { type: "boolean", default: false },
+    });
+    const format = formatOf(values.format, ["text", "json", "sarif"]);
+    const repoDir = values.repo as string;
+    if (positionals.length > 1) throw new UsageError("give one REV or RANGE");
+    const target = values.staged ? undefined : positionals[0];
+    const changes: { commit: string | null; read: () => StagedChange }[] = [];
+    if (!target) changes.push({ commit: null, read: () => readStagedChange(repoDir) });
+    else {
+      const shas = target.includes("..")
+        ? (await git(repoDir, ["rev-list", "--reverse", "--no-merges", target])).split("\n").filter(Boolean)
+        : [(await git(repoDir, ["rev-parse", "--verify", `${target}^{commit}`])).trim()];
+      for (const sha of shas) changes.push({ commit: sha, read: () => readCommitChange(repoDir, sha) });
+    }
+    const items: ReportItem[] = [];
+    for (const { commit, read } of changes) {
+      const change = read();
+      const verdict = await check(change, { repoDir, budgetMs: Number.POSITIVE_INFINITY, hook: "check" });
+      const first = change.files.find((f) => f.newPath && f.hunks.length > 0);
+      const anchor = first?.newPath
+        ? { path: first.newPath, line: first.hunks[0]?.newStart ?? 1 }
+        : undefined;
+      items.push({ verdict, commit, ...(anchor ? { anchor } : {}) });
+    }
+    if (format === "json") process.stdout.write(`${renderJson(items)}\n`);
+    else if (format === "sarif") process.stdout.write(`${renderSarif(items, { toolVersion: version() })}\n`);
+    else {
+      const c = colors({ isTTY: Boolean(process.stdout.isTTY) });
+      for (const item of items) {
+        const text = renderText(item.verdict, {
+          colors: c,
+          verbose: values.verbose === true || changes.length === 1,
+        });
+        if (text)
+          process.stdout.write(`${item.commit ? `${c.bold(item.commit.slice(0, 10))}\n` : ""}${text}\n`);
+      }
+    }
+    return items.some((i) => i.verdict.action === "block") ? 1 : 0;
+  },
+};

@@ -1,0 +1,103 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { repoRules } from "../api.js";
+import { gitCommonDir, repoRoot } from "../git/repo.js";
+import { git } from "../git/run.js";
+import { IndexVersionError } from "../index/db.js";
+import { IndexStore, indexPath } from "../index/store.js";
+import { readManifest } from "../install/manifest.js";
+import { colors } from "../report/colors.js";
+import { type Command, parse } from "./args.js";
+import { version } from "./version.js";
+
+/** What is installed, the index, the model, and how long each part of a check takes here. */
+export const doctorCmd: Command = {
+  summary: "show what is installed, the index, the model and timings",
+  help: `Usage: dejafix doctor [--repo DIR]
+
+Prints the versions of dejafix, Node and git; where the hooks are and which hook manager is used; the
+index (commits, fixes, links, last run); the risk model in use; whether the rules file is valid; and how
+long loading the rules, the index and the model takes on this machine.`,
+  async run(argv) {
+    const { values } = parse(argv, { repo: { type: "string", default: "." } });
+    const c = colors({ isTTY: Boolean(process.stdout.isTTY) });
+    const ok = (s: string) => `${c.green("✓")} ${s}`;
+    const bad = (s: string) => `${c.yellow("!")} ${s}`;
+    const lines: string[] = [];
+    const root = await repoRoot(values.repo as string);
+    const common = await gitCommonDir(root);
+    lines.push(
+      `dejafix ${version()} · node ${process.version} (${process.execPath}) · ${(await git(root, ["--version"])).trim()}`,
+    );
+
+    const manifest = readManifest(common);
+    lines.push(
+      manifest
+        ? ok(`hooks installed (${manifest.manager}) in ${manifest.hooksDir}`)
+        : bad("hooks not installed: run `npx dejafix init`"),
+    );
+
+    let t = performance.now();
+    try {
+      const { rules } = await repoRules(root);
+      lines.push(
+        ok(
+          `rules: ${rules.source ?? "built-in defaults"} (${(performance.now() - t).toFixed(0)} ms to load)`,
+        ),
+      );
+    } catch (e) {
+      lines.push(bad(`rules: ${(e as Error).message.split("\n")[0]} — run \`dejafix rules check\``));
+    }
+
+    const file = indexPath(join(common, "dejafix"));
+    if (!existsSync(file)) lines.push(bad(`no index at ${file}: run \`npx dejafix index\``));
+    else {
+      t = performance.now();
+      try {
+        const store = new IndexStore(file, { readonly: true });
+        const opened = performance.now() - t;
+        const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
+          | { id: number }
+          | undefined;
+        if (repo) {
+          const s = store.summary(repo.id);
+          const run = store.db
+            .prepare("SELECT finished_at, status, commits FROM runs ORDER BY id DESC LIMIT 1")
+            .get() as { finished_at: number | null; status: string; commits: number } | undefined;
+          lines.push(
+            ok(
+              `index: ${s.commits} commits, ${s.fixes} fix commits, ${s.links} defect→fix links (${opened.toFixed(0)} ms to open)`,
+            ),
+          );
+          if (run) {
+            const when = run.finished_at ? new Date(run.finished_at * 1000).toISOString() : "unfinished";
+            lines.push(`  last run: ${run.status}, ${run.commits} commits, ${when}`);
+          }
+        } else lines.push(bad("index is empty: run `npx dejafix index`"));
+        store.close();
+      } catch (e) {
+        lines.push(
+          e instanceof IndexVersionError
+            ? bad(`index: ${e.message}`)
+            : bad(`index unreadable (${(e as Error).message}): delete ${file} and run \`npx dejafix index\``),
+        );
+      }
+    }
+
+    t = performance.now();
+    try {
+      const { loadModel } = await import("../model/load.js");
+      const model = await loadModel(undefined, { gitCommonDir: common });
+      const auc = model.meta.metrics.test.roc_auc;
+      lines.push(
+        ok(
+          `model: ${model.source} ${model.path} (${model.meta.model.kind}${auc ? `, test AUC ${auc.toFixed(3)}` : ""}; ${(performance.now() - t).toFixed(0)} ms to load)`,
+        ),
+      );
+    } catch (e) {
+      lines.push(bad(`model: ${(e as Error).message.split("\n")[0]}`));
+    }
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,89 @@
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { indexRepository } from "../api.js";
+import { init } from "../install/init.js";
+import type { Manager } from "../install/manifest.js";
+import { uninstall } from "../install/uninstall.js";
+import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
+import { type Command, parse, UsageError } from "./args.js";
+import { progress } from "./progress.js";
+
+/**
+ * Writes the team's rules file with the schema beside it, so editors complete and check it offline
+ * in any repository (no node_modules needed). Returns the files created, none when they exist.
+ */
+async function writeRules({ topLevel }: { topLevel: string }): Promise<string[]> {
+  const dir = join(topLevel, ".dejafix");
+  const rules = join(dir, "rules.yml");
+  const schema = join(dir, "rules.schema.json");
+  const created: string[] = [];
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(schema)) {
+    copyFileSync(SCHEMA_FILE, schema);
+    created.push(schema);
+  }
+  if (!existsSync(rules)) {
+    writeFileSync(rules, defaultRulesText("./rules.schema.json"));
+    created.push(rules);
+  }
+  return created;
+}
+
+const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
+
+export const initCmd: Command = {
+  summary: "install the hooks, write .dejafix/rules.yml and index the history (idempotent)",
+  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index]
+
+Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook or your
+own hooks, never replacing them), writes .dejafix/rules.yml and its schema (commit both), and indexes
+the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.`,
+  async run(argv) {
+    const { values } = parse(argv, {
+      repo: { type: "string", default: "." },
+      manager: { type: "string", default: "auto" },
+      "no-index": { type: "boolean", default: false },
+    });
+    const manager = values.manager as (typeof MANAGERS)[number];
+    if (!MANAGERS.includes(manager)) throw new UsageError(`--manager must be one of: ${MANAGERS.join(", ")}`);
+    const res = await init({
+      repoDir: values.repo as string,
+      manager: manager as Manager | "auto",
+      steps: {
+        writeRules,
+        ...(values["no-index"]
+          ? {}
+          : {
+              indexHistory: async ({ repoDir }) => {
+                const bar = progress("indexing history");
+                const r = await indexRepository({ repoDir, onProgress: (d, t) => bar.update(d, t) }).finally(
+                  () => bar.stop(),
+                );
+                process.stdout.write(
+                  `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
+                );
+              },
+            }),
+      },
+    });
+    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    return 0;
+  },
+};
+
+export const uninstallCmd: Command = {
+  summary: "remove exactly what init added (--purge also deletes the local index)",
+  help: `Usage: dejafix uninstall [--repo DIR] [--purge]
+
+Removes the hooks and lines init added and restores what was there before. The rules file stays if you
+edited it. --purge also deletes <git-common-dir>/dejafix (index, logs, override records).`,
+  async run(argv) {
+    const { values } = parse(argv, {
+      repo: { type: "string", default: "." },
+      purge: { type: "boolean", default: false },
+    });
+    const res = await uninstall({ repoDir: values.repo as string, purge: values.purge as boolean });
+    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    return 0;
+  },
+};

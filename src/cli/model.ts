@@ -1,0 +1,68 @@
+import {
+  CALIBRATE_HELP,
+  calibrateCommand,
+  DATASET_HELP,
+  datasetCommand,
+  EVAL_HELP,
+  evalCommand,
+} from "../eval/commands.js";
+import { gitCommonDir, repoRoot } from "../git/repo.js";
+import { repositoryModelPath } from "../model/load.js";
+import { runTraining } from "../model/train.js";
+import { type Command, parse, UsageError } from "./args.js";
+
+const first = (help: string): string => (help.split("\n")[0] ?? "").replace(/^Usage:\s*/, "");
+
+export const datasetCmd: Command = {
+  summary: "export one record per commit (metrics, diff tokens, SZZ label) for training",
+  help: DATASET_HELP,
+  run: datasetCommand,
+};
+
+export const evalCmd: Command = {
+  summary: "replay history in time order and report how well the score would have done",
+  help: EVAL_HELP,
+  run: evalCommand,
+};
+
+export const calibrateCmd: Command = {
+  summary: "pick the score threshold that keeps false alarms under a limit",
+  help: CALIBRATE_HELP,
+  run: calibrateCommand,
+};
+
+export const trainCmd: Command = {
+  summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
+  help: `Usage: dejafix train DATASET.jsonl... [--out FILE.onnx] [--device auto|cpu|cuda] [--seed N] [--python PATH]
+
+Runs models/train.py (needs Python 3 with torch and onnx: apt-get install python3-torch python3-onnx,
+or pip install torch onnx). Without --out the model goes to <git-common-dir>/dejafix/model.onnx, where
+the hooks of this clone pick it up instead of the shipped default. Copy it into the repository and point
+your teammates' clones at it to share it.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      out: { type: "string" },
+      device: { type: "string", default: "auto" },
+      seed: { type: "string" },
+      python: { type: "string" },
+    });
+    if (positionals.length === 0) throw new UsageError(`give at least one dataset: ${first(DATASET_HELP)}`);
+    const device = values.device as string;
+    if (device !== "auto" && device !== "cpu" && device !== "cuda")
+      throw new UsageError("--device must be auto, cpu or cuda");
+    const out =
+      (values.out as string | undefined) ?? repositoryModelPath(await gitCommonDir(await repoRoot(".")));
+    const summary = await runTraining({
+      datasets: positionals,
+      out,
+      device,
+      ...(values.seed ? { seed: Number(values.seed) } : {}),
+      ...(values.python ? { python: values.python as string } : {}),
+    });
+    const auc = summary.test_auc === null ? "n/a" : summary.test_auc.toFixed(3);
+    process.stdout.write(
+      `dejafix: ${summary.kind} model trained on ${summary.device}, test ROC AUC ${auc}.\n  ${summary.model}\n  ${summary.meta}\n`,
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * The verdict stage: one change in, one Verdict out. Metrics and the ONNX score say how risky it is,
+ * the rules say what level that is today and what it triggers, the clone match says whether it repeats
+ * a past defect (and how that was fixed). Nothing here writes to git or to the index.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { StagedChange } from "../git/staged.js";
+import { readCalibration } from "../index/calibrationStore.js";
+import { IndexVersionError } from "../index/db.js";
+import { IndexStore, indexPath } from "../index/store.js";
+import { stagedMetrics } from "../metrics/staged.js";
+import { linesBag } from "../metrics/tokens.js";
+import type { RiskModel } from "../model/load.js";
+import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
+import { activeLevelAction } from "../rules/schedule.js";
+import type { Rules } from "../rules/types.js";
+import { decideVerdict } from "../rules/verdict.js";
+
+export interface CheckInput {
+  change: StagedChange;
+  rules: Rules;
+  /** The repository's git common dir: where the index and the repository's own model live. */
+  commonDir: string;
+  /** Who is committing, and when (for a pushed commit: its author and author time). */
+  author: { email: string; time: number; tzMinutes: number };
+  branch: string | null;
+  /** Known only for existing commits (pre-push, `check REV`): pre-commit runs before the message exists. */
+  isFix: boolean;
+  ctx: CheckContext;
+  /** Started early by the caller so onnxruntime loads while git reads the change; null = no model. */
+  model: Promise<RiskModel | null>;
+  /** Clone matching against past defects; absent until the index holds defect blocks. */
+  match?: (store: IndexStore, repoId: number, change: StagedChange, rules: Rules) => Promise<MatchReport[]>;
+}
+
+export async function checkChange(input: CheckInput): Promise<Verdict> {
+  const { change, rules, ctx } = input;
+  const notices = [...change.notices];
+  const file = indexPath(join(input.commonDir, "dejafix"));
+  if (!existsSync(file)) {
+    return {
+      level: "none",
+      action: "pass",
+      matches: [],
+      notices: [...notices, "no index yet: run `npx dejafix index` once"],
+    };
+  }
+  let store: IndexStore;
+  try {
+    store = new IndexStore(file, { readonly: true });
+  } catch (e) {
+    // An index from an older dejafix: the post-commit update upgrades it; this commit goes unchecked.
+    if (e instanceof IndexVersionError)
+      return { level: "none", action: "pass", matches: [], notices: [...notices, e.message] };
+    throw e;
+  }
+  try {
+    const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
+      | { id: number }
+      | undefined;
+    if (!repo)
+      return {
+        level: "none",
+        action: "pass",
+        matches: [],
+        notices: [...notices, "the index is empty: run `npx dejafix index`"],
+      };
+
+    const matchesP = input.match ? input.match(store, repo.id, change, rules) : Promise.resolve([]);
+    const scored = await scoreChange(store, repo.id, input);
+    const matches = await matchesP;
+
+    const active = activeLevelAction(rules, {
+      when: new Date(input.author.time * 1000),
+      tzMinutes: input.author.tzMinutes,
+      branch: input.branch,
+      hook: ctx.hook === "pre-push" ? "pre-push" : "pre-commit",
+    });
+    const decided = decideVerdict(rules, active, {
+      score: scored?.value ?? 0,
+      percentile: scored ? (scored.percentile ?? null) : null,
+      matched: matches.length > 0,
+    });
+    const level = decided.level?.name ?? decided.reached?.name ?? "none";
+    // "note" (a match the mode does not act on) is shown like a warning but never stops anything.
+    const action = decided.outcome === "block" ? "block" : decided.outcome === "pass" ? "pass" : "warn";
+    return { level, action, ...(scored ? { score: scored } : {}), matches, notices };
+  } finally {
+    store.close();
+  }
+}
+
+/** Metrics + token bags → ONNX score with reasons, or undefined when there is no model. */
+async function scoreChange(
+  store: IndexStore,
+  repoId: number,
+  input: CheckInput,
+): Promise<ScoreReport | undefined> {
+  const model = await input.model;
+  if (!model) return undefined;
+  const { score } = await import("../model/score.js");
+  const { modelDigest } = await import("../eval/calibrate.js");
+  const metrics = stagedMetrics(store, repoId, input.change, {
+    authorEmail: input.author.email,
+    time: input.author.time,
+    isFix: input.isFix,
+  });
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const f of input.change.files) {
+    for (const h of f.hunks) {
+      for (const l of h.lines) {
+        if (l.kind === "+") added.push(l.text);
+        else if (l.kind === "-") removed.push(l.text);
+      }
+    }
+  }
+  const dim = model.meta.features.token_hash.dim;
+  const calibration = readCalibration(store, repoId, modelDigest(model.path));
+  const result = await score(
+    model,
+    { metrics, added: linesBag(added, dim), removed: linesBag(removed, dim) },
+    calibration ? { percentiles: calibration.percentiles } : {},
+  );
+  return {
+    value: result.score,
+    ...(result.percentile !== null ? { percentile: result.percentile } : {}),
+    reasons: result.reasons.map((r) => r.text),
+  };
+}
