@@ -1,0 +1,88 @@
+import { type GitChild, spawnGit, waitForExit } from "./run.js";
+
+/*
+ * One long-lived `git cat-file --batch` process reads every blob a pass needs (never one git process
+ * per file). Requests are object names, one per line on stdin; answers come back in the same order
+ * (https://git-scm.com/docs/git-cat-file#_batch_output):
+ *
+ *   3b18e512dba79e4c8300dd08aeb37f8e728b8dad blob 12\n
+ *   hello world\n          <- exactly 12 bytes of content, then one LF
+ *   0000000000000000000000000000000000000000 missing\n
+ */
+
+interface Pending {
+  resolve: (content: Buffer | null) => void;
+  reject: (err: Error) => void;
+}
+
+const ZERO = /^0+$/;
+
+export interface CatFile {
+  /** Content of a blob (or any object), or null when the object does not exist. */
+  read(oid: string): Promise<Buffer | null>;
+  /** Ends the git process; pending reads are answered first. */
+  close(): Promise<void>;
+}
+
+/** Starts `git cat-file --batch` in `repoDir`; reads may be issued concurrently (they are pipelined). */
+export function catFile(repoDir: string): CatFile {
+  const args = ["cat-file", "--batch"];
+  const child: GitChild = spawnGit(repoDir, args, true);
+  const stdin = child.stdin!;
+  const exited = waitForExit(child, args);
+  const queue: Pending[] = [];
+  let buffer: Buffer = Buffer.alloc(0);
+  let failure: Error | null = null;
+
+  const fail = (err: Error): void => {
+    failure = err;
+    for (const p of queue.splice(0)) p.reject(err);
+  };
+  exited.catch(fail);
+  stdin.on("error", (e) => fail(e));
+
+  // Parses as many complete answers as the buffer holds.
+  const drain = (): void => {
+    for (;;) {
+      const nl = buffer.indexOf(10);
+      if (nl < 0) return;
+      const header = buffer.toString("latin1", 0, nl);
+      const parts = header.split(" ");
+      if (parts[1] === "missing" || parts[1] === "ambiguous") {
+        buffer = buffer.subarray(nl + 1);
+        queue.shift()?.resolve(null);
+        continue;
+      }
+      const size = Number(parts[2]);
+      if (parts.length !== 3 || !Number.isInteger(size)) {
+        fail(new Error(`git cat-file --batch printed an unexpected header: ${header.slice(0, 80)}`));
+        return;
+      }
+      if (buffer.length < nl + 1 + size + 1) return; // content not complete yet
+      const content = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
+      buffer = buffer.subarray(nl + 1 + size + 1);
+      queue.shift()?.resolve(content);
+    }
+  };
+  child.stdout.on("data", (chunk: Buffer) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    drain();
+  });
+
+  return {
+    read(oid: string): Promise<Buffer | null> {
+      if (failure) return Promise.reject(failure);
+      // An all-zero id is git's "no such side" (an added file's old blob): nothing to read.
+      if (ZERO.test(oid)) return Promise.resolve(null);
+      if (!/^[0-9a-f]{4,64}$/i.test(oid)) return Promise.reject(new Error(`not an object id: ${oid}`));
+      return new Promise((resolve, reject) => {
+        queue.push({ resolve, reject });
+        stdin.write(`${oid}\n`);
+      });
+    },
+    async close(): Promise<void> {
+      stdin.end();
+      await exited.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { resolve } from "node:path";
+import { openIndex, repoRules } from "../api.js";
+import { gitCommonDir, repoRoot } from "../git/repo.js";
+import { historySettings } from "../history/indexOptions.js";
+import { mineHistory } from "../history/mine.js";
+import { buildDefectBlocks } from "../index/defectBlocks.js";
+import type { IndexStore } from "../index/store.js";
+import type { Rules } from "../rules/types.js";
+
+export interface RelatedRepoResult {
+  repoId: number;
+  name: string;
+  /** Commits read in this run (0 when it was already up to date). */
+  mined: number;
+  /** Defect blocks added in this run. */
+  blocks: number;
+}
+
+/**
+ * Mines another repository into this repository's index under its own repo id (role "related") and
+ * indexes its defect blocks, so changes here are matched against that repository's past defects too
+ * (CLEVER: projects that share dependencies share bugs). Incremental: running it again reads only new
+ * history. The related repository's own rules decide what a fix is there; this repository's clone
+ * settings decide the blocks.
+ */
+export async function addRelatedRepo(
+  repoDir: string,
+  relatedPath: string,
+  opts: { onProgress?: (done: number, total: number) => void } = {},
+): Promise<RelatedRepoResult> {
+  const related = resolve(relatedPath);
+  const [mine, theirs] = await Promise.all([
+    gitCommonDir(repoDir),
+    gitCommonDir(related).catch(() => {
+      throw new Error(`${related} is not a git repository: give the path of a clone of the related project.`);
+    }),
+  ]);
+  if (mine === theirs) {
+    throw new Error(
+      `${related} is this repository: \`dejafix index\` already covers it; give another project.`,
+    );
+  }
+  const { rules } = await repoRules(repoDir);
+  const store = await openIndex(repoDir);
+  try {
+    return await mineRelated(store, related, rules, opts.onProgress);
+  } finally {
+    store.close();
+  }
+}
+
+async function mineRelated(
+  store: IndexStore,
+  dir: string,
+  ownRules: Rules,
+  onProgress?: (done: number, total: number) => void,
+): Promise<RelatedRepoResult> {
+  const root = await repoRoot(dir).catch(() => dir);
+  const { rules: theirRules } = await repoRules(root);
+  const settings = historySettings(theirRules, root);
+  const res = await mineHistory({
+    repoDir: root,
+    store,
+    role: "related",
+    classify: settings.classify,
+    evidence: settings.evidence,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const rules: Rules = { ...theirRules, clones: ownRules.clones };
+  const { added } = await buildDefectBlocks(store, res.repoId, root, rules);
+  const name =
+    (store.db.prepare("SELECT name FROM repos WHERE id = ?").pluck().get(res.repoId) as string) ?? "";
+  return { repoId: res.repoId, name, mined: res.mined, blocks: added };
+}
+
+/** Brings every related repository of the index up to date (for `dejafix index`); missing ones are skipped. */
+export async function updateRelatedRepos(repoDir: string): Promise<RelatedRepoResult[]> {
+  const { rules } = await repoRules(repoDir);
+  const store = await openIndex(repoDir);
+  try {
+    const paths = store.db
+      .prepare("SELECT path FROM repos WHERE role = 'related' ORDER BY id")
+      .pluck()
+      .all() as string[];
+    const out: RelatedRepoResult[] = [];
+    for (const p of paths) {
+      // repos.path is the related clone's git dir; git runs there like in a bare repository.
+      const ok = await gitCommonDir(p).then(
+        () => true,
+        () => false,
+      );
+      if (ok) out.push(await mineRelated(store, p, rules));
+    }
+    return out;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,379 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { generateRepo } from "../fixtures/generate.js";
+import * as S from "../fixtures/sources.js";
+import type { FixtureManifest } from "../fixtures/types.js";
+import { indexRepository, openIndex } from "../src/api.js";
+import { catFile } from "../src/git/catFile.js";
+import {
+  blocksOfFix,
+  buildDefectBlocks,
+  type DefectBlock,
+  DefectBlockReader,
+  type FixEdit,
+  parseHunkBody,
+} from "../src/index/defectBlocks.js";
+import { defaultRules } from "../src/rules/defaults.js";
+import type { Rules } from "../src/rules/types.js";
+
+const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", LC_ALL: "C" };
+
+function git(cwd: string, args: string[], input?: string): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", env: ENV, input, maxBuffer: 1 << 26 });
+}
+
+let day = 0;
+/** Commits the given files (null deletes) with a fixed identity and a date one day after the last. */
+function commit(dir: string, files: Record<string, string | null>, message: string): string {
+  for (const [p, content] of Object.entries(files)) {
+    const file = path.join(dir, p);
+    if (content === null) fs.rmSync(file);
+    else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
+  }
+  git(dir, ["add", "-A"]);
+  day++;
+  const date = `${1_700_000_000 + day * 86_400} +0000`;
+  execFileSync("git", ["commit", "-q", "-m", message], {
+    cwd: dir,
+    env: {
+      ...ENV,
+      GIT_AUTHOR_NAME: "Ada",
+      GIT_AUTHOR_EMAIL: "ada@example.org",
+      GIT_COMMITTER_NAME: "Ada",
+      GIT_COMMITTER_EMAIL: "ada@example.org",
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
+    },
+  });
+  return git(dir, ["rev-parse", "HEAD"]).trim();
+}
+
+function newRepo(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  git(dir, ["init", "-q", "-b", "main"]);
+  return dir;
+}
+
+/** Replays block-relative edits on `before`, as a reader of the index would. */
+function replay(before: string[], edits: FixEdit[]): string[] {
+  const out: string[] = [];
+  let k = 0;
+  for (const e of edits) {
+    out.push(...before.slice(k, e.at), ...e.add);
+    k = e.at + e.del.length;
+  }
+  return [...out, ...before.slice(k)];
+}
+
+const SUM = `function sumPrices(items, currency) {
+  let total = 0;
+  for (let i = 0; i <= items.length; i++) {
+    const item = items[i];
+    if (item.currency !== currency) {
+      continue;
+    }
+    total += item.price;
+  }
+  return total;
+}
+`;
+
+describe("blocksOfFix", () => {
+  const lines = SUM.split("\n").slice(0, -1);
+
+  it("grows a changed line to the loop around it and replays the fix inside the block", () => {
+    const hunk = parseHunkBody(
+      [
+        " function sumPrices(items, currency) {",
+        "   let total = 0;",
+        "-  for (let i = 0; i <= items.length; i++) {",
+        "+  for (let i = 0; i < items.length; i++) {",
+        "     const item = items[i];",
+      ].join("\n"),
+    );
+    const [block, ...rest] = blocksOfFix(lines, [{ oldStart: 1, lines: hunk }], "javascript");
+    assert.equal(rest.length, 0);
+    assert.ok(block);
+    assert.deepEqual([block.start, block.end], [3, 9], "the for statement with its body");
+    assert.equal(block.before[0], "  for (let i = 0; i <= items.length; i++) {");
+    assert.equal(block.after[0], "  for (let i = 0; i < items.length; i++) {");
+    assert.deepEqual(block.after.slice(1), block.before.slice(1));
+    assert.deepEqual(block.edits, [
+      {
+        at: 0,
+        afterAt: 0,
+        del: ["  for (let i = 0; i <= items.length; i++) {"],
+        add: ["  for (let i = 0; i < items.length; i++) {"],
+      },
+    ]);
+  });
+
+  it("grows a short block to the enclosing one until it has minLines normalized lines", () => {
+    const hunk = parseHunkBody(
+      ["     if (item.currency !== currency) {", "-      continue;", "+      break;"].join("\n"),
+    );
+    const small = blocksOfFix(lines, [{ oldStart: 5, lines: hunk }], "javascript");
+    assert.deepEqual(
+      small.map((b) => [b.start, b.end]),
+      [[5, 7]],
+    );
+    const grown = blocksOfFix(lines, [{ oldStart: 5, lines: hunk }], "javascript", 10);
+    assert.deepEqual(
+      grown.map((b) => [b.start, b.end]),
+      [[1, 11]],
+      "the if (3 lines) and the loop (< 10 normalized lines) are too short: the function",
+    );
+    assert.ok(grown[0]!.norm.lines.length >= 10);
+    assert.equal(grown[0]!.after[5], "      break;");
+  });
+
+  it("places a pure insertion between the lines around it and drops whitespace-only groups", () => {
+    const hunk = parseHunkBody(
+      [
+        "   for (let i = 0; i <= items.length; i++) {",
+        "     const item = items[i];",
+        "+    if (item === undefined) {",
+        "+      break;",
+        "+    }",
+        "     if (item.currency !== currency) {",
+        "       continue;",
+        "     }",
+        "+",
+        "     total += item.price;",
+      ].join("\n"),
+    );
+    const blocks = blocksOfFix(lines, [{ oldStart: 3, lines: hunk }], "javascript");
+    assert.equal(blocks.length, 1);
+    const b = blocks[0]!;
+    assert.deepEqual([b.start, b.end], [3, 9]);
+    assert.equal(b.edits.length, 1, "the blank line added is not a fix");
+    assert.deepEqual(b.edits[0], {
+      at: 2,
+      afterAt: 2,
+      del: [],
+      add: ["    if (item === undefined) {", "      break;", "    }"],
+    });
+    assert.deepEqual(replay(b.before, b.edits), b.after);
+    assert.equal(b.after.length, b.before.length + 3);
+  });
+});
+
+describe("catFile", () => {
+  let dir = "";
+  before(() => {
+    dir = newRepo("dejafix-cat-");
+    commit(dir, { "a.txt": "alpha\n", "b.bin": "x\u0000y\n", "empty.txt": "" }, "add files");
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("answers concurrent reads in order from one process, null for missing objects", async () => {
+    const oids = ["a.txt", "b.bin", "empty.txt"].map((f) => git(dir, ["rev-parse", `HEAD:${f}`]).trim());
+    const cat = catFile(dir);
+    try {
+      const missing = "0123456789abcdef0123456789abcdef01234567";
+      const reads = await Promise.all([...oids, missing, ...oids].map((o) => cat.read(o)));
+      assert.equal(reads[0]?.toString(), "alpha\n");
+      assert.deepEqual(reads[1], Buffer.from("x\u0000y\n"));
+      assert.equal(reads[2]?.length, 0);
+      assert.equal(reads[3], null);
+      assert.equal(reads[4]?.toString(), "alpha\n");
+      assert.equal(await cat.read("0".repeat(40)), null, "git's all-zero id is no object");
+      await assert.rejects(cat.read("not-an-id"), /not an object id/);
+    } finally {
+      await cat.close();
+    }
+  });
+});
+
+/** Default rules where issue references make fixes (the fixture's fixes cite `#87`, `BILL-42`...). */
+function fixtureRules(): Rules {
+  const rules = defaultRules();
+  rules.fixes.issueRefsAreFixes = true;
+  return rules;
+}
+
+async function blocksOf(dir: string): Promise<DefectBlock[]> {
+  const store = await openIndex(dir);
+  try {
+    const reader = new DefectBlockReader(store.db);
+    const repoId = store.db.prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
+    return [...reader.inHistoryOrder(repoId)];
+  } finally {
+    store.close();
+  }
+}
+
+describe("buildDefectBlocks on a generated repository", () => {
+  let dir = "";
+  let m: FixtureManifest;
+  const rules = fixtureRules();
+  let first = 0;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-db-"));
+    m = generateRepo(dir, { seed: 3, commits: 90 });
+    const res = await indexRepository({ repoDir: dir, rules });
+    const store = await openIndex(dir);
+    try {
+      first = (await buildDefectBlocks(store, res.repoId, dir, rules)).added;
+    } finally {
+      store.close();
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("stores the block each planted fix changed, with its defect and fix commits", async () => {
+    const blocks = await blocksOf(dir);
+    assert.equal(blocks.length, first);
+    const cases: Array<[string, string, string]> = [
+      ["off-by-one-tokenizer", S.TOKENIZER_DEFECT, S.TOKENIZER_FIXED],
+      ["wrong-comparison-withdraw", S.ACCOUNTS_DEFECT, S.ACCOUNTS_FIXED],
+      ["int-overflow-search", "(lo + hi) / 2", "lo + (hi - lo) / 2"],
+      ["swapped-args-buffer", S.BUFFER_DEFECT, S.BUFFER_FIXED],
+    ];
+    for (const [id, defect, fixed] of cases) {
+      const p = m.planted.find((x) => x.id === id)!;
+      const b = blocks.find((x) => x.fix.sha === p.fix);
+      assert.ok(b, `${id}: a defect block from its fix`);
+      assert.equal(b.newPath, p.path);
+      assert.ok(
+        b.defects.some((d) => d.sha === p.inducing),
+        `${id}: the defect commit is ${p.inducing.slice(0, 8)}`,
+      );
+      const text = b.before.join("\n");
+      assert.ok(text.includes(defect.trim()), `${id}: the block holds the defect line`);
+      assert.ok(b.after.join("\n").includes(fixed.trim()), `${id}: the after text holds the fix`);
+      assert.ok(!b.after.join("\n").includes(defect.trim()));
+      assert.deepEqual(replay(b.before, b.edits), b.after, `${id}: edits replay to the after text`);
+      assert.ok(b.normLines >= rules.clones.minLines);
+      assert.ok(b.fix.message.length > 0 && b.defects[0]!.message.length > 0, "both messages are kept");
+      // The block is the file's lines as the fix found them.
+      const parentText = git(dir, ["show", `${p.fix}^:${b.path}`]).split("\n");
+      assert.deepEqual(parentText.slice(b.startLine - 1, b.endLine), b.before);
+    }
+    const withIssue = blocks.find(
+      (b) => b.fix.sha === m.planted.find((x) => x.id === "wrong-comparison-withdraw")!.fix,
+    );
+    assert.deepEqual(withIssue?.fix.issues, ["BILL-42"]);
+  });
+
+  it("adds nothing when run again (incremental), and only the new fix after a new commit", async () => {
+    const store = await openIndex(dir);
+    const repoId = store.db.prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
+    try {
+      assert.equal((await buildDefectBlocks(store, repoId, dir, rules)).added, 0);
+    } finally {
+      store.close();
+    }
+    const file = "src/parser/tokenizer.ts";
+    git(dir, ["checkout", "-q", "-f", "HEAD"]); // the generator writes objects only
+    const now = fs.readFileSync(path.join(dir, file), "utf8");
+    assert.ok(now.includes("i < source.length"));
+    const fixSha = commit(
+      dir,
+      { [file]: now.replace("i < source.length", "i < source.length - 0") },
+      "fix: spell out the bound of splitTokens",
+    );
+    await indexRepository({ repoDir: dir, rules });
+    const again = await openIndex(dir);
+    try {
+      const added = (await buildDefectBlocks(again, repoId, dir, rules)).added;
+      assert.equal(added, 1);
+    } finally {
+      again.close();
+    }
+    const blocks = await blocksOf(dir);
+    assert.equal(blocks.length, first + 1);
+    assert.equal(blocks[blocks.length - 1]!.fix.sha, fixSha);
+  });
+});
+
+const FN = (name: string) => `function ${name}(rows, limit) {
+  const out = [];
+  let seen = 0;
+  for (const row of rows) {
+    if (row.hidden) {
+      continue;
+    }
+    seen += 1;
+    if (seen > limit) {
+      break;
+    }
+    out.push(row.value);
+  }
+  return out;
+}
+`;
+
+describe("buildDefectBlocks leaves out", () => {
+  it("generated files, ignored paths and blocks below clones.minLines", async () => {
+    const dir = newRepo("dejafix-excl-");
+    try {
+      const tiny = "function one(a) {\n  return a + 1;\n}\n";
+      commit(
+        dir,
+        {
+          "src/take.js": FN("take"),
+          "src/gen/api.js": `// Code generated by protoc-gen-js. DO NOT EDIT.\n${FN("takeApi")}`,
+          "vendor/lib/take.js": FN("takeVendored"),
+          "src/tiny.js": tiny,
+          "docs/take.md": `# take\n\n${FN("take")}`,
+        },
+        "Add take helpers",
+      );
+      const off = (t: string) => t.replace("seen > limit", "seen >= limit");
+      commit(
+        dir,
+        {
+          "src/take.js": off(FN("take")),
+          "src/gen/api.js": `// Code generated by protoc-gen-js. DO NOT EDIT.\n${off(FN("takeApi"))}`,
+          "vendor/lib/take.js": off(FN("takeVendored")),
+          "src/tiny.js": tiny.replace("a + 1", "a + 2"),
+          "docs/take.md": `# take\n\n${off(FN("take"))}`,
+        },
+        "fix: take returned one row too many",
+      );
+      const rules = defaultRules();
+      await indexRepository({ repoDir: dir, rules });
+      const store = await openIndex(dir);
+      try {
+        const repoId = store.db.prepare("SELECT id FROM repos").pluck().get() as number;
+        assert.equal((await buildDefectBlocks(store, repoId, dir, rules)).added, 1);
+      } finally {
+        store.close();
+      }
+      const blocks = await blocksOf(dir);
+      assert.deepEqual(
+        blocks.map((b) => b.path),
+        ["src/take.js"],
+      );
+      // With a lower minimum the tiny block is kept too (it was left out for its size only).
+      const dir2 = newRepo("dejafix-excl2-");
+      try {
+        commit(dir2, { "src/tiny.js": tiny }, "Add one");
+        commit(dir2, { "src/tiny.js": tiny.replace("a + 1", "a + 2") }, "fix: one adds two");
+        const low = defaultRules();
+        low.clones.minLines = 3;
+        await indexRepository({ repoDir: dir2, rules: low });
+        const s2 = await openIndex(dir2);
+        try {
+          const repoId = s2.db.prepare("SELECT id FROM repos").pluck().get() as number;
+          assert.equal((await buildDefectBlocks(s2, repoId, dir2, low)).added, 1);
+        } finally {
+          s2.close();
+        }
+      } finally {
+        fs.rmSync(dir2, { recursive: true, force: true });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
