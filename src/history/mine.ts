@@ -42,7 +42,10 @@ export interface MineResult {
   seconds: number;
 }
 
-/** Pulls the -m diffs of one commit at a time from the log stream, in the order rev-list gave. */
+/** What the classifier says of a message that names no fix, issue or commit. */
+const NOT_A_FIX: FixClassification = Object.freeze({ isFix: false, reasons: [], issues: [], declared: [] });
+
+/** Pulls the diffs of one commit at a time from a stream, in the order of the graph. */
 class DiffQueue {
   private pending: CommitDiff | null = null;
   private done = false;
@@ -95,11 +98,17 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     result.seconds = (performance.now() - t0) / 1000;
     return result;
   }
-  const graph = await revGraph(root, tip, oldTips);
   const defaults = opts.classify && opts.evidence ? null : historySettings(defaultRules(), root);
   const classify = opts.classify ?? (defaults as HistorySettings).classify;
   const filter = opts.evidence ?? (defaults as HistorySettings).evidence;
   const batchSize = opts.batchSize ?? 500;
+  // Messages come with the graph, so fixes are known up front and their plain diffs stream alongside.
+  // Only classifications that say something are kept; a plain commit's is recomputed when it is stored.
+  const fixes = new Map<string, FixClassification>();
+  const graph = await revGraph(root, tip, oldTips, (sha, message) => {
+    const c = classify(message);
+    if (c.isFix || c.declared.length > 0 || c.issues.length > 0) fixes.set(sha, c);
+  });
 
   const ids = store.commitIds(repoId);
   let nextId = store.maxCommitId() + 1;
@@ -157,9 +166,6 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     batch = { commits: [], files: [], links: [], hunks: [] };
   };
 
-  // Messages come with the graph, so fixes are known up front and their plain diffs stream alongside.
-  const fixes = new Map<string, FixClassification>();
-  for (const sha of graph.order) fixes.set(sha, classify(graph.messages.get(sha) ?? ""));
   const plainFixes = graph.order.filter(
     (s) => fixes.get(s)?.isFix && (graph.parents.get(s)?.length ?? 0) <= 1,
   );
@@ -206,7 +212,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
       }
       // Sizes before the change (LT) come from the parent tree, before it is updated in place.
       if (firstParentTree) fileRows = firstDiff.map((f) => fileRow(id, f, firstParentTree as LineTree));
-      const fix = fixes.get(sha) ?? classify(meta.message);
+      const fix = fixes.get(sha) ?? NOT_A_FIX;
       const links = new Map<number, { blame: number; declared: boolean; paths: Set<string> }>();
       let fixHunksFrom = firstDiff;
       if (fix.isFix && parents.length <= 1 && firstParentTree) {

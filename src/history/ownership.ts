@@ -12,15 +12,98 @@ export const UNKNOWN = -1;
 /** Transient marker while resolving a merge: line not yet attributed to any parent. */
 const PENDING = -2;
 
+/** A frozen layer of file states: never changed once a fork has made it shared. */
+interface Layer {
+  own: Map<string, FileLineState | null>;
+  base: Layer | null;
+}
+
+/** Lookups walk at most this many layers; a deeper tree is flattened (amortised over many forks). */
+const MAX_DEPTH = 24;
+
+/**
+ * path → line state, forked in O(1). A fork freezes the current contents into a shared layer and both
+ * trees continue above it, each holding only what changes after the fork (`null` marks a deletion).
+ * Histories with thousands of open branches (git.git) would otherwise copy thousands of file maps.
+ */
+export class LayeredFiles implements Iterable<[string, FileLineState]> {
+  private own: Map<string, FileLineState | null>;
+  private base: Layer | null = null;
+  private depth = 0;
+
+  constructor(init?: Iterable<[string, FileLineState]>) {
+    this.own = new Map(init ?? []);
+  }
+
+  get(path: string): FileLineState | undefined {
+    const v = this.own.get(path);
+    if (v !== undefined) return v ?? undefined;
+    for (let l = this.base; l; l = l.base) {
+      const x = l.own.get(path);
+      if (x !== undefined) return x ?? undefined;
+    }
+    return undefined;
+  }
+
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  set(path: string, state: FileLineState): void {
+    this.own.set(path, state);
+  }
+
+  delete(path: string): void {
+    if (this.base) this.own.set(path, null);
+    else this.own.delete(path);
+  }
+
+  fork(): LayeredFiles {
+    const layer: Layer = { own: this.own, base: this.base };
+    this.own = new Map();
+    this.base = layer;
+    this.depth++;
+    const child = new LayeredFiles();
+    child.base = layer;
+    child.depth = this.depth;
+    if (this.depth > MAX_DEPTH) {
+      this.flatten();
+      child.flatten();
+    }
+    return child;
+  }
+
+  private flatten(): void {
+    this.own = new Map(this);
+    this.base = null;
+    this.depth = 0;
+  }
+
+  *[Symbol.iterator](): Iterator<[string, FileLineState]> {
+    const seen = new Set<string>();
+    for (let l: Layer | null = { own: this.own, base: this.base }; l; l = l.base) {
+      for (const [path, v] of l.own) {
+        if (seen.has(path)) continue;
+        seen.add(path);
+        if (v) yield [path, v];
+      }
+    }
+  }
+}
+
 export class LineTree {
+  readonly files: LayeredFiles;
+
   constructor(
-    readonly files: Map<string, FileLineState> = new Map(),
+    files?: LayeredFiles | Iterable<[string, FileLineState]>,
     /** When set, files missing from `files` are loaded on demand from `git blame` at this revision. */
     readonly lazyRev: string | null = null,
-  ) {}
+  ) {
+    this.files = files instanceof LayeredFiles ? files : new LayeredFiles(files);
+  }
 
   clone(): LineTree {
-    return new LineTree(new Map(this.files), this.lazyRev);
+    return new LineTree(this.files.fork(), this.lazyRev);
   }
 }
 

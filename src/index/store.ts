@@ -265,7 +265,7 @@ export class IndexStore {
   }
 
   /** Replaces the mined tips and the line ownership saved for incremental runs, in one transaction. */
-  saveTip(repoId: number, tip: string, state: ReadonlyMap<string, FileLineState>): void {
+  saveTip(repoId: number, tip: string, state: Iterable<[string, FileLineState]>): void {
     const ins = this.db.prepare(
       "INSERT INTO line_state (repo_id, tip, path, blob, owners) VALUES (?, ?, ?, ?, ?)",
     );
