@@ -94,7 +94,32 @@ export async function matchChange(
   store: IndexStore,
   change: StagedChange,
   rules: Rules,
-  opts: MatchOptions = {},
+  opts?: MatchOptions,
+): Promise<SuggestedMatch[]>;
+/** The verdict stage's call shape (src/verdict/checkChange.ts): the repository id is not needed, every
+ * repository of the index (this one and related ones) is matched. */
+export async function matchChange(
+  store: IndexStore,
+  repoId: number,
+  change: StagedChange,
+  rules: Rules,
+): Promise<SuggestedMatch[]>;
+export async function matchChange(
+  store: IndexStore,
+  a: StagedChange | number,
+  b: Rules | StagedChange,
+  c?: MatchOptions | Rules,
+): Promise<SuggestedMatch[]> {
+  return typeof a === "number"
+    ? matchAll(store, b as StagedChange, c as Rules, {})
+    : matchAll(store, a, b as Rules, (c as MatchOptions | undefined) ?? {});
+}
+
+async function matchAll(
+  store: IndexStore,
+  change: StagedChange,
+  rules: Rules,
+  opts: MatchOptions,
 ): Promise<SuggestedMatch[]> {
   const db = store.db;
   if (!hasDefectBlocks(db)) return [];
