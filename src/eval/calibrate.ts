@@ -1,22 +1,10 @@
-/**
- * Calibration, two kinds:
- *
- * - Calibrated levels (`calibrateLevels`, run by `dejafix index` when a model is available): score
- *   the repository's own recent history with the model in use and store percentiles p1..p99, so rules
- *   can gate by share of commits (Meta: riskiest 5% / 10% / 50%).
- * - Thresholds under a limit (`calibrateThreshold`, `dejafix calibrate --max-false-alarm 0.05`),
- *   after SafeRevert: choose the threshold on a validation period so that the share of clean commits
- *   flagged stays under the limit, then report what that threshold would have caught, and how many
- *   false alarms it would have raised, on the later period — overall, per day and per month.
- */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { openIndex, repoRules } from "../api.js";
 import { gitCommonDir } from "../git/repo.js";
 import { readCalibration, recentCommits, saveCalibration } from "../index/calibrationStore.js";
 import { historyMetrics } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
+import { modelDigest } from "../model/digest.js";
 import { loadModel, type RiskModel } from "../model/load.js";
 import { scoreMany } from "../model/score.js";
 import type { ScoreInput } from "../model/vector.js";
@@ -45,10 +33,7 @@ export interface LevelResult {
   model: string;
 }
 
-/** sha256 of a model file: stored percentiles belong to exactly one model. */
-export function modelDigest(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
+export { modelDigest };
 
 /** Scores in batches (one inference call per batch). */
 async function scoreInputs(model: RiskModel, inputs: readonly ScoreInput[]): Promise<number[]> {

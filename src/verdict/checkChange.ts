@@ -100,7 +100,7 @@ async function scoreChange(
   const model = await input.model;
   if (!model) return undefined;
   const { score } = await import("../model/score.js");
-  const { modelDigest } = await import("../eval/calibrate.js");
+  const { modelDigest } = await import("../model/digest.js");
   const metrics = stagedMetrics(store, repoId, input.change, {
     authorEmail: input.author.email,
     time: input.author.time,
