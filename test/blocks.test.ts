@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { expandToBlock } from "../src/blocks/expandToBlock.js";
 import { findBlocks } from "../src/blocks/findBlocks.js";
 import { blockStyleOf, languageOf } from "../src/blocks/languageOf.js";
-import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
+import { normalizeBlock, normalizeFile } from "../src/blocks/normalizeBlock.js";
 
 const JAVA = `package demo;
 
@@ -218,5 +218,22 @@ describe("normalizeBlock", () => {
       "return x",
     ]);
     assert.deepEqual(n.spans[3], { first: 12, last: 14 });
+  });
+});
+
+describe("normalizeFile", () => {
+  it("normalizes every block of a file exactly like normalizeBlock on its lines", () => {
+    for (const [lines, lang] of [
+      [JAVA, "java"],
+      [PY, "python"],
+    ] as const) {
+      const blocks = findBlocks(lines, lang);
+      assert.ok(blocks.length >= 3);
+      const normalize = normalizeFile(lines, lang);
+      for (const b of blocks) {
+        const expected = normalizeBlock(lines.slice(b.start - 1, b.end), lang, b.start);
+        assert.deepEqual(normalize(b.start, b.end), expected, `${lang} ${b.start}-${b.end}`);
+      }
+    }
   });
 });

@@ -256,6 +256,26 @@ describe("retrieval is lossless (property test against brute force)", () => {
     db.close();
   });
 
+  it("stays lossless for a second connection when the first one re-freezes the table", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-clones-"));
+    dirs.push(dir);
+    const file = path.join(dir, "index.db");
+    const { stored, queries } = corpus(21);
+    const writerDb = new Database(file);
+    const readerDb = new Database(file);
+    const writer = openBlockStore(writerDb);
+    writer.addMany(stored.slice(0, 40).map((hashes) => ({ hashes })));
+    writer.freeze();
+    const reader = openBlockStore(readerDb);
+    checkLossless(reader, queries); // fills the reader's frequency cache
+    writer.addMany(stored.slice(40).map((hashes) => ({ hashes })));
+    writer.freeze(); // new frequencies, every prefix rewritten
+    const { pairs } = checkLossless(reader, [...queries, ...stored]);
+    assert.ok(pairs > 0);
+    writerDb.close();
+    readerDb.close();
+  });
+
   it("rejects a query threshold above the index threshold, and rebuilds when asked for a higher one", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-clones-"));
     dirs.push(dir);

@@ -85,6 +85,35 @@ function classify(type: string, value: string): { kind: NormKind; norm: string }
   return { kind: "symbol", norm: value.replace(/\s+/g, " ") };
 }
 
+/** Formats whose script parts are TypeScript/JavaScript but which have no grammar of their own. */
+const SCRIPT_CONTAINERS = new Set(["vue", "svelte", "astro"]);
+const formatCache = new Map<string, string>();
+
+/**
+ * The format to lex `language` with. Some of the tokenizer's formats have no grammar and make it print
+ * a warning on every call (vue, for one): probe each format once, silently, and fall back to TypeScript
+ * for single-file components and to plain words otherwise.
+ */
+function tokenizerFormat(language: string): string {
+  const cached = formatCache.get(language);
+  if (cached !== undefined) return cached;
+  let supported = true;
+  const warn = console.warn;
+  console.warn = () => {
+    supported = false;
+  };
+  try {
+    tokenize("x", language);
+  } catch {
+    supported = false;
+  } finally {
+    console.warn = warn;
+  }
+  const format = supported ? language : SCRIPT_CONTAINERS.has(language) ? "typescript" : "txt";
+  formatCache.set(language, format);
+  return format;
+}
+
 /** Tokens after which a statement clearly goes on to the next line (`a +\n b`, `f(a,\n b)`). */
 const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
 
@@ -100,14 +129,45 @@ const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
  * `lines[0]`), so later stages can map identifiers between a block and its clone.
  */
 export function normalizeBlock(lines: string[], language: string, firstLine = 1): NormalizedBlock {
-  const brace = blockStyleOf(language) === "brace";
-  let raw: RawToken[];
-  try {
-    raw = tokenize(lines.join("\n"), language) as RawToken[];
-  } catch {
-    raw = tokenize(lines.join("\n"), "txt") as RawToken[];
-  }
+  const raw = tokenize(lines.join("\n"), tokenizerFormat(language)) as RawToken[];
+  return normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1);
+}
 
+/**
+ * Tokenizes a whole file once and normalizes any of its line ranges from those tokens: the same result
+ * as `normalizeBlock(fileLines.slice(start - 1, end), language, start)` for ranges that start and end
+ * outside multi-line strings and comments (as blocks do), without lexing nested blocks again.
+ */
+export function normalizeFile(
+  fileLines: string[],
+  language: string,
+): (startLine: number, endLine: number) => NormalizedBlock {
+  const raw = tokenize(fileLines.join("\n"), tokenizerFormat(language)) as RawToken[];
+  const brace = blockStyleOf(language) === "brace";
+  const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
+  // First token index whose line is ≥ line (tokens are in source order).
+  const lowerBound = (line: number): number => {
+    let lo = 0;
+    let hi = raw.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lineOf(mid) < line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (startLine, endLine) =>
+    normalizeTokens(raw, lowerBound(startLine), lowerBound(endLine + 1), brace, 0);
+}
+
+/** Pretty-prints and normalizes raw[from..to); token lines are shifted by `lineShift`. */
+function normalizeTokens(
+  raw: RawToken[],
+  from: number,
+  to: number,
+  brace: boolean,
+  lineShift: number,
+): NormalizedBlock {
   const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
   let current: NormToken[] = [];
   // Open brackets; `{` only for block braces. Statements are separated only at statement level.
@@ -135,7 +195,8 @@ export function normalizeBlock(lines: string[], language: string, firstLine = 1)
     current = [];
   };
 
-  for (const tok of raw) {
+  for (let r = from; r < to; r++) {
+    const tok = raw[r]!;
     if (tok.type === "new_line" || (tok.type.includes("comment") && tok.value.includes("\n"))) {
       sawNewline = true;
       continue;
@@ -169,7 +230,7 @@ export function normalizeBlock(lines: string[], language: string, firstLine = 1)
       norm: c.norm,
       text: value,
       kind: c.kind,
-      line: firstLine + (tok.loc?.start.line ?? 1) - 1,
+      line: lineShift + (tok.loc?.start.line ?? 1),
       column: tok.loc?.start.column ?? 1,
       lineIndex: -1,
     });

@@ -1,4 +1,4 @@
-import { elementsOf, prefixOf, sizeRange } from "./prefixFilter.js";
+import { elementsOf, positionAllows, prefixOf, sizeRange } from "./prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "./types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "./verify.js";
 
@@ -7,23 +7,58 @@ export interface MemoryStoreOptions {
   indexThreshold?: number;
 }
 
+/** Blocks holding one prefix element: parallel arrays, sorted by block size when `sorted`. */
+interface PostingList {
+  sizes: number[];
+  ids: number[];
+  /** Position of the element in the block's global order (for the position filter). */
+  positions: number[];
+  sorted: boolean;
+}
+
+function sortBySize(list: PostingList): void {
+  const order = list.ids.map((_, k) => k).sort((a, b) => list.sizes[a]! - list.sizes[b]! || a - b);
+  list.sizes = order.map((k) => list.sizes[k]!);
+  list.ids = order.map((k) => list.ids[k]!);
+  list.positions = order.map((k) => list.positions[k]!);
+  list.sorted = true;
+}
+
+function firstAtLeast(sizes: number[], lo: number): number {
+  let a = 0;
+  let b = sizes.length;
+  while (a < b) {
+    const mid = (a + b) >>> 1;
+    if (sizes[mid]! < lo) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
 /** In-memory `BlockStore`: arrays and a Map of posting lists. For tests and one-off scans. */
 export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockStore {
   const indexThreshold = options.indexThreshold ?? DEFAULT_THRESHOLD;
   checkThreshold(indexThreshold);
   const blocks: StoredBlock[] = [];
-  let postings = new Map<number, number[]>();
+  let postings = new Map<number, PostingList>();
   let frozen = new Map<number, number>();
   const frequency = (key: number): number => frozen.get(key) ?? 0;
-  // Per-block stamp of the last query that saw it: dedupes candidates without a Set per query.
+  // Per-block stamp of the last query that met it: dedupes candidates without a Set per query.
   let stamps = new Uint32Array(1024);
   let query = 0;
 
   const post = (b: StoredBlock): void => {
-    for (const key of prefixOf(b.hashes, indexThreshold, frequency)) {
-      const list = postings.get(key);
-      if (list === undefined) postings.set(key, [b.id]);
-      else list.push(b.id);
+    const n = b.hashes.length;
+    for (const [j, key] of prefixOf(b.hashes, indexThreshold, frequency).entries()) {
+      let list = postings.get(key);
+      if (list === undefined) {
+        list = { sizes: [], ids: [], positions: [], sorted: true };
+        postings.set(key, list);
+      }
+      if (list.sizes.length > 0 && list.sizes[list.sizes.length - 1]! > n) list.sorted = false;
+      list.sizes.push(n);
+      list.ids.push(b.id);
+      list.positions.push(j);
     }
   };
 
@@ -62,14 +97,15 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
       const { lo, hi } = sizeRange(n1, threshold, minLines);
       query = (query + 1) >>> 0 || 1;
       const out: StoredBlock[] = [];
-      for (const key of prefixOf(queryHashes, threshold, frequency)) {
+      for (const [i, key] of prefixOf(queryHashes, threshold, frequency).entries()) {
         const list = postings.get(key);
         if (list === undefined) continue;
-        for (const id of list) {
+        if (!list.sorted) sortBySize(list);
+        for (let k = firstAtLeast(list.sizes, lo); k < list.sizes.length && list.sizes[k]! <= hi; k++) {
+          const id = list.ids[k]!;
           if (stamps[id] === query) continue;
-          stamps[id] = query;
-          const b = blocks[id]!;
-          if (b.hashes.length >= lo && b.hashes.length <= hi) out.push(b);
+          stamps[id] = query; // first meeting: decides for good (prefixFilter.ts, Claim 4)
+          if (positionAllows(n1, i, list.sizes[k]!, list.positions[k]!, threshold)) out.push(blocks[id]!);
         }
       }
       return out;

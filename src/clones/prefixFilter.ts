@@ -27,6 +27,12 @@ import { allowedDiff, requiredCommon } from "./verify.js";
  *   d_T(n1) + 1. In C likewise w's position is ≤ d_T(n2) + 1 ≤ d_T*(n2) + 1 since T ≤ T*. So w lies in
  *   both prefixes.
  *
+ * Claim 4 (position filter, PPJoin). Store with each prefix element its 0-based position j in its block's
+ * order. Probe the query's prefix elements in order; the first probe (position i) that meets C's prefix
+ * meets it at w itself: w is in both prefixes (Claim 3) and is the smallest common element, so no earlier
+ * query element is in C's prefix. Every other common element comes after w on both sides, hence
+ * |Q ∩ C| ≤ min(n1 − i, n2 − j). If that is below K, C is no clone, and later probes may skip C.
+ *
  * Hence: index every stored block under the elements of its T*-prefix, look up the elements of the
  * query's T-prefix, keep blocks whose size lies in [lo, hi], and every clone pair is among the
  * candidates. The proof holds for ANY order, provided both sides use the same one; the order only
@@ -72,6 +78,12 @@ export function prefixOf(hashes: ArrayLike<number>, threshold: number, frequency
   elements.sort((a, b) => freq.get(a)! - freq.get(b)! || a - b);
   elements.length = p;
   return elements;
+}
+
+/** Claim 4: can a block of n2 lines first met at query position i, block position j, still be a clone? */
+export function positionAllows(n1: number, i: number, n2: number, j: number, threshold: number): boolean {
+  const need = Math.max(requiredCommon(n1, threshold), requiredCommon(n2, threshold));
+  return Math.min(n1 - i, n2 - j) >= need;
 }
 
 /** Sizes n2 a clone of an n1-line query can have (Claim 2), intersected with n2 ≥ minLines. */

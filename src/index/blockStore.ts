@@ -1,13 +1,14 @@
-import type { Database, Statement } from "better-sqlite3";
-import { elementsOf, prefixOf, sizeRange } from "../clones/prefixFilter.js";
+import type { Database } from "better-sqlite3";
+import { elementsOf, positionAllows, prefixOf, sizeRange } from "../clones/prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "../clones/types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "../clones/verify.js";
 
 /**
  * SQLite tables of the clone index:
  * - clone_blocks: one row per block, its normalized line hashes as a little-endian uint32 BLOB;
- * - clone_postings: (element key, block size, block id) for every element of each block's prefix —
- *   the primary key serves "blocks with this prefix element and a size in [lo, hi]" from one range;
+ * - clone_postings: (element key, block size, block id, position of the element in the block's order)
+ *   for every element of each block's prefix — the primary key serves "blocks with this prefix element
+ *   and a size in [lo, hi]" from one range, the position feeds the position filter;
  * - clone_key_freq: the frozen frequency table that orders elements (keys seen at least twice);
  * - clone_meta: the index threshold T* the prefixes were built with.
  */
@@ -23,6 +24,7 @@ export function createBlockTables(db: Database): void {
       key INTEGER NOT NULL,
       lines INTEGER NOT NULL,
       block_id INTEGER NOT NULL,
+      pos INTEGER NOT NULL,
       PRIMARY KEY (key, lines, block_id)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS clone_key_freq (
@@ -42,7 +44,11 @@ function encode(hashes: ArrayLike<number>): Buffer {
   return buf;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function decode(buf: Buffer): Uint32Array {
+  // Copying into a fresh Uint8Array gives an aligned buffer the typed array can view directly.
+  if (LITTLE_ENDIAN) return new Uint32Array(new Uint8Array(buf).buffer);
   const out = new Uint32Array(buf.length >>> 2);
   for (let i = 0; i < out.length; i++) out[i] = buf.readUInt32LE(i * 4);
   return out;
@@ -63,7 +69,7 @@ export interface OpenBlockStoreOptions {
 
 /**
  * The SQLite `BlockStore`. The caller owns `db` (better-sqlite3) and its lifetime; tables are created
- * when missing. Element frequencies are read once into memory and refreshed by `freeze()`.
+ * when missing. Element frequencies are looked up per block and cached until `freeze()` rewrites them.
  */
 export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}): SqliteBlockStore {
   createBlockTables(db);
@@ -76,26 +82,43 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
 
   const insertBlock = db.prepare("INSERT INTO clone_blocks (lines, hashes, ref) VALUES (?, ?, ?)");
   const insertPosting = db.prepare(
-    "INSERT OR IGNORE INTO clone_postings (key, lines, block_id) VALUES (?, ?, ?)",
+    "INSERT OR IGNORE INTO clone_postings (key, lines, block_id, pos) VALUES (?, ?, ?, ?)",
   );
+  // The prefix keys go in as one JSON array; the primary key of clone_postings serves each
+  // (key, size range) lookup. Survivors of the position filter are then read in one statement.
   const selectPostings = db
-    .prepare("SELECT block_id FROM clone_postings WHERE key = ? AND lines BETWEEN ? AND ?")
-    .pluck() as Statement<[number, number, number], number>;
+    .prepare(
+      `SELECT key, block_id, lines, pos FROM clone_postings
+       WHERE key IN (SELECT value FROM json_each(?)) AND lines BETWEEN ? AND ?`,
+    )
+    .raw();
+  const selectBlocks = db.prepare(
+    "SELECT id, hashes, ref FROM clone_blocks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+  );
+  const selectFreqs = db
+    .prepare("SELECT key, freq FROM clone_key_freq WHERE key IN (SELECT value FROM json_each(?))")
+    .raw();
   const selectBlock = db.prepare("SELECT id, hashes, ref FROM clone_blocks WHERE id = ?");
   const selectAll = db.prepare("SELECT id, hashes, ref FROM clone_blocks ORDER BY id");
   const countBlocks = db.prepare("SELECT count(*) FROM clone_blocks").pluck();
 
-  let frozen: Map<number, number> | null = null;
-  const frequency = (key: number): number => {
-    if (frozen === null) {
-      frozen = new Map();
-      for (const row of db.prepare("SELECT key, freq FROM clone_key_freq").raw().all() as Array<
-        [number, number]
-      >) {
-        frozen.set(row[0], row[1]);
-      }
+  // Frozen frequencies are read per block (only its own keys), so opening a large index stays cheap;
+  // keys already looked up, found or not, are remembered until the next freeze.
+  // Another connection may re-freeze the table: its generation number tells this cache to start over.
+  let known = new Map<number, number>();
+  let generation = getMeta.get("freeze_generation") as string | undefined;
+  const frequency = (key: number): number => known.get(key) ?? 0;
+  const loadFrequencies = (hashes: ArrayLike<number>): void => {
+    const current = getMeta.get("freeze_generation") as string | undefined;
+    if (current !== generation) {
+      known = new Map();
+      generation = current;
     }
-    return frozen.get(key) ?? 0;
+    const missing = elementsOf(hashes).filter((k) => !known.has(k));
+    if (missing.length === 0) return;
+    for (const k of missing) known.set(k, 0);
+    for (const [key, freq] of selectFreqs.all(JSON.stringify(missing)) as Array<[number, number]>)
+      known.set(key, freq);
   };
 
   const toStored = (row: { id: number; hashes: Buffer; ref: string | null }): StoredBlock => ({
@@ -104,7 +127,10 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
     ref: row.ref,
   });
   const post = (id: number, hashes: ArrayLike<number>): void => {
-    for (const key of prefixOf(hashes, indexThreshold, frequency)) insertPosting.run(key, hashes.length, id);
+    loadFrequencies(hashes);
+    for (const [j, key] of prefixOf(hashes, indexThreshold, frequency).entries()) {
+      insertPosting.run(key, hashes.length, id, j);
+    }
   };
   const addOne = (block: BlockInput): number => {
     const id = Number(
@@ -127,14 +153,15 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
     for (const b of blocks) for (const e of elementsOf(b.hashes)) counts.set(e, (counts.get(e) ?? 0) + 1);
     db.exec("DELETE FROM clone_key_freq; DELETE FROM clone_postings;");
     const insertFreq = db.prepare("INSERT INTO clone_key_freq (key, freq) VALUES (?, ?)");
-    frozen = new Map();
+    known = new Map();
     for (const [key, count] of counts) {
-      if (count < 2) continue;
-      insertFreq.run(key, count);
-      frozen.set(key, count);
+      if (count >= 2) insertFreq.run(key, count);
+      known.set(key, count >= 2 ? count : 0);
     }
     for (const b of blocks) post(b.id, b.hashes);
     setMeta.run("index_threshold", String(indexThreshold));
+    generation = String(Number(getMeta.get("freeze_generation") ?? 0) + 1);
+    setMeta.run("freeze_generation", generation);
   });
 
   if (recorded === undefined) setMeta.run("index_threshold", String(indexThreshold));
@@ -161,16 +188,25 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
       const n1 = queryHashes.length;
       if (n1 === 0 || n1 < minLines) return [];
       const { lo, hi } = sizeRange(n1, threshold, minLines);
-      const ids = new Set<number>();
-      for (const key of prefixOf(queryHashes, threshold, frequency)) {
-        for (const id of selectPostings.iterate(key, lo, hi)) ids.add(id);
+      loadFrequencies(queryHashes);
+      const keys = prefixOf(queryHashes, threshold, frequency);
+      const rank = new Map<number, number>();
+      for (const [i, key] of keys.entries()) rank.set(key, i);
+      // First meeting of each block = its row with the smallest query position (prefixFilter.ts, Claim 4).
+      const first = new Map<number, { i: number; lines: number; pos: number }>();
+      for (const [key, id, lines, pos] of selectPostings.all(JSON.stringify(keys), lo, hi) as Array<
+        [number, number, number, number]
+      >) {
+        const i = rank.get(key)!;
+        const seen = first.get(id);
+        if (seen === undefined || i < seen.i) first.set(id, { i, lines, pos });
       }
-      const out: StoredBlock[] = [];
-      for (const id of ids) {
-        const row = selectBlock.get(id) as { id: number; hashes: Buffer; ref: string | null } | undefined;
-        if (row !== undefined) out.push(toStored(row));
-      }
-      return out;
+      const ids: number[] = [];
+      for (const [id, f] of first) if (positionAllows(n1, f.i, f.lines, f.pos, threshold)) ids.push(id);
+      if (ids.length === 0) return [];
+      return (
+        selectBlocks.all(JSON.stringify(ids)) as Array<{ id: number; hashes: Buffer; ref: string | null }>
+      ).map(toStored);
     },
     all,
     freeze,
