@@ -1,4 +1,4 @@
-import { getFormatByFile } from "@jscpd/tokenizer";
+import { createRequire } from "node:module";
 import type { BlockStyle } from "./types.js";
 
 /**
@@ -44,16 +44,88 @@ const INDENT_LANGUAGES = new Set([
 ]);
 
 /**
+ * Formats of the most common extensions, named as @jscpd/tokenizer names them (defect blocks stored by
+ * either path agree). Looking them up here spares hooks the tokenizer's ~200 ms start-up.
+ */
+const BY_EXTENSION: Record<string, string> = {
+  c: "c",
+  h: "c-header",
+  cc: "cpp",
+  cpp: "cpp",
+  cxx: "cpp",
+  hpp: "cpp-header",
+  hh: "cpp-header",
+  java: "java",
+  kt: "kotlin",
+  kts: "kotlin",
+  scala: "scala",
+  groovy: "groovy",
+  cs: "csharp",
+  go: "go",
+  rs: "rust",
+  swift: "swift",
+  dart: "dart",
+  js: "javascript",
+  jsx: "jsx",
+  mjs: "javascript",
+  cjs: "javascript",
+  ts: "typescript",
+  tsx: "tsx",
+  mts: "typescript",
+  cts: "typescript",
+  vue: "vue",
+  svelte: "svelte",
+  py: "python",
+  pyx: "python",
+  pyi: "python",
+  rb: "ruby",
+  php: "php",
+  pl: "perl",
+  pm: "perl",
+  lua: "lua",
+  sh: "bash",
+  bash: "bash",
+  zsh: "bash",
+  r: "r",
+  jl: "julia",
+  erl: "erlang",
+  hs: "haskell",
+  elm: "elm",
+  clj: "clojure",
+  cljs: "clojure",
+  sql: "sql",
+  cr: "crystal",
+  coffee: "coffeescript",
+  m: "objectivec",
+  mm: "objectivec",
+  css: "css",
+  scss: "scss",
+  less: "less",
+  yml: "yaml",
+  yaml: "yaml",
+  toml: "toml",
+  cmake: "cmake",
+};
+
+let tokenizerFormatOf: ((path: string) => string | undefined) | undefined;
+
+/**
  * The @jscpd/tokenizer format of a file, from its name (`src/a.ts` → `typescript`, `x.py` → `python`,
- * `Makefile` → `makefile`), or undefined when no format claims it.
+ * `Makefile` → `makefile`), or undefined when no format claims it. Rare extensions ask the tokenizer.
  */
 export function languageOf(path: string): string | undefined {
-  const format = getFormatByFile(path);
-  if (format !== undefined) return format;
   const base = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
   if (base === "makefile" || base === "gnumakefile") return "makefile";
   if (base === "dockerfile") return "docker";
-  return undefined;
+  if (base === "cmakelists.txt") return "cmake";
+  const dot = base.lastIndexOf(".");
+  if (dot < 0) return undefined;
+  const known = BY_EXTENSION[base.slice(dot + 1)];
+  if (known) return known;
+  tokenizerFormatOf ??= (
+    createRequire(import.meta.url)("@jscpd/tokenizer") as typeof import("@jscpd/tokenizer")
+  ).getFormatByFile;
+  return tokenizerFormatOf(path) ?? undefined;
 }
 
 /** Whether blocks of `language` are found by brackets or by indentation. */

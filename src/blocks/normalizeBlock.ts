@@ -1,6 +1,7 @@
-import { tokenize } from "@jscpd/tokenizer";
+import { createRequire } from "node:module";
 import { hashLine } from "./hashLine.js";
 import { blockStyleOf } from "./languageOf.js";
+import { canLex, lexCode } from "./lexCode.js";
 import type { NormalizedBlock, NormKind, NormToken } from "./types.js";
 
 /*
@@ -85,6 +86,21 @@ function classify(type: string, value: string): { kind: NormKind; norm: string }
   return { kind: "symbol", norm: value.replace(/\s+/g, " ") };
 }
 
+let jscpdTokenize: ((code: string, format: string) => unknown[]) | undefined;
+
+/** The tokenizer's lexer, loaded on first use only (its grammars cost ~200 ms to load). */
+function tokenize(code: string, format: string): unknown[] {
+  jscpdTokenize ??= (createRequire(import.meta.url)("@jscpd/tokenizer") as typeof import("@jscpd/tokenizer"))
+    .tokenize as (code: string, format: string) => unknown[];
+  return jscpdTokenize(code, format);
+}
+
+/** Tokens of `code`: the hand-written lexer for the common languages, @jscpd/tokenizer for the rest. */
+function lex(code: string, language: string): RawToken[] {
+  if (canLex(language)) return lexCode(code, language);
+  return tokenize(code, tokenizerFormat(language)) as RawToken[];
+}
+
 /** Formats whose script parts are TypeScript/JavaScript but which have no grammar of their own. */
 const SCRIPT_CONTAINERS = new Set(["vue", "svelte", "astro"]);
 const formatCache = new Map<string, string>();
@@ -129,7 +145,7 @@ const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
  * `lines[0]`), so later stages can map identifiers between a block and its clone.
  */
 export function normalizeBlock(lines: string[], language: string, firstLine = 1): NormalizedBlock {
-  const raw = tokenize(lines.join("\n"), tokenizerFormat(language)) as RawToken[];
+  const raw = lex(lines.join("\n"), language);
   return normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1);
 }
 
@@ -142,7 +158,7 @@ export function normalizeFile(
   fileLines: string[],
   language: string,
 ): (startLine: number, endLine: number) => NormalizedBlock {
-  const raw = tokenize(fileLines.join("\n"), tokenizerFormat(language)) as RawToken[];
+  const raw = lex(fileLines.join("\n"), language);
   const brace = blockStyleOf(language) === "brace";
   const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
   // First token index whose line is ≥ line (tokens are in source order).
