@@ -3,10 +3,10 @@
  * that the fix changed (each hunk grown to a balanced block, CLEVER Algorithm 1), normalized and put in
  * the clone index, with the fix's edits restricted to the block so the fix can be re-applied elsewhere.
  */
-import { DEFAULT_MAX_BLOCK_LINES, expandToBlock } from "../blocks/expandToBlock.js";
-import { findBlocks } from "../blocks/findBlocks.js";
+import { blockLayout, type LineSpan } from "../blocks/blockLayout.js";
+import { DEFAULT_MAX_BLOCK_LINES } from "../blocks/expandToBlock.js";
 import { languageOf } from "../blocks/languageOf.js";
-import { normalizeFile } from "../blocks/normalizeBlock.js";
+import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { catFile } from "../git/catFile.js";
 import type { HunkLine } from "../git/types.js";
@@ -154,6 +154,51 @@ export interface LineRange {
   end: number;
 }
 
+/** The blocks of one file with its layout computed once (expandToBlock recomputes it per call). */
+export interface FileBlocks {
+  /** Every block, 1-based inclusive, sorted by start (as `findBlocks`). */
+  all: LineRange[];
+  /** `expandToBlock(lines, start, end, language)`, from the shared layout. */
+  expand(start: number, end: number): LineRange;
+  /** The normalized block of a range (lexes only that range; cached). */
+  normalize(r: LineRange): NormalizedBlock;
+}
+
+export function fileBlocks(lines: string[], language: string): FileBlocks {
+  const layout = blockLayout(lines, language);
+  const all = layout.blocks.map((b) => ({ start: b.start + 1, end: b.end + 1 }));
+  const cache = new Map<string, NormalizedBlock>();
+  return {
+    all,
+    expand(startLine, endLine) {
+      // The same choice as expandToBlock: the smallest enclosing block, else the balanced range.
+      const last = Math.max(0, lines.length - 1);
+      const s = Math.min(Math.max(0, startLine - 1), last);
+      const e = Math.min(Math.max(s, endLine - 1), last);
+      const limit = Math.max(DEFAULT_MAX_BLOCK_LINES, e - s + 1);
+      let best: LineSpan | null = null;
+      for (const b of layout.blocks) {
+        if (b.start > s) break;
+        if (b.end < e) continue;
+        if (best === null || b.end - b.start < best.end - best.start) best = b;
+      }
+      if (best !== null && best.end - best.start + 1 <= limit)
+        return { start: best.start + 1, end: best.end + 1 };
+      const span = layout.balance({ start: s, end: e }, limit) ?? { start: s, end: e };
+      return { start: span.start + 1, end: span.end + 1 };
+    },
+    normalize(r) {
+      const key = `${r.start}-${r.end}`;
+      let n = cache.get(key);
+      if (!n) {
+        n = normalizeBlock(lines.slice(r.start - 1, r.end), language, r.start);
+        cache.set(key, n);
+      }
+      return n;
+    },
+  };
+}
+
 /**
  * Grows a block that normalizes to fewer than `minLines` lines to its enclosing blocks, one level at a
  * time, until it is long enough or no enclosing block of at most `maxLines` lines is left: a one-line
@@ -195,24 +240,13 @@ export function blocksOfFix(
 ): Array<ExtractedBlock & { norm: NormalizedBlock }> {
   const groups = groupsOf(hunks);
   if (groups.length === 0) return [];
-  const normalize = normalizeFile(oldLines, language);
-  const norms = new Map<string, NormalizedBlock>();
-  const normOf = (r: LineRange): NormalizedBlock => {
-    const key = `${r.start}-${r.end}`;
-    let n = norms.get(key);
-    if (!n) {
-      n = normalize(r.start, r.end);
-      norms.set(key, n);
-    }
-    return n;
-  };
-  const all = minLines > 0 ? findBlocks(oldLines, language) : [];
+  const file = fileBlocks(oldLines, language);
   const byRange = new Map<string, { start: number; end: number; groups: Set<Group> }>();
   for (const g of groups) {
     const { s, e } = rangeOf(g, oldLines.length);
     if (s > oldLines.length) continue;
-    const x = expandToBlock(oldLines, s, Math.min(e, oldLines.length), language);
-    const r = growBlock(all, x, (b) => normOf(b).lines.length, minLines);
+    const x = file.expand(s, Math.min(e, oldLines.length));
+    const r = minLines > 0 ? growBlock(file.all, x, (b) => file.normalize(b).lines.length, minLines) : x;
     const key = `${r.start}-${r.end}`;
     let b = byRange.get(key);
     if (!b) {
@@ -238,7 +272,7 @@ export function blocksOfFix(
       k = at + g.del.length;
     }
     after.push(...before.slice(k));
-    out.push({ start: b.start, end: b.end, before, after, edits, norm: normOf(b) });
+    out.push({ start: b.start, end: b.end, before, after, edits, norm: file.normalize(b) });
   }
   return out.sort((x, y) => x.start - y.start);
 }

@@ -1,6 +1,5 @@
-import { DEFAULT_MAX_BLOCK_LINES, expandToBlock } from "../blocks/expandToBlock.js";
-import { findBlocks } from "../blocks/findBlocks.js";
-import { normalizeBlock, normalizeFile } from "../blocks/normalizeBlock.js";
+import { DEFAULT_MAX_BLOCK_LINES } from "../blocks/expandToBlock.js";
+import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { findClones, findClonesBruteForce, type Match } from "../clones/findClones.js";
 import { lcsLength } from "../clones/verify.js";
@@ -11,6 +10,8 @@ import {
   codeLanguageOf,
   type DefectBlock,
   DefectBlockReader,
+  type FileBlocks,
+  fileBlocks,
   growBlock,
   hasDefectBlocks,
   type LineRange,
@@ -61,25 +62,26 @@ export function commitRef(c: CommitInfo): CommitRef {
 export function changedBlocks(
   lines: string[],
   file: Pick<StagedFile, "hunks">,
-  language: string,
-): Array<{ start: number; end: number }> {
-  const seen = new Map<string, { start: number; end: number }>();
+  blocks: FileBlocks,
+): LineRange[] {
+  const seen = new Map<string, LineRange>();
   const changed: Array<{ s: number; e: number }> = [];
   for (const h of file.hunks) {
     // A pure deletion sits after line newStart: take the lines on both sides of the gap.
     const s = h.newLines > 0 ? h.newStart : Math.max(1, h.newStart);
     const e = h.newLines > 0 ? h.newStart + h.newLines - 1 : Math.min(lines.length, h.newStart + 1);
     if (lines.length === 0 || s > lines.length) continue;
-    const r = expandToBlock(lines, s, Math.max(s, e), language);
-    seen.set(`${r.start}-${r.end}`, { start: r.start, end: r.end });
+    const r = blocks.expand(s, Math.max(s, e));
+    seen.set(`${r.start}-${r.end}`, r);
     if (h.newLines > 0) changed.push({ s, e });
   }
   if (changed.some((c) => c.e - c.s >= 2)) {
-    for (const b of findBlocks(lines, language, { minLines: 3, maxLines: DEFAULT_MAX_BLOCK_LINES })) {
+    for (const b of blocks.all) {
+      if (b.end - b.start < 2 || b.end - b.start >= DEFAULT_MAX_BLOCK_LINES) continue;
       if (changed.some((c) => c.s <= b.start && b.end <= c.e)) seen.set(`${b.start}-${b.end}`, b);
     }
   }
-  return [...seen.values()].sort((a, b) => a.start - b.start || b.end - a.end);
+  return [...seen.values()].sort((x, y) => x.start - y.start || y.end - x.end);
 }
 
 /**
@@ -140,26 +142,15 @@ async function matchAll(
     const language = codeLanguageOf(path);
     if (language === undefined) continue;
     const lines = splitLines(file.newText);
-    const normalized = normalizeFile(lines, language);
-    const norms = new Map<string, NormalizedBlock>();
-    const normOf = (r: LineRange): NormalizedBlock => {
-      const key = `${r.start}-${r.end}`;
-      let n = norms.get(key);
-      if (!n) {
-        n = normalized(r.start, r.end);
-        norms.set(key, n);
-      }
-      return n;
-    };
-    const all = findBlocks(lines, language);
+    const blocks = fileBlocks(lines, language);
     // Short blocks grow to their enclosing ones, as the defect blocks did when they were indexed.
     const ranges = new Map<string, LineRange>();
-    for (const r of changedBlocks(lines, file, language)) {
-      const g = growBlock(all, r, (b) => normOf(b).lines.length, minLines);
+    for (const r of changedBlocks(lines, file, blocks)) {
+      const g = growBlock(blocks.all, r, (b) => blocks.normalize(b).lines.length, minLines);
       ranges.set(`${g.start}-${g.end}`, g);
     }
     for (const range of ranges.values()) {
-      const norm = normOf(range);
+      const norm = blocks.normalize(range);
       if (norm.lines.length < minLines) continue;
       const found: SuggestedMatch[] = [];
       const fixesSeen = new Set<string>();
