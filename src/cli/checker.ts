@@ -2,7 +2,7 @@
  * The checker the hooks load (src/cli/hookRunner.ts imports `checker` from here): it gathers what the
  * verdict stage needs from git and the rules, then calls `checkChange`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   commitAuthorAndMessage,
@@ -55,10 +55,20 @@ async function loadMatcher(): Promise<Matcher | undefined> {
   }
 }
 
+/** The checked-out branch from the worktree's HEAD file (`ref: refs/heads/main`): no git process. */
+function branchFromHead(gitDir: string): string | null {
+  try {
+    const m = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(gitDir, "HEAD"), "utf8"));
+    return m ? (m[1] as string).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Checks one staged change or pushed commit. */
 export async function check(change: StagedChange, ctx: CheckContext): Promise<Verdict> {
-  const top = await repoRoot(ctx.repoDir);
-  const commonDir = await gitCommonDir(top);
+  const top = ctx.layout?.topLevel ?? (await repoRoot(ctx.repoDir));
+  const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));
   const model = loadModelOrNull(commonDir);
   model.catch(() => undefined);
   const notices: string[] = [];
@@ -77,7 +87,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     rules,
     commonDir,
     author: author ?? { email: "", time: now, tzMinutes: -new Date().getTimezoneOffset() },
-    branch: await currentBranchName(top),
+    branch: ctx.layout ? branchFromHead(ctx.layout.gitDir) : await currentBranchName(top),
     isFix,
     ctx,
     model,

@@ -371,7 +371,17 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
         if (change.files.length === 0) continue;
         const left = budgetMs - (Date.now() - started);
         const raw = await withinBudget(
-          () => checker.fn(change, { repoDir: opts.repoDir, budgetMs: left, hook: name }),
+          () =>
+            checker.fn(change, {
+              repoDir: opts.repoDir,
+              budgetMs: left,
+              hook: name,
+              layout: {
+                topLevel: (layout as RepoLayout).topLevel,
+                gitDir: (layout as RepoLayout).gitDir,
+                commonDir: (layout as RepoLayout).commonDir,
+              },
+            }),
           left,
         );
         const verdict = neverBlock && raw.action === "block" ? { ...raw, action: "warn" as const } : raw;

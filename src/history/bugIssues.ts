@@ -16,8 +16,9 @@
  */
 
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { Node } from "yaml";
 import { normalizeIssueId } from "./classify.js";
 
 export interface BugIssue {
@@ -208,6 +209,10 @@ function kindOf(item: Json): string | null {
 }
 
 function fromJson(text: string, file: string): BugIssue[] {
+  // yaml is loaded only when an export is read: modules that merely import this one stay light.
+  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = createRequire(import.meta.url)(
+    "yaml",
+  ) as typeof import("yaml");
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const error = doc.errors[0];

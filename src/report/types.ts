@@ -72,6 +72,8 @@ export interface CheckContext {
   budgetMs: number;
   /** Which hook asked; pre-push may be stricter than pre-commit. */
   hook: HookName | "check";
+  /** Where the repository is, when the caller already asked git (spares the checker a few git runs). */
+  layout?: { topLevel: string; gitDir: string; commonDir: string };
 }
 
 /** The risk score + clone match, plugged into the harness (src/cli/hookRunner.ts) as a parameter. */

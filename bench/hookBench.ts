@@ -1,0 +1,122 @@
+/**
+ * Whole-process pre-commit time, as a developer feels it: the installed hook script (sh → node →
+ * checker) on a typical staged change, in a repository with a ~10k-commit index, next to a bare
+ * `node -e 0` measured in the same run (interleaved, so both see the same machine load).
+ *
+ *   npm run build && node dist/bench/hookBench.js [--commits 10000] [--runs 30] [--repo PATH]
+ *
+ * Without --repo it generates a fixture repository (fixtures/) of --commits commits. With --repo PATH
+ * it clones PATH (hard links) instead. The hook's exit code is checked on every run.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { generateRepo } from "../fixtures/generate.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
+}
+
+function timeMs(cmd: string, args: string[], cwd: string): { ms: number; code: number | null } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, {
+    cwd,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, code: r.status };
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
+};
+
+/** Stages a typical change: edits in 4 source files, ~120 lines added or changed in all. */
+function stageTypicalChange(repo: string): { files: number; lines: number } {
+  const files = git(repo, ["ls-files", "*.ts", "*.js", "*.py", "*.java", "*.c"])
+    .split("\n")
+    .filter(Boolean)
+    .slice(0, 4);
+  let lines = 0;
+  files.forEach((f, i) => {
+    const body: string[] = [];
+    for (let k = 0; k < 30; k++) body.push(`// benchmark edit ${i}.${k}: keep the value in range`);
+    appendFileSync(join(repo, f), `\n${body.join("\n")}\n`);
+    lines += body.length + 1;
+  });
+  git(repo, ["add", "--", ...files]);
+  return { files: files.length, lines };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      commits: { type: "string", default: "10000" },
+      runs: { type: "string", default: "30" },
+      repo: { type: "string" },
+    },
+  });
+  const runs = Math.max(5, Number(values.runs));
+  const tmp = mkdtempSync(join(tmpdir(), "dejafix-hookbench-"));
+  try {
+    const repo = join(tmp, "repo");
+    if (values.repo) git(tmp, ["clone", "-q", resolve(values.repo as string), repo]);
+    else generateRepo(repo, { commits: Number(values.commits) });
+    const commits = git(repo, ["rev-list", "--count", "HEAD"]).trim();
+    const t0 = Date.now();
+    const init = spawnSync(process.execPath, [CLI, "init", "--repo", repo], { encoding: "utf8" });
+    if (init.status !== 0) throw new Error(`dejafix init failed: ${init.stderr}`);
+    process.stdout.write(
+      `repository: ${commits} commits, indexed by \`dejafix init\` in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+    const change = stageTypicalChange(repo);
+    const hook = join(repo, ".git", "hooks", "pre-commit");
+    const before = git(repo, ["ls-files", "-s"]);
+    // Warm the page cache and the rules cache once, as any second commit of the day would be.
+    timeMs("sh", [hook], repo);
+    const hookMs: number[] = [];
+    const nodeMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const h = timeMs("sh", [hook], repo);
+      if (h.code !== 0) throw new Error(`the hook exited with ${h.code} on a typical change`);
+      hookMs.push(h.ms);
+      nodeMs.push(timeMs(process.execPath, ["-e", "0"], repo).ms);
+    }
+    if (git(repo, ["ls-files", "-s"]) !== before) throw new Error("the hook changed the index");
+    const model = existsSync(fileURLToPath(new URL("../../models/default.onnx", import.meta.url)))
+      ? "scored with models/default.onnx"
+      : "no model shipped: score skipped, clone match only";
+    const hm = pct(hookMs, 50);
+    const nm = pct(nodeMs, 50);
+    process.stdout.write(
+      `${[
+        `change: ${change.files} files, ${change.lines} lines staged; ${runs} runs each, interleaved`,
+        `pre-commit hook (whole process): median ${hm.toFixed(0)} ms, p95 ${pct(hookMs, 95).toFixed(0)} ms (targets ≤ 250 / ≤ 500)`,
+        `node -e 0 (baseline):            median ${nm.toFixed(0)} ms, p95 ${pct(nodeMs, 95).toFixed(0)} ms`,
+        `hook / bare node: ${(hm / nm).toFixed(2)}× (the hook's own work: ${(hm - nm).toFixed(0)} ms at the median; ${model})`,
+      ].join("\n")}\n`,
+    );
+    return 0;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`hook bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
