@@ -42,6 +42,11 @@ export interface MatchOptions {
   applyCheck?: boolean;
   /** Matches kept per block of the change (default 3). */
   perBlock?: number;
+  /**
+   * Blocks looked up per change (default 400): a vendored import of thousands of lines stops here
+   * instead of holding the commit up; the first files in git's order are the ones checked.
+   */
+  maxBlocks?: number;
 }
 
 export function commitRef(c: CommitInfo): CommitRef {
@@ -135,7 +140,9 @@ async function matchAll(
       : findClonesBruteForce(norm, blocks.all(), { threshold, minLines });
 
   const out: SuggestedMatch[] = [];
+  let budget = opts.maxBlocks ?? 400;
   for (const file of change.files) {
+    if (budget <= 0) break;
     const path = file.newPath;
     if (path === null || file.newText === null || file.skipped !== null) continue;
     if (isIgnoredPath(rules, path) || isGeneratedPath(rules, path, file.newText)) continue;
@@ -150,6 +157,7 @@ async function matchAll(
       ranges.set(`${g.start}-${g.end}`, g);
     }
     for (const range of ranges.values()) {
+      if (budget-- <= 0) break;
       const norm = blocks.normalize(range);
       if (norm.lines.length < minLines) continue;
       const found: SuggestedMatch[] = [];
