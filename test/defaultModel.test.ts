@@ -15,7 +15,8 @@ import { defaultModelPath, loadModel, metaPathFor, type RiskModel } from "../src
 import type { EvaluationFigures } from "../src/model/meta.js";
 import { percentileOf } from "../src/model/percentile.js";
 import { score, scoreMany } from "../src/model/score.js";
-import { metricNumber, standardize } from "../src/model/vector.js";
+import { openSession } from "../src/model/session.js";
+import { buildVector, metricNumber, standardize } from "../src/model/vector.js";
 import { tempDir } from "./helpers/repo.js";
 
 /** Parts of the metadata that src/model/meta.ts does not type (written by models/train.py). */
@@ -165,6 +166,20 @@ describe("the shipped default model", () => {
         );
         assert.equal(result.percentile, percentileOf(result.score, model.meta.percentiles.values));
       });
+    });
+
+    it("scores the same through the native binding and through onnxruntime-node's public API", async () => {
+      assert.equal(model.session.via, "binding", "the hook takes the faster path");
+      const api = await openSession(defaultModelPath(), { via: "api" });
+      assert.equal(api.via, "api");
+      const width = model.meta.features.width;
+      const data = new Float32Array(width * records.length);
+      for (const [i, r] of records.entries()) data.set(buildVector(model.meta, r).values, i * width);
+      const dims = [records.length, width];
+      const viaBinding = await model.session.run("features", data, dims, "score");
+      const viaApi = await api.run("features", data, dims, "score");
+      assert.equal(viaBinding.length, records.length);
+      assert.deepEqual([...viaBinding], [...viaApi]);
     });
   });
 });

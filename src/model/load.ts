@@ -7,8 +7,10 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { InferenceSession } from "onnxruntime-node";
 import { type ModelMeta, readModelMeta } from "./meta.js";
+import { openSession, type ScoringSession } from "./session.js";
+
+export type { ScoringSession } from "./session.js";
 
 export interface RiskModel {
   path: string;
@@ -16,7 +18,7 @@ export interface RiskModel {
   meta: ModelMeta;
   /** Where it came from, for `dejafix doctor` and reports. */
   source: "given" | "repository" | "default";
-  session: InferenceSession;
+  session: ScoringSession;
 }
 
 export interface LoadOptions {
@@ -98,19 +100,13 @@ export function loadModel(path?: string, options: LoadOptions = {}): Promise<Ris
 }
 
 async function open(path: string, source: RiskModel["source"]): Promise<RiskModel> {
+  // Yield first: the caller starts the load early and spawns git meanwhile; the native work below is synchronous.
+  await new Promise((ok) => setImmediate(ok));
   const metaPath = metaPathFor(path);
   const meta = readModelMeta(metaPath);
-  // Imported here so that commands that never score do not load the native runtime.
-  const ort = await import("onnxruntime-node");
-  let session: InferenceSession;
+  let session: ScoringSession;
   try {
-    session = await ort.InferenceSession.create(path, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
-      executionMode: "sequential",
-      executionProviders: ["cpu"],
-    });
+    session = await openSession(path);
   } catch (error) {
     throw new Error(
       `cannot load the risk model ${path}: ${(error as Error).message}. Re-export it with \`dejafix train\`.`,

@@ -49,14 +49,17 @@ export async function scoreMany(
     data.set(vector.values, i * width);
     return vector;
   });
-  const { Tensor } = await import("onnxruntime-node");
-  const output = await session.run({
-    [meta.input.name]: new Tensor("float32", data, [inputs.length, width]),
-  });
-  const scores = output[meta.output.name]?.data;
-  if (!(scores instanceof Float32Array) || scores.length !== inputs.length) {
+  let scores: Float32Array;
+  try {
+    scores = await session.run(meta.input.name, data, [inputs.length, width], meta.output.name);
+  } catch (error) {
     throw new Error(
-      `the risk model ${model.path} returned no '${meta.output.name}' scores. Re-export it with \`dejafix train\`.`,
+      `the risk model ${model.path} could not score: ${(error as Error).message}. Re-export it with \`dejafix train\`.`,
+    );
+  }
+  if (scores.length !== inputs.length) {
+    throw new Error(
+      `the risk model ${model.path} returned ${scores.length} '${meta.output.name}' scores for ${inputs.length} changes. Re-export it with \`dejafix train\`.`,
     );
   }
   const points = options.percentiles ?? meta.percentiles.values;

@@ -1,0 +1,141 @@
+/**
+ * One onnxruntime session for scoring. Opened through onnxruntime-node's native binding directly
+ * when it sits where onnxruntime-node 1.x puts it, else through the package's public API.
+ *
+ * Why: the public entry point first loads onnxruntime-common (tensor helpers the hook does not use)
+ * and registers its backends, ≈ 15 ms of CPU in a hook whose scoring budget is 60 ms. Both paths
+ * run the same native code with the same session options, so the scores are the same
+ * (test/defaultModel.test.ts compares them).
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { isMainThread } from "node:worker_threads";
+
+export interface ScoringSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** How it was opened: the native binding directly, or onnxruntime-node's public API. */
+  readonly via: "binding" | "api";
+  /** Runs the graph on one float32 input of shape `dims`; returns one float32 output. */
+  run(input: string, data: Float32Array, dims: readonly number[], output: string): Promise<Float32Array>;
+}
+
+/** One thread each: a single-threaded session starts ≈ 3× faster than the default pool (DESIGN.md). */
+const OPTIONS = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: "all",
+  executionMode: "sequential",
+  executionProviders: ["cpu"],
+} as const;
+
+/** A tensor as the native binding reads it (the fields of onnxruntime-common's Tensor it uses). */
+class PlainTensor {
+  readonly location = "cpu";
+  constructor(
+    readonly type: string,
+    readonly data: unknown,
+    readonly dims: readonly number[],
+  ) {}
+}
+
+/** The native binding's surface, as onnxruntime-node 1.x's dist/backend.js calls it. */
+interface NativeSession {
+  loadModel(path: string, options: object): void;
+  readonly inputMetadata: readonly { name: string }[];
+  readonly outputMetadata: readonly { name: string }[];
+  run(
+    feeds: Record<string, PlainTensor>,
+    fetches: Record<string, null>,
+    options: object,
+  ): Record<string, { data: unknown }>;
+}
+interface NativeBinding {
+  initOrtOnce(logLevel: number, tensor: unknown, isMainThread: boolean): void;
+  InferenceSession: new () => NativeSession;
+}
+
+/** ORT's "warning" level, the one onnxruntime-node uses by default. */
+const LOG_WARNING = 2;
+
+let binding: NativeBinding | null | undefined;
+
+/**
+ * The binding file next to onnxruntime-node's main script (`dist/index.js` → `bin/napi-v6/<platform>/<arch>/`),
+ * initialised once; null when it is not there or does not look like the binding we know.
+ */
+function nativeBinding(): NativeBinding | null {
+  if (binding !== undefined) return binding;
+  binding = null;
+  if (process.env.DEJAFIX_ORT_API === "1") return binding;
+  try {
+    const require = createRequire(import.meta.url);
+    const main = require.resolve("onnxruntime-node");
+    const file = join(
+      dirname(main),
+      "..",
+      "bin",
+      "napi-v6",
+      process.platform,
+      process.arch,
+      "onnxruntime_binding.node",
+    );
+    const loaded = require(file) as Partial<NativeBinding>;
+    if (typeof loaded.initOrtOnce !== "function" || typeof loaded.InferenceSession !== "function")
+      return binding;
+    // Once per process, as onnxruntime-node does; a later public-API load finds it done and reuses it.
+    loaded.initOrtOnce(LOG_WARNING, PlainTensor, isMainThread);
+    binding = loaded as NativeBinding;
+  } catch {
+    binding = null;
+  }
+  return binding;
+}
+
+function fromBinding(native: NativeBinding, path: string): ScoringSession {
+  const session = new native.InferenceSession();
+  session.loadModel(path, OPTIONS);
+  return {
+    inputNames: session.inputMetadata.map((m) => m.name),
+    outputNames: session.outputMetadata.map((m) => m.name),
+    via: "binding",
+    async run(input, data, dims, output) {
+      const result = session.run({ [input]: new PlainTensor("float32", data, dims) }, { [output]: null }, {});
+      return float32(result[output]?.data, output);
+    },
+  };
+}
+
+async function fromApi(path: string): Promise<ScoringSession> {
+  const ort = await import("onnxruntime-node");
+  const session = await ort.InferenceSession.create(path, {
+    ...OPTIONS,
+    executionProviders: [...OPTIONS.executionProviders],
+  });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    via: "api",
+    async run(input, data, dims, output) {
+      const result = await session.run({ [input]: new ort.Tensor("float32", data, [...dims]) });
+      return float32(result[output]?.data, output);
+    },
+  };
+}
+
+function float32(data: unknown, output: string): Float32Array {
+  if (!(data instanceof Float32Array)) throw new Error(`the model gave no float32 '${output}' output`);
+  return data;
+}
+
+/**
+ * Opens `path` (an ONNX file). `via: "api"` forces onnxruntime-node's public API (also set by
+ * DEJAFIX_ORT_API=1), to compare both paths or to work around an unknown binding layout.
+ */
+export async function openSession(
+  path: string,
+  opts: { via?: "binding" | "api" } = {},
+): Promise<ScoringSession> {
+  const native = opts.via === "api" ? null : nativeBinding();
+  return native ? fromBinding(native, path) : fromApi(path);
+}
