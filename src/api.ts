@@ -8,6 +8,7 @@ import { historySettings } from "./history/indexOptions.js";
 import { type MineResult, mineHistory } from "./history/mine.js";
 import { type Inducing, type SelectOptions, selectInducing } from "./history/szz.js";
 import type { FixReason } from "./history/types.js";
+import { buildDefectBlocks } from "./index/defectBlocks.js";
 import { IndexStore, type IndexSummary, indexPath } from "./index/store.js";
 import { computeHistoryMetrics } from "./metrics/history.js";
 import { loadRules } from "./rules/loadRules.js";
@@ -44,6 +45,10 @@ export interface IndexOptions {
 export interface IndexResult extends MineResult {
   file: string;
   summary: IndexSummary;
+  /** Defect blocks added in this run. */
+  defectBlocks: number;
+  /** Seconds spent in each stage of this run. */
+  stages: { mine: number; metrics: number; blocks: number };
 }
 
 /** Mines new history into the index (incremental) and returns what the index now holds. */
@@ -63,8 +68,20 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       evidence: settings.evidence,
     });
     // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
+    let t = performance.now();
     computeHistoryMetrics(store, res.repoId);
-    return { ...res, file: store.file, summary: store.summary(res.repoId) };
+    const metricsSeconds = (performance.now() - t) / 1000;
+    // Blocks of the defects fixed since the last run, for clone matching and suggestions.
+    t = performance.now();
+    const blocks = await buildDefectBlocks(store, res.repoId, root, rules);
+    const blocksSeconds = (performance.now() - t) / 1000;
+    return {
+      ...res,
+      file: store.file,
+      summary: store.summary(res.repoId),
+      defectBlocks: blocks.added,
+      stages: { mine: res.seconds, metrics: metricsSeconds, blocks: blocksSeconds },
+    };
   } finally {
     store.close();
   }

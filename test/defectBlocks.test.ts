@@ -219,13 +219,8 @@ describe("buildDefectBlocks on a generated repository", () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-db-"));
     m = generateRepo(dir, { seed: 3, commits: 90 });
-    const res = await indexRepository({ repoDir: dir, rules });
-    const store = await openIndex(dir);
-    try {
-      first = (await buildDefectBlocks(store, res.repoId, dir, rules)).added;
-    } finally {
-      store.close();
-    }
+    // `dejafix index` builds the defect blocks of the fixes it mined.
+    first = (await indexRepository({ repoDir: dir, rules })).defectBlocks;
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -281,11 +276,10 @@ describe("buildDefectBlocks on a generated repository", () => {
       { [file]: now.replace("i < source.length", "i < source.length - 0") },
       "fix: spell out the bound of splitTokens",
     );
-    await indexRepository({ repoDir: dir, rules });
+    assert.equal((await indexRepository({ repoDir: dir, rules })).defectBlocks, 1, "only the new fix");
     const again = await openIndex(dir);
     try {
-      const added = (await buildDefectBlocks(again, repoId, dir, rules)).added;
-      assert.equal(added, 1);
+      assert.equal((await buildDefectBlocks(again, repoId, dir, rules)).added, 0, "nothing left to build");
     } finally {
       again.close();
     }
@@ -341,14 +335,7 @@ describe("buildDefectBlocks leaves out", () => {
         "fix: take returned one row too many",
       );
       const rules = defaultRules();
-      await indexRepository({ repoDir: dir, rules });
-      const store = await openIndex(dir);
-      try {
-        const repoId = store.db.prepare("SELECT id FROM repos").pluck().get() as number;
-        assert.equal((await buildDefectBlocks(store, repoId, dir, rules)).added, 1);
-      } finally {
-        store.close();
-      }
+      assert.equal((await indexRepository({ repoDir: dir, rules })).defectBlocks, 1);
       const blocks = await blocksOf(dir);
       assert.deepEqual(
         blocks.map((b) => b.path),
@@ -361,14 +348,7 @@ describe("buildDefectBlocks leaves out", () => {
         commit(dir2, { "src/tiny.js": tiny.replace("a + 1", "a + 2") }, "fix: one adds two");
         const low = defaultRules();
         low.clones.minLines = 3;
-        await indexRepository({ repoDir: dir2, rules: low });
-        const s2 = await openIndex(dir2);
-        try {
-          const repoId = s2.db.prepare("SELECT id FROM repos").pluck().get() as number;
-          assert.equal((await buildDefectBlocks(s2, repoId, dir2, low)).added, 1);
-        } finally {
-          s2.close();
-        }
+        assert.equal((await indexRepository({ repoDir: dir2, rules: low })).defectBlocks, 1);
       } finally {
         fs.rmSync(dir2, { recursive: true, force: true });
       }

@@ -10,7 +10,6 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
 import { verify } from "../src/clones/verify.js";
 import { readCommitChange, readStagedChange, type StagedChange } from "../src/git/staged.js";
-import { buildDefectBlocks } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
@@ -87,14 +86,9 @@ async function matchesOf(dir: string, change: StagedChange, rules: Rules): Promi
   }
 }
 
+/** `dejafix index` mines the history and builds the defect blocks of its fixes. */
 async function indexWithBlocks(dir: string, rules: Rules): Promise<number> {
-  const res = await indexRepository({ repoDir: dir, rules });
-  const store = await openIndex(dir);
-  try {
-    return (await buildDefectBlocks(store, res.repoId, dir, rules)).added;
-  } finally {
-    store.close();
-  }
+  return (await indexRepository({ repoDir: dir, rules })).defectBlocks;
 }
 
 describe("renderDiff", () => {

@@ -3,6 +3,7 @@ import type { Command } from "./args.js";
 import { checkCmd } from "./check.js";
 import { demoCmd } from "./demo.js";
 import { doctorCmd } from "./doctor.js";
+import { feedbackCmd } from "./feedback.js";
 import { indexCmd, labelsCmd } from "./history.js";
 import { initCmd, uninstallCmd } from "./install.js";
 import { calibrateCmd, datasetCmd, evalCmd, trainCmd } from "./model.js";
@@ -18,6 +19,7 @@ export const commands: Record<string, Command> = {
   doctor: doctorCmd,
   index: indexCmd,
   labels: labelsCmd,
+  feedback: feedbackCmd,
   dataset: datasetCmd,
   train: trainCmd,
   eval: evalCmd,

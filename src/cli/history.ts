@@ -6,15 +6,18 @@ import { progress } from "./progress.js";
 
 export const indexCmd: Command = {
   summary: "mine the repository's history into the local index (incremental)",
-  help: `Usage: dejafix index [--repo DIR] [--rev REV] [--format text|json]
+  help: `Usage: dejafix index [--repo DIR] [--rev REV] [--add-repo PATH] [--format text|json]
 
 Reads the history once (a single git log pass), finds fix commits and the commits that introduced
 their defects (SZZ by line ownership, equal to git blame -w), and stores them in
-<git-common-dir>/dejafix/index.sqlite. A second run only reads new commits.`,
+<git-common-dir>/dejafix/index.sqlite. A second run only reads new commits.
+--add-repo PATH also indexes the past defects of a related repository (one that shares code or
+dependencies with this one), so changes here are matched against its defects too.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       rev: { type: "string" },
+      "add-repo": { type: "string", multiple: true },
       format: { type: "string", default: "text" },
     });
     const bar = progress("indexing");
@@ -23,8 +26,13 @@ their defects (SZZ by line ownership, equal to git blame -w), and stores them in
       rev: values.rev as string | undefined,
       onProgress: (d, t) => bar.update(d, t),
     }).finally(() => bar.stop());
+    const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
+    const added = (values["add-repo"] as string[] | undefined) ?? [];
+    for (const path of added) await addRelatedRepo(values.repo as string, path);
+    // Related repositories added earlier get their new defects too.
+    const related = added.length > 0 ? [] : await updateRelatedRepos(values.repo as string);
     if (values.format === "json") {
-      process.stdout.write(`${JSON.stringify(res)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...res, related })}\n`);
       return 0;
     }
     const s = res.summary;
@@ -34,7 +42,9 @@ their defects (SZZ by line ownership, equal to git blame -w), and stores them in
         : `indexed ${res.mined} new commits in ${res.seconds.toFixed(1)} s`;
     process.stdout.write(
       `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
-        `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers).\n  ${res.file}\n`,
+        `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
+        `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
+        added.map((p) => `dejafix: added the past defects of ${p} (related repository).\n`).join(""),
     );
     return 0;
   },

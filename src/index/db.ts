@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
+import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
+import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
 
 export type Db = Database.Database;
@@ -105,6 +107,8 @@ const MIGRATIONS: string[] = [
   METRICS_MIGRATION,
   // 3: score percentiles of the repository's own history, per model (calibrated levels).
   CALIBRATION_TABLE_SQL,
+  // 4: blocks of past defects with their fixes (clone matching, suggestions) and the team's marks on them.
+  DEFECT_BLOCKS_MIGRATION + FEEDBACK_MIGRATION,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

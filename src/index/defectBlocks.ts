@@ -23,7 +23,7 @@ import type { IndexStore } from "./store.js";
  * block's id in `clone_blocks` (the clone index of src/index/blockStore.ts, created by openBlockStore).
  */
 export const DEFECT_BLOCKS_MIGRATION = `
-  CREATE TABLE defect_blocks (
+  CREATE TABLE IF NOT EXISTS defect_blocks (
     id INTEGER PRIMARY KEY,                  -- = clone_blocks.id
     repo_id INTEGER NOT NULL REFERENCES repos(id),
     fix_id INTEGER NOT NULL REFERENCES commits(id),
@@ -38,9 +38,9 @@ export const DEFECT_BLOCKS_MIGRATION = `
     after_text TEXT NOT NULL,                -- the same block after the fix
     edits TEXT NOT NULL                      -- JSON array of FixEdit, block-relative
   );
-  CREATE INDEX defect_blocks_fix ON defect_blocks(fix_id);
-  CREATE INDEX defect_blocks_repo ON defect_blocks(repo_id, fix_id);
-  CREATE TABLE defect_block_fixes (          -- fixes already turned into blocks (incremental builds)
+  CREATE INDEX IF NOT EXISTS defect_blocks_fix ON defect_blocks(fix_id);
+  CREATE INDEX IF NOT EXISTS defect_blocks_repo ON defect_blocks(repo_id, fix_id);
+  CREATE TABLE IF NOT EXISTS defect_block_fixes (          -- fixes already turned into blocks (incremental builds)
     fix_id INTEGER PRIMARY KEY,
     repo_id INTEGER NOT NULL,
     blocks INTEGER NOT NULL

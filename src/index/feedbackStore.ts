@@ -6,7 +6,7 @@ import type { Db } from "./db.js";
 
 /** Table of the marks, to be appended to the migrations in db.ts. */
 export const FEEDBACK_MIGRATION = `
-  CREATE TABLE feedback (
+  CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY,
     defect_block_id INTEGER NOT NULL,       -- defect_blocks.id
     fix_sha TEXT NOT NULL,                  -- the fix the block came from (ids survive only one index)
@@ -15,7 +15,7 @@ export const FEEDBACK_MIGRATION = `
     author TEXT,
     created_at INTEGER NOT NULL             -- unix seconds
   );
-  CREATE INDEX feedback_block ON feedback(defect_block_id, id);
+  CREATE INDEX IF NOT EXISTS feedback_block ON feedback(defect_block_id, id);
 `;
 
 export type FeedbackVerdict = "useful" | "wrong";

@@ -89,6 +89,8 @@ export const messages = {
         ? c.dim(" (does not apply as is)")
         : "") +
     ":",
+  feedbackHint: (c: Colors, id: string) =>
+    `    ${c.dim(`helpful? dejafix feedback ${id} useful   · wrong? dejafix feedback ${id} wrong`)}`,
   diffCut: (c: Colors, hidden: number) =>
     `    ${c.dim(`… ${hidden} more lines (use --format json for all)`)}`,
   moreMatches: (c: Colors, n: number) =>

@@ -84,6 +84,7 @@ function renderMatch(m: MatchReport, opts: TextOptions): string[] {
     for (const d of diff.slice(0, max)) lines.push(`    ${colourDiffLine(c, d)}`);
     if (diff.length > max) lines.push(messages.diffCut(c, diff.length - max));
   }
+  if (m.id) lines.push(messages.feedbackHint(c, sanitizeLine(m.id)));
   return lines;
 }
 

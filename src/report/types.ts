@@ -32,6 +32,10 @@ export interface CommitRef {
 
 /** A block of the change that resembles a block a past defect-introducing commit wrote. */
 export interface MatchReport {
+  /** Stable id of the suggestion, for `dejafix feedback ID useful|wrong`. */
+  id?: string;
+  /** The related repository the past defect comes from; absent for this repository. */
+  repository?: string;
   /** Path of the developer's file (new side) and the lines of their block, 1-based, inclusive. */
   path: string;
   startLine: number;
