@@ -34,8 +34,8 @@ export interface CommitRef {
 export interface MatchReport {
   /** Stable id of the suggestion, for `dejafix feedback ID useful|wrong`. */
   id?: string;
-  /** The related repository the past defect comes from; absent for this repository. */
-  repository?: string;
+  /** The repository the past defect comes from ("related" ones were added with `index --add-repo`). */
+  repository?: { name: string; role: "self" | "related" };
   /** Path of the developer's file (new side) and the lines of their block, 1-based, inclusive. */
   path: string;
   startLine: number;
