@@ -12,7 +12,7 @@ import { progress } from "./progress.js";
  * Writes the team's rules file with the schema beside it, so editors complete and check it offline
  * in any repository (no node_modules needed). Returns the files created, none when they exist.
  */
-async function writeRules({ topLevel }: { topLevel: string }): Promise<string[]> {
+export async function writeRules({ topLevel }: { topLevel: string }): Promise<string[]> {
   const dir = join(topLevel, ".dejafix");
   const rules = join(dir, "rules.yml");
   const schema = join(dir, "rules.schema.json");

@@ -37,8 +37,13 @@ const PHRASES: Record<string, { group: Group; phrase: Phrase }> = {
   ld: { group: "size", phrase: (v) => `deletes ${plural(n(v), "line", "lines")}` },
   lt: {
     group: "size",
+    // A weight can push either way: small files (new code) are as telling as large ones.
     phrase: (v) =>
-      `the files it touches are large (about ${plural(n(v), "line", "lines")} before the change)`,
+      v < 50
+        ? v < 1
+          ? "it writes new files"
+          : `the files it touches are small (about ${plural(n(v), "line", "lines")} before the change)`
+        : `the files it touches are large (about ${plural(n(v), "line", "lines")} before the change)`,
   },
   nf: {
     group: "spread",
@@ -56,13 +61,22 @@ const PHRASES: Record<string, { group: Group; phrase: Phrase }> = {
   n_languages: { group: "spread", phrase: (v) => (v > 1 ? `mixes ${n(v)} languages` : null) },
   exp: {
     group: "experience",
-    phrase: (v) => `the author has made ${plural(n(v), "commit", "commits")} here before`,
+    phrase: (v) =>
+      v < 1
+        ? "it is the author's first commit here"
+        : `the author has made ${plural(n(v), "commit", "commits")} here before`,
   },
   rexp: {
     group: "experience",
     phrase: (v) => `the author has little recent experience here (recent-weighted ${v.toFixed(1)})`,
   },
-  sexp: { group: "experience", phrase: (v) => `the author has changed these files ${times(n(v))} before` },
+  sexp: {
+    group: "experience",
+    phrase: (v) =>
+      v < 1
+        ? "the author has not changed this part of the code before"
+        : `the author has changed this part of the code ${times(n(v))} before`,
+  },
   author_created_file: {
     group: "experience",
     phrase: (v) => (v > 0 ? "the author created these files" : "the author did not create these files"),
