@@ -145,6 +145,7 @@ function extract(dirs: string[], minLines: number): Corpus {
       corpus.normalizeMs += performance.now() - t0;
     }
     corpus.perRepo.set(name, count);
+    process.stderr.write(`  read ${name}: ${count} blocks\n`);
   }
   return corpus;
 }

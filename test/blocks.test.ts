@@ -94,6 +94,32 @@ describe("expandToBlock (brace languages)", () => {
     const js = ["describe('x', () => {", "  it('y', () => {", "    expect(a).toBe(1);", "  });", "});"];
     assert.deepEqual(expandToBlock(js, 3, 3, "javascript"), { start: 2, end: 4, capped: false });
   });
+
+  it("keeps each object of an array (and a callback followed by more arguments) as its own block", () => {
+    const js = [
+      "run(rule, {",
+      "  valid: [",
+      "    {",
+      "      code: 'a',",
+      "    },",
+      "    {",
+      "      code: 'b',",
+      "    },",
+      "  ],",
+      "});",
+      "setTimeout(function () {",
+      "  tick();",
+      "}, 100);",
+    ];
+    assert.deepEqual(expandToBlock(js, 7, 7, "javascript"), { start: 6, end: 8, capped: false });
+    assert.deepEqual(expandToBlock(js, 12, 12, "javascript"), { start: 11, end: 13, capped: false });
+    assert.deepEqual(findBlocks(js, "javascript"), [
+      { start: 1, end: 10 },
+      { start: 3, end: 5 },
+      { start: 6, end: 8 },
+      { start: 11, end: 13 },
+    ]);
+  });
 });
 
 describe("expandToBlock (indentation languages)", () => {

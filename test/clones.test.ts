@@ -297,11 +297,11 @@ describe("retrieval is lossless (property test against brute force)", () => {
   it("orders prefixes rarest first with the frozen table", () => {
     const common = 0x11111111;
     const rare = 0x22222222;
-    const freq = (key: number): number => (Math.floor(key / 4096) === common ? 100 : 1);
+    const freq = (key: number): number => (Math.floor(key / 2 ** 21) === common ? 100 : 1);
     // 10 lines at T = 0.3 → prefix of floor(3) + 1 = 4 elements, the rare one first
     const block = [common, common, common, rare, common, common, common, common, common, common];
     const prefix = prefixOf(block, 0.3, freq);
     assert.equal(prefix.length, 4);
-    assert.equal(Math.floor(prefix[0]! / 4096), rare);
+    assert.equal(Math.floor(prefix[0]! / 2 ** 21), rare);
   });
 });

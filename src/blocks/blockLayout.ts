@@ -51,11 +51,15 @@ function braceLayout(lines: string[], scan: ScanResult): BlockLayout {
   /** First item of the statement that owns the bracket at `o` (its header: `if (...)`, `void f()`...). */
   const statementStart = (o0: number): number => {
     let o = o0;
-    // A brace inside `(` or `[` belongs to the statement holding that bracket: callbacks, object args.
+    // A brace that ends a call or array (`it("x", () => {...})`, `run(rule, {...})`) belongs to the
+    // statement holding that bracket. One followed by more elements (`[{...}, {...}]`,
+    // `f(() => {...}, 100)`) is a block of its own, starting on its own line.
     for (;;) {
       const p = parent[o]!;
-      if (p >= 0 && items[p]!.text !== "{") o = p;
-      else break;
+      if (p < 0 || items[p]!.text === "{") break;
+      const close = partner[o]!;
+      if (close < 0 || close + 1 !== partner[p]) return o;
+      o = p;
     }
     const limit = items[o]!.line - MAX_HEADER_LINES;
     let first = o;

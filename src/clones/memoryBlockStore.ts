@@ -45,6 +45,7 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
   const frequency = (key: number): number => frozen.get(key) ?? 0;
   // Per-block stamp of the last query that met it: dedupes candidates without a Set per query.
   let stamps = new Uint32Array(1024);
+  let met = new Int32Array(1024);
   let query = 0;
 
   const post = (b: StoredBlock): void => {
@@ -78,6 +79,9 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
         const grown = new Uint32Array(stamps.length * 2);
         grown.set(stamps);
         stamps = grown;
+        const grownMet = new Int32Array(grown.length);
+        grownMet.set(met);
+        met = grownMet;
       }
       post(stored);
       return stored.id;
@@ -96,18 +100,26 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
       if (n1 === 0 || n1 < minLines) return [];
       const { lo, hi } = sizeRange(n1, threshold, minLines);
       query = (query + 1) >>> 0 || 1;
-      const out: StoredBlock[] = [];
+      // met[id]: prefix meetings so far with this query, or -1 once the position filter ruled it out.
+      const touched: number[] = [];
       for (const [i, key] of prefixOf(queryHashes, threshold, frequency).entries()) {
         const list = postings.get(key);
         if (list === undefined) continue;
         if (!list.sorted) sortBySize(list);
         for (let k = firstAtLeast(list.sizes, lo); k < list.sizes.length && list.sizes[k]! <= hi; k++) {
           const id = list.ids[k]!;
-          if (stamps[id] === query) continue;
-          stamps[id] = query; // first meeting: decides for good (prefixFilter.ts, Claim 4)
-          if (positionAllows(n1, i, list.sizes[k]!, list.positions[k]!, threshold)) out.push(blocks[id]!);
+          if (stamps[id] !== query) {
+            stamps[id] = query;
+            met[id] = 0;
+            touched.push(id);
+          } else if (met[id]! < 0) continue;
+          met[id] = positionAllows(n1, i, list.sizes[k]!, list.positions[k]!, met[id]!, threshold)
+            ? met[id]! + 1
+            : -1;
         }
       }
+      const out: StoredBlock[] = [];
+      for (const id of touched) if (met[id]! > 0) out.push(blocks[id]!);
       return out;
     },
     all(): StoredBlock[] {
@@ -119,7 +131,9 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
       frozen = new Map();
       for (const [key, count] of counts) if (count >= 2) frozen.set(key, count);
       postings = new Map();
-      for (const b of blocks) post(b);
+      // Posting in size order leaves every list sorted, so no query pays for sorting one.
+      for (const b of blocks.slice().sort((x, y) => x.hashes.length - y.hashes.length || x.id - y.id))
+        post(b);
     },
   };
 }

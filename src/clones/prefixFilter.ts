@@ -28,10 +28,12 @@ import { allowedDiff, requiredCommon } from "./verify.js";
  *   both prefixes.
  *
  * Claim 4 (position filter, PPJoin). Store with each prefix element its 0-based position j in its block's
- * order. Probe the query's prefix elements in order; the first probe (position i) that meets C's prefix
- * meets it at w itself: w is in both prefixes (Claim 3) and is the smallest common element, so no earlier
- * query element is in C's prefix. Every other common element comes after w on both sides, hence
- * |Q ∩ C| ≤ min(n1 − i, n2 − j). If that is below K, C is no clone, and later probes may skip C.
+ * order, and probe the query's prefix elements in order. When a probe at query position i meets C's
+ * prefix at position j, let A be the number of earlier probes that met C. Every common element e
+ * smaller than the current one was met by an earlier probe: e precedes position i in Q, so it is in Q's
+ * prefix, and precedes position j in C, so it is in C's prefix. Common elements after the current one
+ * number at most min(n1 − i − 1, n2 − j − 1). Hence |Q ∩ C| ≤ A + min(n1 − i, n2 − j); if that is
+ * below K, C is no clone and later probes skip it.
  *
  * Hence: index every stored block under the elements of its T*-prefix, look up the elements of the
  * query's T-prefix, keep blocks whose size lies in [lo, hi], and every clone pair is among the
@@ -42,12 +44,13 @@ import { allowedDiff, requiredCommon } from "./verify.js";
  * changes while blocks are added; re-freezing rewrites every stored prefix at once.
  */
 
-/** Copies of one hash beyond this share one element key: coarser keys only add candidates. */
-const MAX_COPY = 4095;
+/** Copies of one line a block may hold: keys stay exact integers (hash · 2^21 + copy < 2^53). */
+const MAX_COPIES = 1 << 21;
 
-/** Element key of the `copy`-th (0-based) occurrence of `hash`: exact integer below 2^44. */
+/** Element key of the `copy`-th (0-based) occurrence of `hash`. */
 export function elementKey(hash: number, copy: number): number {
-  return (hash >>> 0) * 4096 + Math.min(copy, MAX_COPY);
+  if (copy >= MAX_COPIES) throw new RangeError(`a block repeats one line more than ${MAX_COPIES} times`);
+  return (hash >>> 0) * MAX_COPIES + copy;
 }
 
 /** The elements of a block: one key per line, copies of a hash numbered in order of appearance. */
@@ -80,10 +83,20 @@ export function prefixOf(hashes: ArrayLike<number>, threshold: number, frequency
   return elements;
 }
 
-/** Claim 4: can a block of n2 lines first met at query position i, block position j, still be a clone? */
-export function positionAllows(n1: number, i: number, n2: number, j: number, threshold: number): boolean {
+/**
+ * Claim 4: can a block of n2 lines, met at query position i and block position j after `earlier`
+ * previous meetings, still be a clone?
+ */
+export function positionAllows(
+  n1: number,
+  i: number,
+  n2: number,
+  j: number,
+  earlier: number,
+  threshold: number,
+): boolean {
   const need = Math.max(requiredCommon(n1, threshold), requiredCommon(n2, threshold));
-  return Math.min(n1 - i, n2 - j) >= need;
+  return earlier + Math.min(n1 - i, n2 - j) >= need;
 }
 
 /** Sizes n2 a clone of an n1-line query can have (Claim 2), intersected with n2 ≥ minLines. */

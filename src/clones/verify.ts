@@ -48,36 +48,58 @@ export function checkThreshold(threshold: number): void {
 export class LcsMatcher {
   readonly length: number;
   private readonly words: number;
-  private readonly masks = new Map<number, Uint32Array>();
+  // Open-addressing table from line hash to its bit mask (a row of `masks`): the lookup runs once per
+  // line of every candidate, and a typed-array probe is several times cheaper than a Map.
+  private readonly slotMask: number;
+  private readonly slotHash: Uint32Array;
+  private readonly slotRow: Int32Array;
+  private readonly masks: Uint32Array;
   private readonly v: Uint32Array;
 
   constructor(pattern: ArrayLike<number>) {
     this.length = pattern.length;
     this.words = Math.max(1, Math.ceil(pattern.length / 32));
+    let size = 8;
+    while (size < pattern.length * 2) size *= 2;
+    this.slotMask = size - 1;
+    this.slotHash = new Uint32Array(size);
+    this.slotRow = new Int32Array(size).fill(-1);
+    this.masks = new Uint32Array(Math.max(1, pattern.length) * this.words);
+    let rows = 0;
     for (let i = 0; i < pattern.length; i++) {
-      const h = pattern[i]!;
-      let mask = this.masks.get(h);
-      if (mask === undefined) {
-        mask = new Uint32Array(this.words);
-        this.masks.set(h, mask);
+      const h = pattern[i]! >>> 0;
+      let slot = this.slot(h);
+      if (this.slotRow[slot] === -1) {
+        this.slotHash[slot] = h;
+        this.slotRow[slot] = rows++;
       }
-      mask[i >>> 5]! |= 1 << (i & 31);
+      slot = this.slotRow[slot]! * this.words + (i >>> 5);
+      this.masks[slot] = this.masks[slot]! | (1 << (i & 31));
     }
     this.v = new Uint32Array(this.words);
+  }
+
+  /** Slot holding `h`, or the empty slot where it would go (linear probing). */
+  private slot(h: number): number {
+    let s = (Math.imul(h, 0x9e3779b1) >>> 0) & this.slotMask;
+    while (this.slotRow[s] !== -1 && this.slotHash[s] !== h) s = (s + 1) & this.slotMask;
+    return s;
   }
 
   /** Length of the longest common subsequence of the pattern and `text`. */
   lcs(text: ArrayLike<number>): number {
     const v = this.v;
     const words = this.words;
+    const masks = this.masks;
     v.fill(0xffffffff);
     for (let j = 0; j < text.length; j++) {
-      const m = this.masks.get(text[j]!);
-      if (m === undefined) continue; // no match: V' = (V + 0) | V = V
+      const row = this.slotRow[this.slot(text[j]! >>> 0)]!;
+      if (row < 0) continue; // no match: V' = (V + 0) | V = V
+      const base = row * words;
       let carry = 0;
       for (let w = 0; w < words; w++) {
         const x = v[w]!;
-        const u = x & m[w]!;
+        const u = x & masks[base + w]!;
         // V' = (V + U) | (V − U); U ⊆ V, so V − U = V & ~U and only the addition carries.
         const sum = x + (u >>> 0) + carry;
         carry = sum > 0xffffffff ? 1 : 0;

@@ -192,17 +192,19 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
       const keys = prefixOf(queryHashes, threshold, frequency);
       const rank = new Map<number, number>();
       for (const [i, key] of keys.entries()) rank.set(key, i);
-      // First meeting of each block = its row with the smallest query position (prefixFilter.ts, Claim 4).
-      const first = new Map<number, { i: number; lines: number; pos: number }>();
-      for (const [key, id, lines, pos] of selectPostings.all(JSON.stringify(keys), lo, hi) as Array<
+      const rows = selectPostings.all(JSON.stringify(keys), lo, hi) as Array<
         [number, number, number, number]
-      >) {
-        const i = rank.get(key)!;
-        const seen = first.get(id);
-        if (seen === undefined || i < seen.i) first.set(id, { i, lines, pos });
+      >;
+      // Replay the meetings in query order (prefixFilter.ts, Claim 4): -1 marks a ruled-out block.
+      rows.sort((a, b) => rank.get(a[0])! - rank.get(b[0])!);
+      const met = new Map<number, number>();
+      for (const [key, id, lines, pos] of rows) {
+        const earlier = met.get(id) ?? 0;
+        if (earlier < 0) continue;
+        met.set(id, positionAllows(n1, rank.get(key)!, lines, pos, earlier, threshold) ? earlier + 1 : -1);
       }
       const ids: number[] = [];
-      for (const [id, f] of first) if (positionAllows(n1, f.i, f.lines, f.pos, threshold)) ids.push(id);
+      for (const [id, count] of met) if (count > 0) ids.push(id);
       if (ids.length === 0) return [];
       return (
         selectBlocks.all(JSON.stringify(ids)) as Array<{ id: number; hashes: Buffer; ref: string | null }>
