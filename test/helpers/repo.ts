@@ -7,7 +7,8 @@ import type { IndexStore } from "../../src/index/store.js";
 /** A temp folder removed when the test ends. */
 export function tempDir(t: { after(fn: () => void): void }, prefix = "dejafix-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a post-commit hook may still be updating the index in the background.
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
   return dir;
 }
 
