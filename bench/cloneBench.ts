@@ -206,16 +206,20 @@ function runIndexed(
   brute: Array<Set<number>>,
   options: { threshold: number; minLines: number },
   idOffset: number,
-): { times: number[]; pairs: number; missed: number; extra: number; candidates: number[] } {
+): { times: number[]; cpu: number[]; pairs: number; missed: number; extra: number; candidates: number[] } {
   const times: number[] = [];
+  const cpu: number[] = [];
   const candidates: number[] = [];
   let pairs = 0;
   let missed = 0;
   let extra = 0;
   for (const [i, q] of queries.entries()) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const found = findClones({ hashes: q }, store, { ...options, align: false });
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
     candidates.push(store.candidates(q, options.threshold, options.minLines).length);
     pairs += found.length;
     const expected = brute[i]!;
@@ -223,7 +227,7 @@ function runIndexed(
     for (const id of expected) if (!got.has(id)) missed++;
     for (const id of got) if (!expected.has(id)) extra++;
   }
-  return { times, pairs, missed, extra, candidates };
+  return { times, cpu, pairs, missed, extra, candidates };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -267,13 +271,17 @@ export async function main(argv: string[]): Promise<number> {
     const queries = sampleQueries(corpus.blocks, args.queries, args.seed);
     const all: StoredBlock[] = memory.all();
     const bruteTimes: number[] = [];
+    const bruteCpu: number[] = [];
     const brute: Array<Set<number>> = [];
     let brutePairs = 0;
     t0 = performance.now();
     for (const q of queries) {
+      const c0 = process.cpuUsage();
       const s = performance.now();
       const found = findClonesBruteForce({ hashes: q }, all, { ...options, align: false });
       bruteTimes.push(performance.now() - s);
+      const c = process.cpuUsage(c0);
+      bruteCpu.push((c.user + c.system) / 1000);
       brute.push(new Set(found.map((m) => m.id)));
       brutePairs += found.length;
     }
@@ -299,10 +307,21 @@ export async function main(argv: string[]): Promise<number> {
       `lossless      memory: ${mem.missed} missed, ${mem.extra} extra   sqlite: ${sql.missed} missed, ${sql.extra} extra`,
     );
     console.log(`candidates    median ${c.median}   p95 ${c.p95} per query (of ${all.length} blocks)`);
-    console.log("query time    median      p95         mean");
-    console.log(`  brute force ${fmt(b.median).padEnd(11)} ${fmt(b.p95).padEnd(11)} ${fmt(b.mean)}`);
-    console.log(`  memory      ${fmt(m.median).padEnd(11)} ${fmt(m.p95).padEnd(11)} ${fmt(m.mean)}`);
-    console.log(`  sqlite      ${fmt(s.median).padEnd(11)} ${fmt(s.p95).padEnd(11)} ${fmt(s.mean)}`);
+    const bc = timing(bruteCpu);
+    const mc = timing(mem.cpu);
+    const sc = timing(sql.cpu);
+    console.log("query time    wall: median  p95         mean        cpu: median  p95");
+    const row = (name: string, w: ReturnType<typeof timing>, c: ReturnType<typeof timing>): void =>
+      console.log(
+        `  ${name.padEnd(11)} ${fmt(w.median).padEnd(11)} ${fmt(w.p95).padEnd(11)} ${fmt(w.mean).padEnd(11)} ` +
+          `${fmt(c.median).padEnd(11)} ${fmt(c.p95)}`,
+      );
+    row("brute force", b, bc);
+    row("memory", m, mc);
+    row("sqlite", s, sc);
+    console.log(
+      `  (load average while querying: ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs)`,
+    );
     console.log(
       `speed-up (brute / index, median)   memory ${(b.median / m.median).toFixed(0)}×   sqlite ${(b.median / s.median).toFixed(0)}×`,
     );

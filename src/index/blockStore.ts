@@ -92,9 +92,9 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
        WHERE key IN (SELECT value FROM json_each(?)) AND lines BETWEEN ? AND ?`,
     )
     .raw();
-  const selectBlocks = db.prepare(
-    "SELECT id, hashes, ref FROM clone_blocks WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-  );
+  const selectBlocks = db
+    .prepare("SELECT id, hashes, ref FROM clone_blocks WHERE id IN (SELECT value FROM json_each(?))")
+    .raw();
   const selectFreqs = db
     .prepare("SELECT key, freq FROM clone_key_freq WHERE key IN (SELECT value FROM json_each(?))")
     .raw();
@@ -206,9 +206,8 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
       const ids: number[] = [];
       for (const [id, count] of met) if (count > 0) ids.push(id);
       if (ids.length === 0) return [];
-      return (
-        selectBlocks.all(JSON.stringify(ids)) as Array<{ id: number; hashes: Buffer; ref: string | null }>
-      ).map(toStored);
+      const rows2 = selectBlocks.all(JSON.stringify(ids)) as Array<[number, Buffer, string | null]>;
+      return rows2.map(([id, hashes, ref]) => ({ id, hashes: decode(hashes), ref }));
     },
     all,
     freeze,
