@@ -107,6 +107,14 @@ const BY_EXTENSION: Record<string, string> = {
   cmake: "cmake",
 };
 
+/** Text that is not code: never worth loading the tokenizer's grammars for (most commits touch some). */
+const NOT_CODE = new Set(
+  (
+    "md markdown mdx txt rst adoc json jsonc json5 lock xml html htm svg csv tsv log ini cfg conf env properties " +
+    "map snap png jpg jpeg gif ico webp pdf zip gz tgz woff woff2 ttf eot mp3 mp4 wav bin exe dll so dylib a o class jar"
+  ).split(" "),
+);
+
 let tokenizerFormatOf: ((path: string) => string | undefined) | undefined;
 
 /**
@@ -120,8 +128,10 @@ export function languageOf(path: string): string | undefined {
   if (base === "cmakelists.txt") return "cmake";
   const dot = base.lastIndexOf(".");
   if (dot < 0) return undefined;
-  const known = BY_EXTENSION[base.slice(dot + 1)];
+  const ext = base.slice(dot + 1);
+  const known = BY_EXTENSION[ext];
   if (known) return known;
+  if (NOT_CODE.has(ext)) return undefined;
   tokenizerFormatOf ??= (
     createRequire(import.meta.url)("@jscpd/tokenizer") as typeof import("@jscpd/tokenizer")
   ).getFormatByFile;
