@@ -3,11 +3,13 @@
  * work is in exportDataset, replay and calibrate. The CLI dispatches here (`datasetCommand(argv)`
  * etc. return the exit code) and shows the matching `*_HELP` text for `--help`.
  */
+
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Device } from "../model/train.js";
 import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
+import { listFeedback } from "../suggest/feedback.js";
 import { calibrateLevels, calibrateThreshold, type ThresholdReport } from "./calibrate.js";
 import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "./exportDataset.js";
 import { num, pct, renderReplayHtml, renderReplayText } from "./renderReplay.js";
@@ -184,7 +186,16 @@ export async function evalCommand(argv: string[]): Promise<number> {
     writeFileSync(html, renderReplayHtml(report));
     log(`dejafix eval: wrote the HTML report to ${resolve(html)}`);
   }
-  process.stdout.write(fmt === "json" ? json(report) : renderReplayText(report));
+  // What the team said of the suggestions it was shown (`dejafix feedback`).
+  const { summary: feedback } = await listFeedback(str(values.repo) ?? ".");
+  if (fmt === "json") process.stdout.write(json({ ...report, feedback }));
+  else {
+    process.stdout.write(renderReplayText(report));
+    process.stdout.write(
+      `\nsuggestion feedback: ${feedback.useful} marked useful, ${feedback.wrong} marked wrong, ` +
+        `${feedback.suppressed} no longer proposed\n`,
+    );
+  }
   return report.scorers.length > 0 ? 0 : 1;
 }
 
