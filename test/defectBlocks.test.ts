@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,41 +18,7 @@ import {
 } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
-
-const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", LC_ALL: "C" };
-
-function git(cwd: string, args: string[], input?: string): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: ENV, input, maxBuffer: 1 << 26 });
-}
-
-let day = 0;
-/** Commits the given files (null deletes) with a fixed identity and a date one day after the last. */
-function commit(dir: string, files: Record<string, string | null>, message: string): string {
-  for (const [p, content] of Object.entries(files)) {
-    const file = path.join(dir, p);
-    if (content === null) fs.rmSync(file);
-    else {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, content);
-    }
-  }
-  git(dir, ["add", "-A"]);
-  day++;
-  const date = `${1_700_000_000 + day * 86_400} +0000`;
-  execFileSync("git", ["commit", "-q", "-m", message], {
-    cwd: dir,
-    env: {
-      ...ENV,
-      GIT_AUTHOR_NAME: "Ada",
-      GIT_AUTHOR_EMAIL: "ada@example.org",
-      GIT_COMMITTER_NAME: "Ada",
-      GIT_COMMITTER_EMAIL: "ada@example.org",
-      GIT_AUTHOR_DATE: date,
-      GIT_COMMITTER_DATE: date,
-    },
-  });
-  return git(dir, ["rev-parse", "HEAD"]).trim();
-}
+import { commit, git } from "./helpers/commit.js";
 
 function newRepo(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,36 +7,7 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { type RecurrenceFigures, replayRecurrence } from "../src/eval/recurrence.js";
 import { buildDefectBlocks } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
-
-const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null", LC_ALL: "C" };
-
-function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: ENV });
-}
-
-let day = 0;
-function commit(dir: string, files: Record<string, string>, message: string): string {
-  for (const [p, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
-    fs.writeFileSync(path.join(dir, p), content);
-  }
-  git(dir, ["add", "-A"]);
-  day++;
-  const date = `${1_700_000_000 + day * 86_400} +0000`;
-  execFileSync("git", ["commit", "-q", "-m", message], {
-    cwd: dir,
-    env: {
-      ...ENV,
-      GIT_AUTHOR_NAME: "Ada",
-      GIT_AUTHOR_EMAIL: "ada@example.org",
-      GIT_COMMITTER_NAME: "Ada",
-      GIT_COMMITTER_EMAIL: "ada@example.org",
-      GIT_AUTHOR_DATE: date,
-      GIT_COMMITTER_DATE: date,
-    },
-  });
-  return git(dir, ["rev-parse", "HEAD"]).trim();
-}
+import { commit, git } from "./helpers/commit.js";
 
 const TAKE = `export function take(rows, limit) {
   const out = [];

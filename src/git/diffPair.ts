@@ -1,4 +1,4 @@
-import { parseDiffBody } from "./parseLog.js";
+import { DIFF_FORMAT, parseDiffBody } from "./parseLog.js";
 import { git } from "./run.js";
 import type { FileChange } from "./types.js";
 
@@ -15,14 +15,7 @@ export async function diffPair(
   const out = await git(repoDir, [
     "diff-tree",
     "-r",
-    "-p",
-    "--raw",
-    "-z",
-    "--no-abbrev",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "-M",
+    ...DIFF_FORMAT,
     "-U0",
     "-w",
     from,

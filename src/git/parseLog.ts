@@ -25,6 +25,21 @@ import type { ChangeStatus, CommitDiff, CommitMeta, FileChange, Hunk, HunkLine }
 
 export const LOG_FORMAT = "%x01%H %P%x02%an%x02%ae%x02%ad%x02%ct%x02%B%x03";
 
+/**
+ * How every diff dejafix reads is printed: raw entries NUL-separated with full blob ids, patches
+ * without colour or external/textconv drivers, renames detected. Callers add context (-U) and -w.
+ */
+export const DIFF_FORMAT = [
+  "-p",
+  "--raw",
+  "-z",
+  "--no-abbrev",
+  "--no-color",
+  "--no-ext-diff",
+  "--no-textconv",
+  "-M",
+];
+
 /** Arguments of the single history pass; `revs` are appended by the caller. */
 export function logArgs(): string[] {
   return [
@@ -32,14 +47,7 @@ export function logArgs(): string[] {
     "--reverse",
     "--topo-order",
     "--diff-merges=first-parent",
-    "-p",
-    "--raw",
-    "-z",
-    "--no-abbrev",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "-M",
+    ...DIFF_FORMAT,
     "-U0",
     "-w",
     "--date=raw",

@@ -1,5 +1,5 @@
 import { StringDecoder } from "node:string_decoder";
-import { LOG_FORMAT, LogParser, logArgs } from "./parseLog.js";
+import { DIFF_FORMAT, LOG_FORMAT, LogParser, logArgs } from "./parseLog.js";
 import { spawnGit, waitForExit } from "./run.js";
 import type { CommitDiff } from "./types.js";
 
@@ -32,14 +32,7 @@ export function streamPlainDiffs(repoDir: string, shas: string[]): AsyncGenerato
     "--stdin",
     "--always",
     "-r",
-    "-p",
-    "--raw",
-    "-z",
-    "--no-abbrev",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "-M",
+    ...DIFF_FORMAT,
     "-U3",
     "--date=raw",
     `--format=${LOG_FORMAT}`,
