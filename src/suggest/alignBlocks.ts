@@ -16,9 +16,12 @@ function tokensByLineIndex(block: NormalizedBlock): NormToken[][] {
   return out;
 }
 
-/** LCS of two token lists on their normalized text, as index pairs. */
-function alignTokens(a: NormToken[], b: NormToken[]): Array<[number, number]> {
-  if (a.length === b.length && a.every((t, i) => t.norm === b[i]!.norm)) return a.map((_, i) => [i, i]);
+/** LCS of two token lists compared by one of their texts, as index pairs. */
+export function alignTokensBy(
+  a: readonly NormToken[],
+  b: readonly NormToken[],
+  key: (t: NormToken) => string,
+): Array<[number, number]> {
   const ids = new Map<string, number>();
   const code = (s: string): number => {
     let id = ids.get(s);
@@ -29,9 +32,15 @@ function alignTokens(a: NormToken[], b: NormToken[]): Array<[number, number]> {
     return id;
   };
   return alignLines(
-    a.map((t) => code(t.norm)),
-    b.map((t) => code(t.norm)),
+    a.map((t) => code(key(t))),
+    b.map((t) => code(key(t))),
   );
+}
+
+/** LCS of two token lists on their normalized text, as index pairs. */
+function alignTokens(a: NormToken[], b: NormToken[]): Array<[number, number]> {
+  if (a.length === b.length && a.every((t, i) => t.norm === b[i]!.norm)) return a.map((_, i) => [i, i]);
+  return alignTokensBy(a, b, (t) => t.norm);
 }
 
 /** Maps the source lines of two aligned normalized lines: ends to ends, the middle by offset. */

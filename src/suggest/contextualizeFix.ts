@@ -2,7 +2,7 @@ import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock, NormToken } from "../blocks/types.js";
 import { alignLines } from "../clones/verify.js";
 import type { FixEdit } from "../index/defectBlocks.js";
-import { alignBlocks, identifierMap } from "./alignBlocks.js";
+import { alignBlocks, alignTokensBy, identifierMap } from "./alignBlocks.js";
 import { detectIndent, type IndentStyle, reindent } from "./indentation.js";
 
 export interface DefectSide {
@@ -79,19 +79,7 @@ function renameSpan(
 
 /** LCS of two token lists on their exact text, as index pairs. */
 function lcsByText(a: readonly NormToken[], b: readonly NormToken[]): Array<[number, number]> {
-  const ids = new Map<string, number>();
-  const code = (s: string): number => {
-    let id = ids.get(s);
-    if (id === undefined) {
-      id = ids.size + 1;
-      ids.set(s, id);
-    }
-    return id;
-  };
-  return alignLines(
-    a.map((t) => code(t.text)),
-    b.map((t) => code(t.text)),
-  );
+  return alignTokensBy(a, b, (t) => t.text);
 }
 
 /**
