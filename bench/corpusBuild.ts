@@ -3,19 +3,26 @@
  *
  *   node dist/bench/corpusBuild.js --mirrors /work/.mirror --work /tmp/dejafix-corpus \
  *     [--repo owner/name]... [--out models/default.onnx] [--device auto|cpu|cuda] [--seed 1] \
- *     [--fresh] [--no-train] [-- <further train.py flags>]
+ *     [--fresh] [--no-train | --trained MODEL.onnx] [-- <further train.py flags>]
  *
  * For every repository it expects a local mirror at `<mirrors>/<owner>+<name>/repo` (a bare clone
  * you made yourself; nothing is downloaded here), clones it with `--no-checkout` into
  * `<work>/c-<name>`, indexes it (`dejafix index`), exports its dataset with SZZ labels and the default
  * label-latency rule to `<work>/<owner>+<name>.jsonl` (`dejafix dataset`, skipped when the file exists
  * unless --fresh), then trains on all the datasets together (`dejafix train`). The datasets and clones
- * stay in <work>; only the model and its metadata are written to --out.
+ * stay in <work>; only the model and its metadata are written to --out. `--trained MODEL.onnx` ships a
+ * model trained earlier by train.py on these datasets (its `.pt` checkpoint must lie next to it).
+ *
+ * After training, it records a check in the metadata (`check`): the records of a generated fixture
+ * repository (fixtures/generate.ts, fixed seed) scored by the PyTorch checkpoint (models/parity.py).
+ * test/defaultModel.test.ts regenerates those records and scores them with the shipped ONNX file: the
+ * two must agree, so a change to the features or the hashing that the model was not trained with fails
+ * a test instead of silently degrading the shipped model.
  *
  * apache/zookeeper is refused: it is the held-out test of the default model (bench/zookeeperEval.ts).
  */
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -37,8 +44,11 @@ export const DEFAULT_CORPUS = [
 /** Never trained on: the held-out evaluation repository. */
 export const HELD_OUT = "apache/zookeeper";
 
+/** The fixture repository of the metadata's `check` (see test/defaultModel.test.ts). */
+export const CHECK_FIXTURE = { seed: 11, commits: 120 };
+
 /** The train.py flags the shipped model was trained with (see docs/model-card.md). */
-export const DEFAULT_TRAIN_ARGS: string[] = [];
+export const DEFAULT_TRAIN_ARGS: string[] = ["--hidden", "32", "--weight-decay", "3e-3"];
 
 function usage(message: string): never {
   process.stderr.write(`corpusBuild: ${message}\n`);
@@ -61,6 +71,7 @@ async function main(): Promise<void> {
       seed: { type: "string", default: "1" },
       fresh: { type: "boolean", default: false },
       "no-train": { type: "boolean", default: false },
+      trained: { type: "string" },
     },
   });
   if (!values.mirrors)
@@ -107,25 +118,56 @@ async function main(): Promise<void> {
   const { metaPathFor } = await import("../src/model/load.js");
   const extra = positionals.length > 0 ? positionals : DEFAULT_TRAIN_ARGS;
   // Trained inside <work> (train.py also writes a PyTorch checkpoint there), then the two shipped files copied.
-  const trained = join(work, "model", "default.onnx");
-  const result = await runTraining({
-    datasets,
-    out: trained,
-    device,
-    seed: Number(values.seed),
-    extraArgs: [
-      "--label-source",
-      "SZZ (dejafix index: R-SZZ by line ownership + declared links), 90-day label latency",
-      ...extra,
-    ],
-    onLog: log,
-  });
+  const trained = values.trained ? resolve(values.trained) : join(work, "model", "default.onnx");
+  const result = values.trained
+    ? { model: trained, note: "trained earlier (--trained): not retrained" }
+    : await runTraining({
+        datasets,
+        out: trained,
+        device,
+        seed: Number(values.seed),
+        extraArgs: [
+          "--label-source",
+          "SZZ from `dejafix index` (line ownership + developer-declared links); commits of the last 90 days left out",
+          ...extra,
+        ],
+        onLog: log,
+      });
   const out = resolve(values.out);
   mkdirSync(dirname(out), { recursive: true });
   copyFileSync(trained, out);
-  copyFileSync(metaPathFor(trained), metaPathFor(out));
+  const meta = JSON.parse(readFileSync(metaPathFor(trained), "utf8")) as Record<string, unknown>;
+  meta.check = await fixtureCheck(trained, work);
+  writeFileSync(metaPathFor(out), `${JSON.stringify(meta, null, 2)}\n`);
   log(`wrote ${out} and ${metaPathFor(out)}`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/** The fixture records scored by the PyTorch checkpoint next to `model` (models/parity.py). */
+async function fixtureCheck(model: string, work: string): Promise<object> {
+  const { generateRepo } = await import("../fixtures/generate.js");
+  const { exportDataset } = await import("../src/eval/exportDataset.js");
+  const { findPython, parityScriptPath } = await import("../src/model/train.js");
+  const dir = join(work, "check");
+  rmSync(dir, { recursive: true, force: true });
+  generateRepo(join(dir, "repo"), CHECK_FIXTURE);
+  const data = join(dir, "records.jsonl");
+  await exportDataset({ repos: [join(dir, "repo")], out: data, labelLatencyDays: 0 });
+  const commits = readFileSync(data, "utf8")
+    .trimEnd()
+    .split("\n")
+    .slice(1)
+    .map((line) => (JSON.parse(line) as { commit: string }).commit);
+  const run = spawnSync(findPython().python, [parityScriptPath(), model, data], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`parity.py failed: ${run.stderr}`);
+  const scores = (JSON.parse(run.stdout) as { scores: number[] }).scores;
+  if (scores.length !== commits.length)
+    throw new Error(`parity.py scored ${scores.length} of ${commits.length} records`);
+  return {
+    what: "records of fixtures/generate.ts generateRepo(dir, fixture) exported with label latency 0, scored by the PyTorch checkpoint",
+    fixture: CHECK_FIXTURE,
+    records: commits.map((commit, i) => ({ commit, torch: scores[i] })),
+  };
 }
 
 await main();
