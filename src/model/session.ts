@@ -83,7 +83,8 @@ function nativeBinding(): NativeBinding | null {
     const loaded = require(file) as Partial<NativeBinding>;
     if (typeof loaded.initOrtOnce !== "function" || typeof loaded.InferenceSession !== "function")
       return binding;
-    // Once per process, as onnxruntime-node does; a later public-API load finds it done and reuses it.
+    // Once per process here. If the public API is loaded later, it calls this again, which the binding
+    // accepts; the API wraps our plain output tensors in its own (tested in test/defaultModel.test.ts).
     loaded.initOrtOnce(LOG_WARNING, PlainTensor, isMainThread);
     binding = loaded as NativeBinding;
   } catch {
