@@ -7,29 +7,43 @@ import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { readManifest } from "../install/manifest.js";
 import { colors } from "../report/colors.js";
-import { type Command, parse } from "./args.js";
+import { type Command, formatOf, parse } from "./args.js";
 import { version } from "./version.js";
 
 /** What is installed, the index, the model, and how long each part of a check takes here. */
 export const doctorCmd: Command = {
   summary: "show what is installed, the index, the model and timings",
-  help: `Usage: dejafix doctor [--repo DIR]
+  help: `Usage: dejafix doctor [--repo DIR] [--format text|json]
 
 Prints the versions of dejafix, Node and git; where the hooks are and which hook manager is used; the
 index (commits, fixes, links, last run); the risk model in use; whether the rules file is valid; and how
 long loading the rules, the index and the model takes on this machine.`,
   async run(argv) {
-    const { values } = parse(argv, { repo: { type: "string", default: "." } });
+    const { values } = parse(argv, {
+      repo: { type: "string", default: "." },
+      format: { type: "string", default: "text" },
+    });
+    const format = formatOf(values.format, ["text", "json"]);
     const c = colors({ isTTY: Boolean(process.stdout.isTTY) });
-    const ok = (s: string) => `${c.green("✓")} ${s}`;
-    const bad = (s: string) => `${c.yellow("!")} ${s}`;
+    // Every finding once, as data: text shows it with a mark, json gives it to scripts.
+    const findings: { check: string; ok: boolean; text: string }[] = [];
     const lines: string[] = [];
+    let current = "dejafix";
+    const ok = (s: string) => {
+      findings.push({ check: current, ok: true, text: s });
+      return `${c.green("✓")} ${s}`;
+    };
+    const bad = (s: string) => {
+      findings.push({ check: current, ok: false, text: s });
+      return `${c.yellow("!")} ${s}`;
+    };
     const root = await repoRoot(values.repo as string);
     const common = await gitCommonDir(root);
     lines.push(
       `dejafix ${version()} · node ${process.version} (${process.execPath}) · ${(await git(root, ["--version"])).trim()}`,
     );
 
+    current = "hooks";
     const manifest = readManifest(common);
     lines.push(
       manifest
@@ -37,6 +51,7 @@ long loading the rules, the index and the model takes on this machine.`,
         : bad("hooks not installed: run `npx dejafix init`"),
     );
 
+    current = "rules";
     let t = performance.now();
     try {
       const { rules } = await repoRules(root);
@@ -49,6 +64,7 @@ long loading the rules, the index and the model takes on this machine.`,
       lines.push(bad(`rules: ${(e as Error).message.split("\n")[0]} — run \`dejafix rules check\``));
     }
 
+    current = "index";
     const file = indexPath(join(common, "dejafix"));
     if (!existsSync(file)) lines.push(bad(`no index at ${file}: run \`npx dejafix index\``));
     else {
@@ -84,6 +100,7 @@ long loading the rules, the index and the model takes on this machine.`,
       }
     }
 
+    current = "model";
     t = performance.now();
     try {
       const { loadModel } = await import("../model/load.js");
@@ -97,7 +114,14 @@ long loading the rules, the index and the model takes on this machine.`,
     } catch (e) {
       lines.push(bad(`model: ${(e as Error).message.split("\n")[0]}`));
     }
-    process.stdout.write(`${lines.join("\n")}\n`);
-    return 0;
+    if (format === "json") {
+      const versions = {
+        dejafix: version(),
+        node: process.version,
+        git: (await git(root, ["--version"])).trim(),
+      };
+      process.stdout.write(`${JSON.stringify({ versions, repository: root, findings }, null, 2)}\n`);
+    } else process.stdout.write(`${lines.join("\n")}\n`);
+    return findings.every((f) => f.ok) ? 0 : 1;
   },
 };
