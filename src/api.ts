@@ -3,7 +3,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { dejafixDir, repoRoot } from "./git/repo.js";
+import { dejafixDir, gitCommonDir, repoRoot } from "./git/repo.js";
 import { historySettings } from "./history/indexOptions.js";
 import { type MineResult, mineHistory } from "./history/mine.js";
 import { type Inducing, type SelectOptions, selectInducing } from "./history/szz.js";
@@ -47,8 +47,10 @@ export interface IndexResult extends MineResult {
   summary: IndexSummary;
   /** Defect blocks added in this run. */
   defectBlocks: number;
+  /** Commits scored to calibrate levels in this run (0 when the stored percentiles were still fresh). */
+  calibrated: number;
   /** Seconds spent in each stage of this run. */
-  stages: { mine: number; metrics: number; blocks: number };
+  stages: { mine: number; metrics: number; blocks: number; calibrate: number };
 }
 
 /** Mines new history into the index (incremental) and returns what the index now holds. */
@@ -75,16 +77,60 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     t = performance.now();
     const blocks = await buildDefectBlocks(store, res.repoId, root, rules);
     const blocksSeconds = (performance.now() - t) / 1000;
+    // Score percentiles of this repository's own commits, so rules can gate by share of commits.
+    t = performance.now();
+    const calibrated = await refreshCalibration(opts.repoDir, store, res.repoId);
+    const calibrateSeconds = (performance.now() - t) / 1000;
     return {
       ...res,
       file: store.file,
       summary: store.summary(res.repoId),
       defectBlocks: blocks.added,
-      stages: { mine: res.seconds, metrics: metricsSeconds, blocks: blocksSeconds },
+      calibrated,
+      stages: {
+        mine: res.seconds,
+        metrics: metricsSeconds,
+        blocks: blocksSeconds,
+        calibrate: calibrateSeconds,
+      },
     };
   } finally {
     store.close();
   }
+}
+
+/** New commits after which the stored score percentiles are computed again. */
+const RECALIBRATE_AFTER = 500;
+/** Newest commits scored for the percentiles: enough for p1..p99, cheap enough for `index`. */
+const CALIBRATION_COMMITS = 1000;
+
+/**
+ * Recomputes the score percentiles when the model in use has none yet or many commits arrived since.
+ * No model, no percentiles (levels by share of commits then use the model's own validation percentiles).
+ */
+async function refreshCalibration(repoDir: string, store: IndexStore, repoId: number): Promise<number> {
+  const { loadModel, ModelUnavailableError } = await import("./model/load.js");
+  const { modelDigest } = await import("./model/digest.js");
+  const { readCalibration } = await import("./index/calibrationStore.js");
+  let modelPath: string;
+  try {
+    modelPath = (await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) })).path;
+  } catch (e) {
+    if (e instanceof ModelUnavailableError) return 0;
+    throw e;
+  }
+  const stored = readCalibration(store, repoId, modelDigest(modelPath));
+  if (stored?.lastSha) {
+    const newer = store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM commits WHERE repo_id = ? AND is_merge = 0
+         AND seq > (SELECT seq FROM commits WHERE repo_id = ? AND sha = ?)`,
+      )
+      .get(repoId, repoId, stored.lastSha) as { n: number };
+    if (newer.n < RECALIBRATE_AFTER) return 0;
+  }
+  const { calibrateLevels } = await import("./eval/calibrate.js");
+  return (await calibrateLevels(repoDir, { commits: CALIBRATION_COMMITS })).commits;
 }
 
 export interface LabelRecord {
