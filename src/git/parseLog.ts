@@ -55,7 +55,7 @@ export function logArgs(): string[] {
   ];
 }
 
-interface RawEntry {
+export interface RawEntry {
   oldMode: string;
   newMode: string;
   oldBlob: string;
@@ -138,36 +138,8 @@ function parseRecord(rec: string, maxHunkLines: number): CommitDiff {
 
 /** Raw entries then patches, as printed by `git log`/`git diff-tree` with `--raw -z -p`. */
 export function parseDiffBody(rec: string, from = 0, maxHunkLines = Number.POSITIVE_INFINITY): FileChange[] {
-  let pos = from;
-  while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
-  const raw: RawEntry[] = [];
-  while (rec[pos] === ":") {
-    const metaEnd = rec.indexOf("\0", pos);
-    const fields = rec.slice(pos + 1, metaEnd).split(" ");
-    const statusField = fields[4] ?? "M";
-    const status = statusField[0] as ChangeStatus;
-    let p = metaEnd + 1;
-    const path1End = rec.indexOf("\0", p);
-    const path1 = rec.slice(p, path1End);
-    p = path1End + 1;
-    let path2: string | null = null;
-    if (status === "R" || status === "C") {
-      const path2End = rec.indexOf("\0", p);
-      path2 = rec.slice(p, path2End);
-      p = path2End + 1;
-    }
-    raw.push({
-      oldMode: fields[0] ?? "000000",
-      newMode: fields[1] ?? "000000",
-      oldBlob: detach(fields[2] ?? ""),
-      newBlob: detach(fields[3] ?? ""),
-      status,
-      similarity: statusField.length > 1 ? Number(statusField.slice(1)) : undefined,
-      oldPath: status === "A" ? null : detach(path1),
-      newPath: status === "D" ? null : detach(path2 ?? path1),
-    });
-    pos = p;
-  }
+  const { entries: raw, end } = parseRawZ(rec, from);
+  let pos = end;
   while (pos < rec.length && (rec[pos] === "\0" || rec[pos] === "\n")) pos++;
   const files = raw.map(toFileChange);
   attachPatches(rec.slice(pos), raw, files, maxHunkLines);
@@ -180,6 +152,49 @@ export function parseDiffBody(rec: string, from = 0, maxHunkLines = Number.POSIT
  */
 function detach(s: string): string {
   return Buffer.from(s, "utf8").toString("utf8");
+}
+
+/**
+ * The raw entries (`--raw -z`, git-diff(1) "RAW OUTPUT FORMAT") starting at `from`, and where they end.
+ * Sample, NULs as \0: `:100644 100644 de98044… a7bc997… R050\0f\0g\0:000000 100644 0000000… d5d0b8b… A\0bin\0`.
+ * Unmerged (U) and unknown (X) entries are read as modifications.
+ */
+export function parseRawZ(text: string, from = 0): { entries: RawEntry[]; end: number } {
+  let pos = from;
+  while (pos < text.length && (text[pos] === "\0" || text[pos] === "\n")) pos++;
+  const entries: RawEntry[] = [];
+  while (text[pos] === ":") {
+    const metaEnd = text.indexOf("\0", pos);
+    const fields = text.slice(pos + 1, metaEnd).split(" ");
+    const statusField = fields[4] ?? "M";
+    const letter = statusField.charAt(0);
+    const status: ChangeStatus = letter === "U" || letter === "X" ? "M" : (letter as ChangeStatus);
+    let p = metaEnd + 1;
+    const path1End = text.indexOf("\0", p);
+    const path1 = text.slice(p, path1End);
+    p = path1End + 1;
+    let path2: string | null = null;
+    if (status === "R" || status === "C") {
+      const path2End = text.indexOf("\0", p);
+      path2 = text.slice(p, path2End);
+      p = path2End + 1;
+    }
+    entries.push({
+      oldMode: fields[0] ?? "000000",
+      newMode: fields[1] ?? "000000",
+      oldBlob: detach(fields[2] ?? ""),
+      newBlob: detach(fields[3] ?? ""),
+      status,
+      similarity:
+        (status === "R" || status === "C") && statusField.length > 1
+          ? Number(statusField.slice(1))
+          : undefined,
+      oldPath: status === "A" ? null : detach(path1),
+      newPath: status === "D" ? null : detach(path2 ?? path1),
+    });
+    pos = p;
+  }
+  return { entries, end: pos };
 }
 
 function parseHeader(h: string): CommitMeta {

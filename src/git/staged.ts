@@ -7,11 +7,13 @@
  * be committed. GIT_INDEX_FILE is inherited on purpose: `git commit -a` / `git commit <paths>` point hooks
  * at a temporary index and that is the content being committed.
  */
+
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import picomatch from "picomatch";
-import type { ChangeStatus, FileChange, Hunk, HunkLine } from "./types.js";
+import { parseRawZ, type RawEntry } from "./parseLog.js";
+import type { FileChange, Hunk, HunkLine } from "./types.js";
 
 /** Why a file's content was left out of the change handed to the checker. */
 export type SkipReason = "submodule" | "binary" | "too-large" | "generated" | "ignored" | "limit";
@@ -239,53 +241,7 @@ function processInfo(pid: number): { ppid: number; argv: string[] } | null {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// raw diff parsing
-
-interface RawEntry {
-  oldMode: string;
-  newMode: string;
-  oldBlob: string;
-  newBlob: string;
-  status: ChangeStatus;
-  similarity?: number;
-  oldPath: string | null;
-  newPath: string | null;
-}
-
-/**
- * Parses `git diff-index --cached -z --no-abbrev -M` / `git diff-tree -r -z` raw output
- * (https://git-scm.com/docs/git-diff#_raw_output_format). Sample (NULs shown as \0):
- *   :100644 100644 de98044… a7bc997… R050\0f\0g\0:000000 100644 0000000… d5d0b8b… A\0bin\0
- */
-export function parseRawZ(raw: string): RawEntry[] {
-  const parts = raw.split("\0");
-  const entries: RawEntry[] = [];
-  let i = 0;
-  while (i < parts.length) {
-    const head = parts[i++];
-    if (!head) continue;
-    if (!head.startsWith(":")) throw new Error(`unexpected raw diff record: ${head.slice(0, 80)}`);
-    const [oldMode = "", newMode = "", oldBlob = "", newBlob = "", statusField = ""] = head
-      .slice(1)
-      .split(" ");
-    const letter = statusField.charAt(0);
-    const status: ChangeStatus = letter === "U" || letter === "X" ? "M" : (letter as ChangeStatus);
-    const score = statusField.length > 1 ? Number(statusField.slice(1)) : undefined;
-    const first = parts[i++] ?? "";
-    const second = status === "R" || status === "C" ? (parts[i++] ?? "") : null;
-    entries.push({
-      oldMode,
-      newMode,
-      oldBlob,
-      newBlob,
-      status,
-      ...(score !== undefined && (status === "R" || status === "C") ? { similarity: score } : {}),
-      oldPath: status === "A" ? null : first,
-      newPath: status === "D" ? null : (second ?? first),
-    });
-  }
-  return entries;
-}
+// raw diff entries (parsed by parseRawZ in parseLog.ts) to staged files
 
 const ZERO = /^0+$/;
 const GITLINK = "160000";
@@ -550,7 +506,7 @@ export function readStagedChange(repoDir: string, opts: ReadStagedOptions = {}):
     "--ignore-submodules=none",
     base ?? emptyTree(repoDir),
   ]);
-  return buildChange(repoDir, parseRawZ(raw), limits, { source: "index", base, commit: null, amend });
+  return buildChange(repoDir, parseRawZ(raw).entries, limits, { source: "index", base, commit: null, amend });
 }
 
 /** The change one existing commit made against its first parent (pre-push, `dejafix check REV`). */
@@ -570,5 +526,5 @@ export function readCommitChange(
     base ?? emptyTree(repoDir),
     commit,
   ]);
-  return buildChange(repoDir, parseRawZ(raw), all, { source: "commit", base, commit, amend: false });
+  return buildChange(repoDir, parseRawZ(raw).entries, all, { source: "commit", base, commit, amend: false });
 }
