@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
+import { Rng } from "../fixtures/rng.js";
 import { findBlocks } from "../src/blocks/findBlocks.js";
 import { languageOf } from "../src/blocks/languageOf.js";
 import { normalizeFile } from "../src/blocks/normalizeBlock.js";
@@ -150,15 +151,10 @@ function extract(dirs: string[], minLines: number): Corpus {
   return corpus;
 }
 
+/** Uniform floats in [0, 1) from the fixtures' seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** Half real blocks, half copies with up to 30% of their lines deleted, inserted or replaced. */

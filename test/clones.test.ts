@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { Rng } from "../fixtures/rng.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
 import { findClones, findClonesBruteForce } from "../src/clones/findClones.js";
 import { createMemoryBlockStore } from "../src/clones/memoryBlockStore.js";
@@ -12,15 +13,10 @@ import type { BlockStore } from "../src/clones/types.js";
 import { alignLines, judge, lcsLength, requiredCommon, verify } from "../src/clones/verify.js";
 import { openBlockStore } from "../src/index/blockStore.js";
 
+/** Uniform floats in [0, 1) from the fixtures' seeded generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function lcsNaive(a: number[], b: number[]): number {

@@ -50,13 +50,19 @@ function adder(out: Map<number, Candidate>) {
   };
 }
 
-function deletedLines(parent: LineTree, files: FileChange[], filter: EvidenceFilter): Map<number, Candidate> {
-  const out = new Map<number, Candidate>();
-  const add = adder(out);
+/** Each file of a fix with the owners of its lines in the fix's parent (files the tree lacks are skipped). */
+function* withOwners(parent: LineTree, files: FileChange[]): Generator<[FileChange, string, Int32Array]> {
   for (const f of files) {
     const oldPath = f.oldPath as string;
     const owners = parent.files.get(oldPath)?.owners;
-    if (!owners) continue;
+    if (owners) yield [f, oldPath, owners];
+  }
+}
+
+function deletedLines(parent: LineTree, files: FileChange[], filter: EvidenceFilter): Map<number, Candidate> {
+  const out = new Map<number, Candidate>();
+  const add = adder(out);
+  for (const [f, oldPath, owners] of withOwners(parent, files)) {
     for (const h of f.hunks) {
       let line = h.oldStart - 1;
       for (const l of h.lines) {
@@ -76,10 +82,7 @@ function insertionContext(
 ): Map<number, Candidate> {
   const out = new Map<number, Candidate>();
   const add = adder(out);
-  for (const f of files) {
-    const oldPath = f.oldPath as string;
-    const owners = parent.files.get(oldPath)?.owners;
-    if (!owners) continue;
+  for (const [f, oldPath, owners] of withOwners(parent, files)) {
     for (const h of f.hunks) {
       // Old line number of every hunk line (context and deleted), to look around each insertion.
       let line = h.oldStart - 1;
