@@ -7,9 +7,12 @@
  *
  * Without --repo it generates a fixture repository (fixtures/) of --commits commits. With --repo PATH
  * it clones PATH (hard links) instead. The hook's exit code is checked on every run.
+ *
+ * What scoring adds to the hook is measured the same way: a copy of the repository whose rules say
+ * `verdict: { mode: match }` runs the same hook without loading the model, interleaved with the rest.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -79,14 +82,25 @@ async function main(argv: string[]): Promise<number> {
     const change = stageTypicalChange(repo);
     const hook = join(repo, ".git", "hooks", "pre-commit");
     const before = git(repo, ["ls-files", "-s"]);
+    // The same repository, index and staged change, with rules that never read the score.
+    const unscored = join(tmp, "unscored");
+    cpSync(repo, unscored, { recursive: true });
+    mkdirSync(join(unscored, ".dejafix"), { recursive: true });
+    writeFileSync(join(unscored, ".dejafix", "rules.yml"), "version: 1\nverdict:\n  mode: match\n");
+    const unscoredHook = join(unscored, ".git", "hooks", "pre-commit");
     // Warm the page cache and the rules cache once, as any second commit of the day would be.
     timeMs("sh", [hook], repo);
+    timeMs("sh", [unscoredHook], unscored);
     const hookMs: number[] = [];
+    const unscoredMs: number[] = [];
     const nodeMs: number[] = [];
     for (let i = 0; i < runs; i++) {
       const h = timeMs("sh", [hook], repo);
       if (h.code !== 0) throw new Error(`the hook exited with ${h.code} on a typical change`);
       hookMs.push(h.ms);
+      const u = timeMs("sh", [unscoredHook], unscored);
+      if (u.code !== 0) throw new Error(`the unscored hook exited with ${u.code} on a typical change`);
+      unscoredMs.push(u.ms);
       nodeMs.push(timeMs(process.execPath, ["-e", "0"], repo).ms);
     }
     if (git(repo, ["ls-files", "-s"]) !== before) throw new Error("the hook changed the index");
@@ -95,12 +109,15 @@ async function main(argv: string[]): Promise<number> {
       : "no model shipped: score skipped, clone match only";
     const hm = pct(hookMs, 50);
     const nm = pct(nodeMs, 50);
+    const um = pct(unscoredMs, 50);
     process.stdout.write(
       `${[
         `change: ${change.files} files, ${change.lines} lines staged; ${runs} runs each, interleaved`,
         `pre-commit hook (whole process): median ${hm.toFixed(0)} ms, p95 ${pct(hookMs, 95).toFixed(0)} ms (targets ≤ 250 / ≤ 500)`,
         `node -e 0 (baseline):            median ${nm.toFixed(0)} ms, p95 ${pct(nodeMs, 95).toFixed(0)} ms`,
         `hook / bare node: ${(hm / nm).toFixed(2)}× (the hook's own work: ${(hm - nm).toFixed(0)} ms at the median; ${model})`,
+        `same hook, model not loaded (verdict.mode: match): median ${um.toFixed(0)} ms, p95 ${pct(unscoredMs, 95).toFixed(0)} ms`,
+        `added by scoring (load + features + inference): ${(hm - um).toFixed(1)} ms at the median, ${(hm / um).toFixed(2)}× the unscored hook (target ≤ 60 ms)`,
       ].join("\n")}\n`,
     );
     return 0;

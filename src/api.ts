@@ -110,16 +110,15 @@ const CALIBRATION_COMMITS = 1000;
  */
 async function refreshCalibration(repoDir: string, store: IndexStore, repoId: number): Promise<number> {
   const { loadModel, ModelUnavailableError } = await import("./model/load.js");
-  const { modelDigest } = await import("./model/digest.js");
   const { readCalibration } = await import("./index/calibrationStore.js");
-  let modelPath: string;
+  let digest: string;
   try {
-    modelPath = (await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) })).path;
+    ({ digest } = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) }));
   } catch (e) {
     if (e instanceof ModelUnavailableError) return 0;
     throw e;
   }
-  const stored = readCalibration(store, repoId, modelDigest(modelPath));
+  const stored = readCalibration(store, repoId, digest);
   if (stored?.lastSha) {
     const newer = store.db
       .prepare(

@@ -61,3 +61,31 @@ test("the real checker: an ordinary commit is silent, a re-introduced defect sho
   assert.equal(readFileSync(file, "utf8"), again.content);
   assert.equal(gitOut(repo, ["status", "--porcelain", "--", again.path]), "");
 });
+
+test("the checker scores in two-phase mode and does not load the model at all in match mode", async (t) => {
+  const { check, prepare } = await import("../src/cli/checker.js");
+  const { readStagedChange, repoLayout } = await import("../src/git/staged.js");
+  const verdictFor = async (mode: "two-phase" | "match") => {
+    const repo = join(tempDir(t), mode);
+    generateRepo(repo, { commits: 60 });
+    await indexRepository({ repoDir: repo });
+    mkdirSync(join(repo, ".dejafix"), { recursive: true });
+    writeFileSync(join(repo, ".dejafix", "rules.yml"), `version: 1\nverdict:\n  mode: ${mode}\n`);
+    writeFileSync(
+      join(repo, "src", "extra.ts"),
+      "export function total(xs: number[]) {\n  return xs.length;\n}\n",
+    );
+    gitOut(repo, ["add", "src/extra.ts"]);
+    const layout = repoLayout(repo);
+    prepare(layout);
+    const change = readStagedChange(repo, { amend: false });
+    return check(change, { repoDir: repo, budgetMs: 10_000, hook: "pre-commit", layout });
+  };
+  const scored = await verdictFor("two-phase");
+  assert.ok(scored.score, "two-phase reads the score");
+  assert.ok(scored.score.value > 0 && scored.score.value < 1);
+  assert.ok(scored.score.reasons.length > 0, "a score comes with its reasons");
+  const matchOnly = await verdictFor("match");
+  assert.equal(matchOnly.score, undefined, "match mode never scores");
+  assert.equal(matchOnly.level, "none");
+});

@@ -1,23 +1,17 @@
 /**
- * The checker the hooks load (src/cli/hookRunner.ts imports `checker` from here): it gathers what the
- * verdict stage needs from git and the rules, then calls `checkChange`.
+ * The checker the hooks load (src/cli/hookRunner.ts imports `checker` and `prepare` from here): it
+ * gathers what the verdict stage needs from git and the rules, then calls `checkChange`.
+ *
+ * Only the rules (which the harness has already loaded) are imported up front, so that `prepare`
+ * runs early; the verdict stage (SQLite, metrics, clone matching) is imported when a change is checked.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  commitAuthorAndMessage,
-  currentBranchName,
-  gitCommonDir,
-  nextAuthor,
-  repoRoot,
-} from "../git/repo.js";
 import type { StagedChange } from "../git/staged.js";
-import { classifyCommit } from "../history/classify.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, Checker, Verdict } from "../report/types.js";
 import { loadRules } from "../rules/loadRules.js";
 import type { Rules } from "../rules/types.js";
-import { checkChange } from "../verdict/checkChange.js";
 
 /** Loads the repository's model (or the shipped one); null when none exists, which is not an error. */
 async function loadModelOrNull(commonDir: string): Promise<RiskModel | null> {
@@ -42,7 +36,7 @@ function rulesOf(top: string, commonDir: string, notices: string[]): Rules {
   }
 }
 
-type Matcher = NonNullable<Parameters<typeof checkChange>[0]["match"]>;
+type Matcher = NonNullable<import("../verdict/checkChange.js").CheckInput["match"]>;
 
 /** Clone matching (src/suggest) when it is built; without it the verdict rests on the score alone. */
 async function loadMatcher(): Promise<Matcher | undefined> {
@@ -65,14 +59,47 @@ function branchFromHead(gitDir: string): string | null {
   }
 }
 
+/** The rules and the model loading for one repository, started once per process (prepare, then check). */
+interface Prepared {
+  rules: Rules;
+  notices: string[];
+  model: Promise<RiskModel | null>;
+}
+const prepared = new Map<string, Prepared>();
+
+function prepareFor(top: string, commonDir: string): Prepared {
+  let p = prepared.get(commonDir);
+  if (!p) {
+    const notices: string[] = [];
+    const rules = rulesOf(top, commonDir, notices);
+    // In `match` mode the verdict never reads the score: the hook does not pay for onnxruntime at all.
+    const model = rules.verdict.mode === "match" ? Promise.resolve(null) : loadModelOrNull(commonDir);
+    model.catch(() => undefined);
+    p = { rules, notices, model };
+    prepared.set(commonDir, p);
+  }
+  return p;
+}
+
+/**
+ * Called by the hook harness before it reads the change: the rules are read and the model starts
+ * loading, so onnxruntime's start-up runs at the checker's first wait instead of after it.
+ */
+export function prepare(layout: NonNullable<CheckContext["layout"]>): void {
+  prepareFor(layout.topLevel, layout.commonDir);
+}
+
 /** Checks one staged change or pushed commit. */
 export async function check(change: StagedChange, ctx: CheckContext): Promise<Verdict> {
+  const [
+    { commitAuthorAndMessage, currentBranchName, gitCommonDir, nextAuthor, repoRoot },
+    { classifyCommit },
+  ] = await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
+  const { checkChange } = await import("../verdict/checkChange.js");
   const top = ctx.layout?.topLevel ?? (await repoRoot(ctx.repoDir));
   const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));
-  const model = loadModelOrNull(commonDir);
-  model.catch(() => undefined);
-  const notices: string[] = [];
-  const rules = rulesOf(top, commonDir, notices);
+  const { rules, model, notices: ruleNotices } = prepareFor(top, commonDir);
+  const notices = [...ruleNotices];
   let author = await nextAuthor(top);
   let isFix = false;
   if (change.source === "commit" && change.commit) {

@@ -349,6 +349,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       return { exitCode: 0, outcome: "skipped", items: [] };
     }
     const started = Date.now();
+    checker.prepare?.({ topLevel: layout.topLevel, gitDir: layout.gitDir, commonDir: layout.commonDir });
     const items: ReportItem[] = [];
     const limits = limitsOf(settings);
     let omitted = 0;
@@ -526,15 +527,17 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  */
 export const DEFAULT_CHECKER_MODULE = "./checker.js";
 
-type Loaded = { ok: true; fn: Checker } | { ok: false; error: string };
+/** A checker module may also export `prepare(layout)`, called before the change is read (to start slow loads). */
+type Prepare = (layout: { topLevel: string; gitDir: string; commonDir: string }) => void;
+type Loaded = { ok: true; fn: Checker; prepare?: Prepare } | { ok: false; error: string };
 
 export async function loadChecker(env: NodeJS.ProcessEnv = process.env): Promise<Loaded> {
   const spec = env.DEJAFIX_CHECKER
     ? pathToFileURL(env.DEJAFIX_CHECKER).href
     : new URL(DEFAULT_CHECKER_MODULE, import.meta.url).href;
-  let mod: { checker?: unknown; default?: unknown };
+  let mod: { checker?: unknown; default?: unknown; prepare?: unknown };
   try {
-    mod = (await import(spec)) as { checker?: unknown; default?: unknown };
+    mod = (await import(spec)) as { checker?: unknown; default?: unknown; prepare?: unknown };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ERR_MODULE_NOT_FOUND") return { ok: false, error: `module not found: ${spec}` };
@@ -542,7 +545,11 @@ export async function loadChecker(env: NodeJS.ProcessEnv = process.env): Promise
   }
   const fn = mod.checker ?? mod.default;
   if (typeof fn !== "function") return { ok: false, error: `${spec} exports no checker function` };
-  return { ok: true, fn: fn as Checker };
+  return {
+    ok: true,
+    fn: fn as Checker,
+    ...(typeof mod.prepare === "function" ? { prepare: mod.prepare as Prepare } : {}),
+  };
 }
 
 /**

@@ -4,7 +4,6 @@ import { gitCommonDir } from "../git/repo.js";
 import { readCalibration, recentCommits, saveCalibration } from "../index/calibrationStore.js";
 import { historyMetrics } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
-import { modelDigest } from "../model/digest.js";
 import { loadModel, type RiskModel } from "../model/load.js";
 import { scoreMany } from "../model/score.js";
 import type { ScoreInput } from "../model/vector.js";
@@ -32,8 +31,6 @@ export interface LevelResult {
   percentiles: number[];
   model: string;
 }
-
-export { modelDigest };
 
 /** Scores in batches (one inference call per batch). */
 async function scoreInputs(model: RiskModel, inputs: readonly ScoreInput[]): Promise<number[]> {
@@ -64,7 +61,7 @@ export async function calibrateLevels(repoDir: string, opts: LevelOptions = {}):
     const scores = await scoreInputs(model, inputs);
     const points = percentilesOf(scores);
     saveCalibration(store, repoId, {
-      model: modelDigest(model.path),
+      model: model.digest,
       modelPath: model.path,
       computedAt: Math.floor(Date.now() / 1000),
       commits: scores.length,
@@ -81,14 +78,14 @@ export async function calibrateLevels(repoDir: string, opts: LevelOptions = {}):
 /** The repository's stored percentiles for this model, or null (then the model's own validation ones apply). */
 export async function repositoryPercentiles(
   repoDir: string,
-  model: Pick<RiskModel, "path">,
+  model: Pick<RiskModel, "digest">,
 ): Promise<number[] | null> {
   const { root } = await repoRules(repoDir);
   const common = await gitCommonDir(root);
   const store = await openIndex(repoDir);
   try {
     const repoId = store.repoId(common, basename(root));
-    return readCalibration(store, repoId, modelDigest(model.path))?.percentiles ?? null;
+    return readCalibration(store, repoId, model.digest)?.percentiles ?? null;
   } finally {
     store.close();
   }

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { modelDigest } from "./digest.js";
 import { type ModelMeta, readModelMeta } from "./meta.js";
 import { openSession, type ScoringSession } from "./session.js";
 
@@ -16,6 +17,8 @@ export interface RiskModel {
   path: string;
   metaPath: string;
   meta: ModelMeta;
+  /** sha256 of the model file: stored score percentiles belong to exactly one model. */
+  digest: string;
   /** Where it came from, for `dejafix doctor` and reports. */
   source: "given" | "repository" | "default";
   session: ScoringSession;
@@ -117,5 +120,5 @@ async function open(path: string, source: RiskModel["source"]): Promise<RiskMode
       `the risk model ${path} does not match its metadata (expects input '${meta.input.name}', output '${meta.output.name}'). Re-export it with \`dejafix train\`.`,
     );
   }
-  return { path, metaPath, meta, source, session };
+  return { path, metaPath, meta, digest: modelDigest(path), source, session };
 }

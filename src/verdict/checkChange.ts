@@ -100,7 +100,6 @@ async function scoreChange(
   const model = await input.model;
   if (!model) return undefined;
   const { score } = await import("../model/score.js");
-  const { modelDigest } = await import("../model/digest.js");
   const metrics = stagedMetrics(store, repoId, input.change, {
     authorEmail: input.author.email,
     time: input.author.time,
@@ -117,7 +116,7 @@ async function scoreChange(
     }
   }
   const dim = model.meta.features.token_hash.dim;
-  const calibration = readCalibration(store, repoId, modelDigest(model.path));
+  const calibration = readCalibration(store, repoId, model.digest);
   const result = await score(
     model,
     { metrics, added: linesBag(added, dim), removed: linesBag(removed, dim) },
