@@ -29,8 +29,12 @@ export async function historyMetrics(store: IndexStore, repoId: number): Promise
 export type LabelSource =
   /** SZZ: inducing sha → author time of the earliest fix that linked to it. */
   | { kind: "szz"; fixedAt: ReadonlyMap<string, number> }
-  /** A labels file: sha → defect-introducing; commits it does not list are left out. */
-  | { kind: "file"; labels: ReadonlyMap<string, boolean> };
+  /**
+   * A labels file: sha → defect-introducing. Commits it does not list are left out, or with
+   * `unlisted: "clean"` kept as not known to be buggy: labelled sets are often samples (ApacheJIT
+   * balances buggy and clean), while a hook gates a share of every commit.
+   */
+  | { kind: "file"; labels: ReadonlyMap<string, boolean>; unlisted?: "skip" | "clean" };
 
 /** What an SZZ label record gives: a fix, its time, the commits it names as inducing. */
 export interface FixLabel {
@@ -90,7 +94,7 @@ export async function* historyRecords(opts: HistoryRecordsOptions): AsyncGenerat
     let fixedAt: number | null = null;
     if (opts.labels.kind === "file") {
       const given = opts.labels.labels.get(sha);
-      if (given === undefined) continue;
+      if (given === undefined && opts.labels.unlisted !== "clean") continue;
       label = given ? 1 : 0;
     } else {
       fixedAt = opts.labels.fixedAt.get(sha) ?? null;
