@@ -17,16 +17,18 @@
  * gate 10% and catch 2.5× random. A hook gates a share of *every* commit, which is how Meta reports
  * its capture figures: the "every commit" rows rank all non-merge commits authored in the labelled
  * period and count how many of the labelled buggy ones fall in the riskiest 5/10/20/50%. Random
- * gating of 10% of commits catches 10% of them in expectation. Their ROC AUC is left out: unlisted
- * commits are not known to be clean.
+ * gating of 10% of commits catches 10% of them in expectation. The "ApacheJIT scope" rows do the
+ * same within the commits ApacheJIT could have labelled (Java code changed, at most 100 files).
+ * Their ROC AUC is left out: unlisted commits are not known to be clean.
  */
 import { parseArgs } from "node:util";
+import { openIndex } from "../src/api.js";
 import { evaluate, type Figures, GATING_SHARES } from "../src/eval/figures.js";
 import { prepareHistory, readRecords } from "../src/eval/history.js";
 import { loadLabelFile } from "../src/eval/labelFile.js";
 import { isoDay, replay, scoredCommits } from "../src/eval/replay.js";
 import type { HistoryRecord } from "../src/metrics/dataset.js";
-import { loadModel } from "../src/model/load.js";
+import { loadModel, type RiskModel } from "../src/model/load.js";
 import { scoreMany } from "../src/model/score.js";
 
 interface Row {
@@ -65,6 +67,34 @@ function line(row: Row): string {
   );
 }
 
+/** Scores of the records, in order, through the hook's scoring path. */
+async function scoreRecords(model: RiskModel, records: readonly HistoryRecord[]): Promise<number[]> {
+  const scores: number[] = [];
+  for (let i = 0; i < records.length; i += 512) {
+    const batch = records
+      .slice(i, i + 512)
+      .map((r) => ({ metrics: r.metrics, added: r.added, removed: r.removed }));
+    for (const result of await scoreMany(model, batch, { maxReasons: 0 })) scores.push(result.score);
+  }
+  return scores;
+}
+
+/** The commits ApacheJIT's labels cover: those that change Java code in at most 100 files. */
+async function apacheJitScope(repoDir: string): Promise<Set<string>> {
+  const store = await openIndex(repoDir, { readonly: true });
+  try {
+    const rows = store.db
+      .prepare(
+        `SELECT c.sha FROM commits c WHERE c.is_merge = 0 AND c.n_files <= 100
+         AND EXISTS (SELECT 1 FROM file_changes f WHERE f.commit_id = c.id AND f.path LIKE '%.java')`,
+      )
+      .all() as { sha: string }[];
+    return new Set(rows.map((r) => r.sha));
+  } finally {
+    store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -82,77 +112,60 @@ async function main(): Promise<void> {
 
   const fileLabels = loadLabelFile(values.labels);
   const history = await prepareHistory(values.repo, { name: "apache/zookeeper", labels: fileLabels });
+  const scope = await apacheJitScope(values.repo);
   let laDone = false;
-  let everyLa: HistoryRecord[] | null = null;
   for (const path of models) {
     const model = await loadModel(path);
-    const records = await readRecords(history, { dim: model.meta.features.token_hash.dim });
-    const scores: number[] = [];
-    for (let i = 0; i < records.length; i += 512) {
-      const batch = records
-        .slice(i, i + 512)
-        .map((r) => ({ metrics: r.metrics, added: r.added, removed: r.removed }));
-      for (const result of await scoreMany(model, batch, { maxReasons: 0 })) scores.push(result.score);
-    }
+    const dim = model.meta.features.token_hash.dim;
+    const records = await readRecords(history, { dim });
     const first = records[0];
     const last = records[records.length - 1];
-    const period = first && last ? `all, ${isoDay(first.time)}…${isoDay(last.time)}` : "no commits";
+    if (!first || !last) usage("none of the labelled commits is in this clone's history");
+    const span = `${isoDay(first.time)}…${isoDay(last.time)}`;
+    // Every non-merge commit authored in the labelled period, unlisted ones kept as not known buggy.
+    const every = (
+      await readRecords(
+        { ...history, labels: { kind: "file", labels: fileLabels, unlisted: "clean" } },
+        { dim },
+      )
+    ).filter((r) => r.time >= first.time && r.time <= last.time);
+    const inScope = every.filter((r) => scope.has(r.commit));
     const scorer = `${model.meta.model.kind} ${model.path.split("/").slice(-2).join("/")}`;
-    rows.push({
-      scorer,
-      period,
-      figures: evaluate(scoredCommits(records, scores), model.meta.threshold.value),
-    });
-    if (first && last) {
-      const every = (
-        await readRecords(
-          { ...history, labels: { kind: "file", labels: fileLabels, unlisted: "clean" } },
-          { dim: model.meta.features.token_hash.dim },
-        )
-      ).filter((r) => r.time >= first.time && r.time <= last.time);
-      const everyScores: number[] = [];
-      for (let i = 0; i < every.length; i += 512) {
-        const batch = every
-          .slice(i, i + 512)
-          .map((r) => ({ metrics: r.metrics, added: r.added, removed: r.removed }));
-        for (const result of await scoreMany(model, batch, { maxReasons: 0 })) everyScores.push(result.score);
-      }
-      const figures = evaluate(scoredCommits(every, everyScores), model.meta.threshold.value);
-      rows.push({
-        scorer,
-        period: `every commit, ${isoDay(first.time)}…${isoDay(last.time)}`,
-        figures: { ...figures, rocAuc: null },
-      });
-      if (!everyLa) {
-        everyLa = every;
-      }
+    const threshold = model.meta.threshold.value;
+    const populations: [string, HistoryRecord[], boolean][] = [
+      [`labelled, ${span}`, records, true],
+      [`every commit, ${span}`, every, false],
+      [`ApacheJIT scope, ${span}`, inScope, false],
+    ];
+    const scored = new Map(
+      (await scoreRecords(model, every)).map((score, i) => [every[i]!.commit, score] as const),
+    );
+    for (const [period, rs, labelled] of populations) {
+      const figures = evaluate(
+        scoredCommits(
+          rs,
+          rs.map((r) => scored.get(r.commit) ?? Number.NaN),
+        ),
+        threshold,
+      );
+      // Unlisted commits are not known to be clean: no ROC AUC outside the labelled sample.
+      rows.push({ scorer, period, figures: labelled ? figures : { ...figures, rocAuc: null } });
     }
     if (!laDone) {
       laDone = true;
       // `la` itself as the score: ROC AUC and capture depend only on the ranking, so no fit is needed.
-      rows.push({
-        scorer: "la alone (lines added)",
-        period,
-        figures: evaluate(
-          scoredCommits(
-            records,
-            records.map((r) => r.metrics.la ?? 0),
-          ),
-          Number.POSITIVE_INFINITY,
-        ),
-      });
-      if (everyLa) {
+      for (const [period, rs, labelled] of populations) {
         const figures = evaluate(
           scoredCommits(
-            everyLa,
-            everyLa.map((r) => r.metrics.la ?? 0),
+            rs,
+            rs.map((r) => r.metrics.la ?? 0),
           ),
           Number.POSITIVE_INFINITY,
         );
         rows.push({
           scorer: "la alone (lines added)",
-          period: `every commit, ${isoDay(everyLa[0]!.time)}…${isoDay(everyLa[everyLa.length - 1]!.time)}`,
-          figures: { ...figures, rocAuc: null },
+          period,
+          figures: labelled ? figures : { ...figures, rocAuc: null },
         });
       }
     }
