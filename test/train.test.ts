@@ -222,6 +222,57 @@ describe("training job (real PyTorch on CPU)", () => {
     );
   });
 
+  it("`dejafix train` passes the model settings through to the job, and rejects bad values by name", () => {
+    const cli = join(import.meta.dirname, "..", "src", "cli", "main.js");
+    const out = join(dir, "cli", "model.onnx");
+    const run = spawnSync(
+      process.execPath,
+      [
+        cli,
+        "train",
+        join(dir, "data.jsonl"),
+        "--out",
+        out,
+        "--device",
+        "cpu",
+        "--python",
+        python.python,
+        "--models",
+        "mlp-tokens",
+        "--hidden",
+        "8",
+        "--weight-decay",
+        "0.01",
+        "--max-epochs",
+        "3",
+      ],
+      { encoding: "utf8" },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const meta = JSON.parse(readFileSync(out.replace(/\.onnx$/, ".meta.json"), "utf8"));
+    assert.equal(meta.model.kind, "mlp-tokens");
+    assert.equal(meta.model.hidden, 8);
+    assert.equal(meta.training.weight_decay, 0.01);
+    assert.equal(meta.training.max_epochs, 3);
+
+    for (const [flag, value] of [
+      ["--hidden", "0"],
+      ["--weight-decay", "much"],
+      ["--models", "forest"],
+    ] as const) {
+      const bad = spawnSync(
+        process.execPath,
+        [cli, "train", join(dir, "data.jsonl"), "--out", out, flag, value],
+        {
+          encoding: "utf8",
+        },
+      );
+      assert.equal(bad.status, 1, `${flag} ${value}: ${bad.stderr}`);
+      assert.match(bad.stderr, /must be|unknown candidate/);
+      assert.ok(bad.stderr.includes(flag), `${flag} is named in: ${bad.stderr}`);
+    }
+  });
+
   it("trains on a small dataset whose validation part lacks a class", async () => {
     // 12 commits in one repository: validation (commits 8-10) is all clean by construction.
     const small = records

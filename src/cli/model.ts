@@ -31,9 +31,40 @@ export const calibrateCmd: Command = {
   run: calibrateCommand,
 };
 
+/** The candidates models/train.py knows (its KINDS). */
+const TRAINABLE = ["lr-metrics", "lr-tokens", "mlp-tokens"];
+
+/** A numeric flag, or undefined when absent; a clear usage error when it is not a number in range. */
+function numberOption(
+  raw: string | undefined,
+  name: string,
+  opts: { integer?: boolean; min: number },
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (
+    raw.trim() === "" ||
+    !Number.isFinite(value) ||
+    value < opts.min ||
+    (opts.integer && !Number.isInteger(value))
+  )
+    throw new UsageError(
+      `--${name} must be ${opts.integer ? "a whole number" : "a number"} ≥ ${opts.min}, not '${raw}'`,
+    );
+  return value;
+}
+
 export const trainCmd: Command = {
   summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
   help: `Usage: dejafix train DATASET.jsonl... [--out FILE.onnx] [--device auto|cpu|cuda] [--seed N] [--python PATH]
+                     [--models LIST] [--hidden N] [--weight-decay X] [--resample-ratio R] [--max-epochs N]
+
+  --models LIST        candidates, comma-separated: lr-metrics, lr-tokens, mlp-tokens (default: all;
+                       the best by validation ROC AUC is exported)
+  --hidden N           hidden units of the MLP (default 32)
+  --weight-decay X     Adam weight decay (default 3e-3; it mattered most on the corpus)
+  --resample-ratio R   oversample the minority class in training up to R:1, 0 = off (default 5)
+  --max-epochs N       upper bound; training stops early on validation ROC AUC (default 60)
 
 Runs models/train.py (needs Python 3 with torch and onnx: apt-get install python3-torch python3-onnx,
 or pip install torch onnx). Without --out the model goes to <git-common-dir>/dejafix/model.onnx, where
@@ -45,8 +76,26 @@ your teammates' clones at it to share it.`,
       device: { type: "string", default: "auto" },
       seed: { type: "string" },
       python: { type: "string" },
+      models: { type: "string" },
+      hidden: { type: "string" },
+      "weight-decay": { type: "string" },
+      "resample-ratio": { type: "string" },
+      "max-epochs": { type: "string" },
     });
     if (positionals.length === 0) throw new UsageError(`give at least one dataset: ${first(DATASET_HELP)}`);
+    const count = (name: string) =>
+      numberOption(values[name] as string | undefined, name, { integer: true, min: 1 });
+    const real = (name: string) => numberOption(values[name] as string | undefined, name, { min: 0 });
+    const hidden = count("hidden");
+    const maxEpochs = count("max-epochs");
+    const weightDecay = real("weight-decay");
+    const resampleRatio = real("resample-ratio");
+    const models = (values.models as string | undefined)?.split(",").map((m) => m.trim());
+    const unknown = models?.filter((m) => !TRAINABLE.includes(m));
+    if (unknown && unknown.length > 0)
+      throw new UsageError(
+        `--models: unknown candidate ${unknown.join(", ")} (choose among ${TRAINABLE.join(", ")})`,
+      );
     const device = values.device as string;
     if (device !== "auto" && device !== "cpu" && device !== "cuda")
       throw new UsageError("--device must be auto, cpu or cuda");
@@ -58,6 +107,11 @@ your teammates' clones at it to share it.`,
       device,
       ...(values.seed ? { seed: Number(values.seed) } : {}),
       ...(values.python ? { python: values.python as string } : {}),
+      ...(hidden !== undefined ? { hidden } : {}),
+      ...(maxEpochs !== undefined ? { maxEpochs } : {}),
+      ...(weightDecay !== undefined ? { weightDecay } : {}),
+      ...(resampleRatio !== undefined ? { resampleRatio } : {}),
+      ...(models ? { models } : {}),
     });
     const auc = summary.test_auc === null ? "n/a" : summary.test_auc.toFixed(3);
     process.stdout.write(

@@ -17,7 +17,16 @@ export interface TrainingOptions {
   /** A Python to use instead of searching (it must have torch and onnx). */
   python?: string;
   seed?: number;
-  /** Further flags for train.py, e.g. ["--resample-ratio", "3"]. */
+  /** Hidden units of the MLP candidate (train.py default 32). */
+  hidden?: number;
+  /** Adam weight decay of every candidate (train.py default 3e-3). */
+  weightDecay?: number;
+  /** Candidates to train, e.g. ["lr-metrics", "mlp-tokens"] (default: all). */
+  models?: string[];
+  /** Oversample the minority class in training up to RATIO:1 (0 = off; default 5, Meta's). */
+  resampleRatio?: number;
+  maxEpochs?: number;
+  /** Further flags for train.py, e.g. ["--patience", "3"]. */
   extraArgs?: string[];
   /** Progress lines of the job (default: copied to stderr). */
   onLog?: (line: string) => void;
@@ -122,6 +131,11 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingSum
     "--device",
     options.device ?? "auto",
     ...(options.seed !== undefined ? ["--seed", String(options.seed)] : []),
+    ...(options.hidden !== undefined ? ["--hidden", String(options.hidden)] : []),
+    ...(options.weightDecay !== undefined ? ["--weight-decay", String(options.weightDecay)] : []),
+    ...(options.models !== undefined ? ["--models", options.models.join(",")] : []),
+    ...(options.resampleRatio !== undefined ? ["--resample-ratio", String(options.resampleRatio)] : []),
+    ...(options.maxEpochs !== undefined ? ["--max-epochs", String(options.maxEpochs)] : []),
     ...(options.extraArgs ?? []),
   ];
   const onLog = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
