@@ -7,12 +7,14 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { diffHunks, readStagedChange } from "../src/git/staged.js";
 import type { IndexStore } from "../src/index/store.js";
 import { diffIgnoringWhitespace } from "../src/metrics/diffIgnoringWhitespace.js";
+import { commitTokens, historyTokens, stagedTokens, type TokenBags } from "../src/metrics/diffTokens.js";
 import { fillLineStats } from "../src/metrics/fillLineStats.js";
 import { computeHistoryMetrics, readHistoryMetrics } from "../src/metrics/history.js";
 import { lineStats } from "../src/metrics/lineStats.js";
 import { stagedMetrics } from "../src/metrics/staged.js";
 import type { Metrics } from "../src/metrics/types.js";
 import { DATASET_METRICS } from "../src/model/dataset.js";
+import { loadRules } from "../src/rules/loadRules.js";
 import { tempDir } from "./helpers/repo.js";
 
 const T0 = 1_600_000_000;
@@ -214,12 +216,18 @@ test("every metric equals its hand-computed value on a small history", async (t)
   assert.equal(m8.author_created_file, 0);
 });
 
-test("a commit recreated as a staged change on top of its parent gets the same metrics", async (t) => {
+test("a commit recreated as a staged change on top of its parent gets the same metrics and token bags", async (t) => {
   const root = tempDir(t);
   const dir = join(root, "r");
   const c = buildRepo(dir);
   const { store, repoId } = await indexWithMetrics(dir);
   const historical = readHistoryMetrics(store, repoId);
+  // Token bags as the dataset export (training) and the calibration read them.
+  const rules = loadRules(null);
+  const trained = new Map<string, TokenBags>();
+  for await (const b of historyTokens(dir, rules)) trained.set(b.meta.sha, b);
+  const calibrated = new Map<string, TokenBags>();
+  for await (const b of commitTokens(dir, Object.values(c), rules)) calibrated.set(b.meta.sha, b);
   const fixes = new Map(
     (store.db.prepare("SELECT sha, is_fix FROM commits").all() as { sha: string; is_fix: number }[]).map(
       (r) => [r.sha, r.is_fix === 1],
@@ -243,6 +251,17 @@ test("a commit recreated as a staged change on top of its parent gets the same m
         isFix: fixes.get(sha) ?? false,
       });
       assert.deepEqual(staged, metricsOf(historical, sha), `commit ${i + 2} (${sha.slice(0, 8)})`);
+      // c4 only re-indents a line besides its comments: the hook must not count that line either.
+      const atHook = stagedTokens(change, rules);
+      for (const [what, bags] of [
+        ["training", trained],
+        ["calibration", calibrated],
+      ] as const) {
+        const expected = bags.get(sha);
+        assert.ok(expected, `${what} bags of ${sha}`);
+        assert.deepEqual(atHook.added, expected.added, `added tokens of commit ${i + 2}, vs ${what}`);
+        assert.deepEqual(atHook.removed, expected.removed, `removed tokens of commit ${i + 2}, vs ${what}`);
+      }
     } finally {
       cloneIndex.store.close();
     }

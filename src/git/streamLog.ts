@@ -25,8 +25,13 @@ export function streamLog(repoDir: string, revs: string[]): AsyncGenerator<Commi
  * `git diff-tree --stdin` process, in the order given. SZZ takes a fix's evidence from these: a defect
  * line the fix only re-indents (wrapped in a new `if`, say) is hidden by `-w` but is still evidence.
  * Three lines of context give the code around an insertion for fixes that only add lines.
+ * `ignoreWhitespace` reads them with `-w` instead, as the history pass does.
  */
-export function streamPlainDiffs(repoDir: string, shas: string[]): AsyncGenerator<CommitDiff> {
+export function streamPlainDiffs(
+  repoDir: string,
+  shas: string[],
+  opts: { ignoreWhitespace?: boolean } = {},
+): AsyncGenerator<CommitDiff> {
   const args = [
     "diff-tree",
     "--stdin",
@@ -34,6 +39,8 @@ export function streamPlainDiffs(repoDir: string, shas: string[]): AsyncGenerato
     "-r",
     ...DIFF_FORMAT,
     "-U3",
+    // As the history pass reads them, for token bags that must match the training data's.
+    ...(opts.ignoreWhitespace ? ["-w"] : []),
     "--date=raw",
     `--format=${LOG_FORMAT}`,
   ];

@@ -7,10 +7,12 @@
  * Left out, as at hook time: binary files, ignored paths and generated files (by path, and for a
  * file the commit creates also by its header or minified lines, since the diff holds its whole text).
  */
+import type { StagedChange } from "../git/staged.js";
 import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, CommitMeta, FileChange } from "../git/types.js";
 import { isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
+import { diffIgnoringWhitespace } from "./diffIgnoringWhitespace.js";
 import { linesBag, TOKEN_HASH_DIM } from "./tokens.js";
 
 export interface TokenBags {
@@ -73,8 +75,8 @@ export function historyTokens(
 }
 
 /**
- * Bags of chosen commits (merges skipped), in the order given, from one `git diff-tree --stdin`:
- * plain diffs against the first parent, whitespace changes included, as a hook sees a staged change.
+ * Bags of chosen commits (merges skipped), in the order given, from one `git diff-tree --stdin -w`
+ * against the first parent: the same whitespace-blind lines as `historyTokens` and `stagedTokens`.
  */
 export function commitTokens(
   repoDir: string,
@@ -82,5 +84,21 @@ export function commitTokens(
   rules: Rules,
   opts: { dim?: number } = {},
 ): AsyncGenerator<CommitBags> {
-  return bagsOf(streamPlainDiffs(repoDir, [...shas]), rules, opts.dim ?? TOKEN_HASH_DIM);
+  return bagsOf(
+    streamPlainDiffs(repoDir, [...shas], { ignoreWhitespace: true }),
+    rules,
+    opts.dim ?? TOKEN_HASH_DIM,
+  );
+}
+
+/**
+ * Bags of a staged change (or a pushed commit) as the model was trained to read them: lines from the
+ * whitespace-insensitive diff (a re-indented line is no change, as in `git log -w`), and the same files
+ * left out as in the dataset export.
+ */
+export function stagedTokens(change: StagedChange, rules: Rules, dim = TOKEN_HASH_DIM): TokenBags {
+  const files = change.files
+    .filter((f) => f.skipped === null && !f.binary)
+    .map((f) => ({ ...f, hunks: diffIgnoringWhitespace(f.oldText ?? "", f.newText ?? "", f.hunks) }));
+  return diffTokens(files, rules, dim);
 }

@@ -9,8 +9,8 @@ import type { StagedChange } from "../git/staged.js";
 import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
+import { stagedTokens } from "../metrics/diffTokens.js";
 import { stagedMetrics } from "../metrics/staged.js";
-import { linesBag } from "../metrics/tokens.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
 import { activeLevelAction } from "../rules/schedule.js";
@@ -105,21 +105,12 @@ async function scoreChange(
     time: input.author.time,
     isFix: input.isFix,
   });
-  const added: string[] = [];
-  const removed: string[] = [];
-  for (const f of input.change.files) {
-    for (const h of f.hunks) {
-      for (const l of h.lines) {
-        if (l.kind === "+") added.push(l.text);
-        else if (l.kind === "-") removed.push(l.text);
-      }
-    }
-  }
   const dim = model.meta.features.token_hash.dim;
+  const bags = stagedTokens(input.change, input.rules, dim);
   const calibration = readCalibration(store, repoId, model.digest);
   const result = await score(
     model,
-    { metrics, added: linesBag(added, dim), removed: linesBag(removed, dim) },
+    { metrics, ...bags },
     calibration ? { percentiles: calibration.percentiles } : {},
   );
   return {
