@@ -38,7 +38,12 @@ after(() => {
 const CHECKER = `
 import { appendFileSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
+export function prepare(layout) {
+  if (process.env.DEJAFIX_TEST_ORDER) appendFileSync(process.env.DEJAFIX_TEST_ORDER, "prepare " + layout.commonDir + "\\n");
+  if (process.env.DEJAFIX_TEST_PREPARE_THROW) throw new Error("prepare exploded");
+}
 export async function checker(change, ctx) {
+  if (process.env.DEJAFIX_TEST_ORDER) appendFileSync(process.env.DEJAFIX_TEST_ORDER, "check\\n");
   appendFileSync(process.env.DEJAFIX_TEST_LOG, JSON.stringify({
     hook: ctx.hook, repoDir: ctx.repoDir, amend: change.amend, base: change.base, commit: change.commit,
     notices: change.notices,
@@ -338,6 +343,28 @@ describe("pre-commit through real git commit", () => {
       "vendor/lib": "submodule",
     });
     assert.match(r.stderr, /huge\.js is larger than \d+ bytes and was not checked/);
+  });
+});
+
+describe("checker preparation", () => {
+  test("the harness calls the checker's prepare once, before the check; a failing prepare changes nothing", async () => {
+    const repo = await setup();
+    const order = join(repo.base, "order.log");
+    stage(repo, "app.js", "function add(a, b) {\n  return b + a;\n}\n");
+    commitChecked(repo, ["-q", "-m", "swap"], {
+      env: { ...repo.env, DEJAFIX_TEST_ORDER: order },
+      expect: "committed",
+    });
+    assert.equal(readFileSync(order, "utf8"), `prepare ${repo.commonDir}\ncheck\n`);
+
+    rmSync(order);
+    stage(repo, "app.js", "function add(a, b) {\n  return BLOCK_ME;\n}\n");
+    const r = commitChecked(repo, ["-q", "-m", "blocked anyway"], {
+      env: { ...repo.env, DEJAFIX_TEST_ORDER: order, DEJAFIX_TEST_PREPARE_THROW: "1" },
+      expect: "blocked",
+    });
+    assert.equal(readFileSync(order, "utf8"), `prepare ${repo.commonDir}\ncheck\n`, "the check still ran");
+    assert.doesNotMatch(r.stderr, /prepare exploded/);
   });
 });
 

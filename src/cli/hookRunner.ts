@@ -349,7 +349,11 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       return { exitCode: 0, outcome: "skipped", items: [] };
     }
     const started = Date.now();
-    checker.prepare?.({ topLevel: layout.topLevel, gitDir: layout.gitDir, commonDir: layout.commonDir });
+    try {
+      checker.prepare?.({ topLevel: layout.topLevel, gitDir: layout.gitDir, commonDir: layout.commonDir });
+    } catch {
+      // Only a head start: the checker does the same work itself when it runs.
+    }
     const items: ReportItem[] = [];
     const limits = limitsOf(settings);
     let omitted = 0;
