@@ -9,7 +9,7 @@ import type { StagedChange } from "../git/staged.js";
 import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
-import { stagedTokens } from "../metrics/diffTokens.js";
+import { stagedTokens } from "../metrics/changeTokens.js";
 import { stagedMetrics } from "../metrics/staged.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
