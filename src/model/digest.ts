@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-/** sha256 of a model file: stored percentiles belong to exactly one model. */
+/**
+ * How features are extracted for scoring. It is part of the digest, so that percentiles stored by a
+ * dejafix that built its token bags another way (before: from the plain diff) are computed again
+ * rather than compared with scores they do not describe.
+ */
+export const FEATURES_VERSION = "token-bags: whitespace-insensitive diff";
+
+/** sha256 of a model file and of FEATURES_VERSION: stored percentiles belong to exactly one of these. */
 export function modelDigest(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
+  return createHash("sha256").update(readFileSync(path)).update(`\0${FEATURES_VERSION}`).digest("hex");
 }

@@ -17,7 +17,7 @@ export interface RiskModel {
   path: string;
   metaPath: string;
   meta: ModelMeta;
-  /** sha256 of the model file: stored score percentiles belong to exactly one model. */
+  /** sha256 of the model file and of how features are extracted (digest.ts): keys stored percentiles. */
   digest: string;
   /** Where it came from, for `dejafix doctor` and reports. */
   source: "given" | "repository" | "default";
