@@ -370,10 +370,14 @@ test("end to end: a real model, calibrated levels, replay and a threshold under 
   assert.equal(mine.figures.flagged, evaluate(rows, model.meta.threshold.value).flagged);
   assert.deepEqual(
     report.scorers.map((s) => s.name).sort(),
-    ["la", "model", "within"],
+    ["la", "model", "two-phase", "within"],
     JSON.stringify(report.unavailable),
   );
-  assert.ok(report.unavailable.some((u) => u.name === "two-phase"));
+  // Two-phase flags a subset of what the model flags: the same commits, confirmed by a clone match.
+  const twoPhase = report.scorers.find((s) => s.name === "two-phase");
+  assert.ok(twoPhase);
+  assert.equal(twoPhase.figures.n, later.length);
+  assert.ok(twoPhase.figures.flagged <= mine.figures.flagged);
 
   // The within-project model saw only the earlier half, with labels as known at its end.
   const asOf = sorted[cut - 1]!.time;

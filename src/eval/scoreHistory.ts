@@ -1,7 +1,8 @@
 /**
  * Scores for a replayed history: split by time, the later part scored by each available scorer —
- * the ONNX model in use, optionally a within-project model trained on the earlier part only, and
- * LApredict (`la` alone). Replay (`dejafix eval`) and threshold calibration build on this.
+ * the ONNX model in use, the two-phase verdict (that score confirmed by a clone match with an earlier
+ * defect), optionally a within-project model trained on the earlier part only, and LApredict (`la`
+ * alone). Replay (`dejafix eval`) and threshold calibration build on this.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,8 +18,9 @@ import { type PreparedHistory, prepareHistory, readRecords, settledUntil } from 
 import { loadLabelFile } from "./labelFile.js";
 import { fitLaModel, laScore } from "./laModel.js";
 import { type Split, splitAt, trainingLabels } from "./timeSplit.js";
+import { replayMatches, twoPhaseScores } from "./twoPhase.js";
 
-export type ScorerName = "model" | "within" | "la";
+export type ScorerName = "model" | "within" | "la" | "two-phase";
 
 export interface Scorer {
   name: ScorerName;
@@ -63,7 +65,7 @@ export interface ScoredHistory {
   labelLatencyDays: number;
   scorers: Scorer[];
   /** Scorers that could not run, and why (in words). */
-  unavailable: { name: ScorerName | "two-phase"; why: string }[];
+  unavailable: { name: ScorerName; why: string }[];
 }
 
 const BATCH = 512;
@@ -119,12 +121,32 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
   const training = trainingLabels(split);
 
   if (model) {
+    const scores = await modelScores(model, replayed);
     scorers.push({
       name: "model",
       description: `the ${model.source} model ${model.path} (${model.meta.model.kind})`,
       threshold: model.meta.threshold.value,
-      scores: await modelScores(model, replayed),
+      scores,
     });
+    log(`dejafix eval: matching the ${replayed.length} replayed commits against earlier defects…`);
+    const matched = await replayMatches(history.root, history.rules, replayed, (done, total) =>
+      log(`dejafix eval: matched ${done}/${total}`),
+    );
+    if (matched) {
+      scorers.push({
+        name: "two-phase",
+        description: `two-phase (CLEVER): the model's score, counted only when the change matches the defect of an earlier fix (${matched.filter(Boolean).length} of ${matched.length} did)`,
+        threshold: model.meta.threshold.value,
+        scores: twoPhaseScores(scores, matched),
+      });
+    } else {
+      unavailable.push({
+        name: "two-phase",
+        why: "the index holds no defect blocks (no fix changed a code block yet), so nothing can be matched",
+      });
+    }
+  } else {
+    unavailable.push({ name: "two-phase", why: "the two-phase verdict needs the model's score" });
   }
 
   if (opts.within) {
@@ -184,10 +206,6 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
       why: "the commits before the replay hold only one class, so la alone cannot be fitted; replay a later part (--split)",
     });
   }
-  unavailable.push({
-    name: "two-phase",
-    why: "the two-phase verdict (risky score confirmed by a clone match) needs the clone index, which this build does not replay yet",
-  });
   return {
     history,
     split,

@@ -47,6 +47,11 @@ export interface MatchOptions {
    * instead of holding the commit up; the first files in git's order are the ones checked.
    */
   maxBlocks?: number;
+  /**
+   * Only past defects whose fix was authored before this time (Unix seconds): a replay of history asks
+   * what the hook would have known when the commit was written.
+   */
+  knownBefore?: number;
 }
 
 export function commitRef(c: CommitInfo): CommitRef {
@@ -166,6 +171,7 @@ async function matchAll(
         if (suppressed.has(m.id)) continue;
         const block = reader.get(m.id);
         if (block === undefined || fixesSeen.has(block.fix.sha)) continue;
+        if (opts.knownBefore !== undefined && block.fix.authorTime >= opts.knownBefore) continue;
         const report = await suggestFor(block, m, { path, text: file.newText, lines, range, norm }, opts);
         if (report === null) continue;
         fixesSeen.add(block.fix.sha);

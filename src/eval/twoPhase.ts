@@ -1,0 +1,51 @@
+/**
+ * The two-phase verdict (CLEVER) replayed: a commit counts as flagged when the model finds it risky
+ * and one of the blocks it writes matches the defect of a fix authored before it. Each replayed
+ * commit is read as pre-push reads a pushed commit (`readCommitChange`) and matched by the hook's own
+ * code (`matchChange`) against the index's defect blocks, restricted to fixes the hook would have known
+ * then: no defect is matched against a fix from its own future.
+ */
+import { openIndex } from "../api.js";
+import { readCommitChange } from "../git/staged.js";
+import { hasDefectBlocks } from "../index/defectBlocks.js";
+import type { Rules } from "../rules/types.js";
+import { matchChange } from "../suggest/matchChange.js";
+
+/** Whether each commit (in order) matched an earlier fix's defect block; null when the index has none. */
+export async function replayMatches(
+  repoDir: string,
+  rules: Rules,
+  commits: readonly { commit: string; time: number }[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<boolean[] | null> {
+  const store = await openIndex(repoDir, { readonly: true });
+  try {
+    if (!hasDefectBlocks(store.db)) return null;
+    const out: boolean[] = [];
+    for (const [i, c] of commits.entries()) {
+      const change = readCommitChange(repoDir, c.commit, {
+        ignore: rules.paths.ignore,
+        generated: rules.paths.generated,
+      });
+      const matches = await matchChange(store, change, rules, {
+        applyCheck: false,
+        perBlock: 1,
+        knownBefore: c.time,
+      });
+      out.push(matches.length > 0);
+      if ((i + 1) % 100 === 0) onProgress?.(i + 1, commits.length);
+    }
+    return out;
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * The two-phase score of a commit: the model's score when the change matches an earlier defect, else 0.
+ * At the model's threshold it flags exactly what the two-phase verdict flags; ranked, matched commits
+ * come first by score and unmatched ones tie below them.
+ */
+export function twoPhaseScores(modelScores: readonly number[], matched: readonly boolean[]): number[] {
+  return modelScores.map((score, i) => (matched[i] ? score : 0));
+}
