@@ -24,7 +24,8 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { diffHunks, readStagedChange } from "../src/git/staged.js";
+import { generateRepo } from "../fixtures/generate.js";
+import { diffHunks, readCommitChange, readCommitChanges, readStagedChange } from "../src/git/staged.js";
 import type { Hunk } from "../src/git/types.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { init } from "../src/install/init.js";
@@ -640,6 +641,34 @@ function applyHunks(oldText: string, hunks: Hunk[]): string {
 }
 
 describe("staged reader", () => {
+  test("many commits read in chunks equal each commit read alone: merges, renames, binaries, the root", () => {
+    const base = mkdtempSync(join(tmpdir(), "dejafix-commits-"));
+    temps.push(base);
+    const repo = join(base, "repo");
+    generateRepo(repo, { commits: 120 });
+    const shas = execFileSync("git", ["rev-list", "--all", "--reverse"], { cwd: repo, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    const merges = execFileSync("git", ["rev-list", "--all", "--merges"], { cwd: repo, encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
+    assert.ok(merges.length > 0, "the history has merges");
+    const limits = { ignore: ["docs/**"], maxFileLines: 400 };
+    // A chunk size that does not divide the history: chunk boundaries fall anywhere.
+    const batched = [...readCommitChanges(repo, shas, limits, 7)];
+    assert.equal(batched.length, shas.length);
+    for (const [i, sha] of shas.entries())
+      assert.deepEqual(batched[i], readCommitChange(repo, sha, limits), sha);
+    assert.ok(
+      batched.some((c) => c.files.some((f) => f.status === "R")),
+      "renames are read as renames",
+    );
+    assert.ok(
+      batched.some((c) => c.files.some((f) => f.skipped === "ignored")),
+      "the limits apply",
+    );
+  });
+
   test("hunks rebuild the staged blob and agree with git's own added/removed counts", async () => {
     const repo = await setup();
     let seed = 7;

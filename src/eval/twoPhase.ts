@@ -1,12 +1,13 @@
 /**
  * The two-phase verdict (CLEVER) replayed: a commit counts as flagged when the model finds it risky
  * and one of the blocks it writes matches the defect of a fix authored before it. Each replayed
- * commit is read as pre-push reads a pushed commit (`readCommitChange`) and matched by the hook's own
- * code (`matchChange`) against the index's defect blocks, restricted to fixes the hook would have known
- * then: no defect is matched against a fix from its own future.
+ * commit is read as pre-push reads a pushed commit (`readCommitChanges`: the same changes as
+ * `readCommitChange`, with a few git processes per chunk of commits rather than per commit) and matched
+ * by the hook's own code (`matchChange`) against the index's defect blocks, restricted to the fixes the
+ * hook would have known then: no defect is matched against a fix from its own future.
  */
 import { openIndex } from "../api.js";
-import { readCommitChange } from "../git/staged.js";
+import { readCommitChanges } from "../git/staged.js";
 import { hasDefectBlocks } from "../index/defectBlocks.js";
 import type { Rules } from "../rules/types.js";
 import { matchChange } from "../suggest/matchChange.js";
@@ -22,18 +23,21 @@ export async function replayMatches(
   try {
     if (!hasDefectBlocks(store.db)) return null;
     const out: boolean[] = [];
-    for (const [i, c] of commits.entries()) {
-      const change = readCommitChange(repoDir, c.commit, {
-        ignore: rules.paths.ignore,
-        generated: rules.paths.generated,
-      });
-      const matches = await matchChange(store, change, rules, {
+    const changes = readCommitChanges(
+      repoDir,
+      commits.map((c) => c.commit),
+      { ignore: rules.paths.ignore, generated: rules.paths.generated },
+    );
+    for (const c of commits) {
+      const change = changes.next();
+      if (change.done) throw new Error(`no change read for commit ${c.commit}`);
+      const matches = await matchChange(store, change.value, rules, {
         applyCheck: false,
         perBlock: 1,
         knownBefore: c.time,
       });
       out.push(matches.length > 0);
-      if ((i + 1) % 100 === 0) onProgress?.(i + 1, commits.length);
+      if (out.length % 500 === 0) onProgress?.(out.length, commits.length);
     }
     return out;
   } finally {

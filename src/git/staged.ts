@@ -425,28 +425,47 @@ function myers(a: string[], b: string[]): Edit[] | null {
 // ---------------------------------------------------------------------------------------------------------------
 // building the change
 
+/** Path matchers of the read limits, built once per read. */
+interface PathFilters {
+  isIgnored: (path: string) => boolean;
+  isGenerated: (path: string) => boolean;
+}
+
+function pathFilters(limits: ReadLimits): PathFilters {
+  return {
+    isIgnored: limits.ignore.length > 0 ? picomatch(limits.ignore, { dot: true }) : () => false,
+    isGenerated: picomatch([...BUILTIN_GENERATED, ...limits.generated], { dot: true }),
+  };
+}
+
+/** The blob ids whose contents a change needs: files in scope that are not submodules, ignored or generated. */
+function wantedBlobs(raw: readonly RawEntry[], limits: ReadLimits, filters: PathFilters): string[] {
+  return raw.slice(0, limits.maxFiles).flatMap((e) => {
+    const path = e.newPath ?? e.oldPath ?? "";
+    const readable =
+      e.oldMode !== GITLINK &&
+      e.newMode !== GITLINK &&
+      !filters.isIgnored(path) &&
+      !filters.isGenerated(path);
+    return readable ? [e.oldBlob, e.newBlob] : [];
+  });
+}
+
 function buildChange(
   repoDir: string,
   raw: RawEntry[],
   limits: ReadLimits,
   meta: Pick<StagedChange, "source" | "base" | "commit" | "amend">,
+  /** Blob contents read beforehand (several commits at once); else read here. */
+  prefetched?: Map<string, Buffer | "too-large">,
+  filters: PathFilters = pathFilters(limits),
 ): StagedChange {
   const notices: string[] = [];
-  const isIgnored = limits.ignore.length > 0 ? picomatch(limits.ignore, { dot: true }) : () => false;
-  const isGenerated = picomatch([...BUILTIN_GENERATED, ...limits.generated], { dot: true });
-  const inScope = raw.slice(0, limits.maxFiles);
+  const { isIgnored, isGenerated } = filters;
   if (raw.length > limits.maxFiles) {
     notices.push(`only the first ${limits.maxFiles} of ${raw.length} changed files were checked`);
   }
-  const readable = inScope.filter((e) => {
-    const path = e.newPath ?? e.oldPath ?? "";
-    return e.oldMode !== GITLINK && e.newMode !== GITLINK && !isIgnored(path) && !isGenerated(path);
-  });
-  const blobs = readBlobs(
-    repoDir,
-    readable.flatMap((e) => [e.oldBlob, e.newBlob]),
-    limits.maxFileBytes,
-  );
+  const blobs = prefetched ?? readBlobs(repoDir, wantedBlobs(raw, limits, filters), limits.maxFileBytes);
   const files = raw.map((e, index): StagedFile => {
     const path = e.newPath ?? e.oldPath ?? "";
     const base: StagedFile = { ...e, binary: false, hunks: [], oldText: null, newText: null, skipped: null };
@@ -527,4 +546,64 @@ export function readCommitChange(
     commit,
   ]);
   return buildChange(repoDir, parseRawZ(raw).entries, all, { source: "commit", base, commit, amend: false });
+}
+
+/**
+ * The changes of many existing commits, in the order given, as `readCommitChange` reads each one, but
+ * with a fixed number of git processes per chunk of commits (one `rev-list`, one `diff-tree --stdin`,
+ * two `cat-file`) instead of four per commit. Merge commits are read one by one against their first
+ * parent, as `readCommitChange` does.
+ */
+export function* readCommitChanges(
+  repoDir: string,
+  commits: readonly string[],
+  limits: Partial<ReadLimits> = {},
+  /** Commits per chunk: bounds the blob contents held at once. */
+  chunk = 50,
+): Generator<StagedChange> {
+  const all = { ...DEFAULT_LIMITS, ...limits };
+  const filters = pathFilters(all);
+  for (let i = 0; i < commits.length; i += chunk) {
+    const part = commits.slice(i, i + chunk);
+    const input = `${part.join("\n")}\n`;
+    const parents = new Map<string, string[]>();
+    for (const line of gitText(
+      repoDir,
+      ["rev-list", "--no-walk=unsorted", "--parents", "--stdin"],
+      input,
+    ).split("\n")) {
+      const [sha, ...ps] = line.trim().split(" ");
+      if (sha) parents.set(sha, ps);
+    }
+    // --always: a header for every commit, so that each commit's entries can be told apart.
+    const text = gitText(
+      repoDir,
+      ["diff-tree", "--stdin", "--always", "--root", "-r", "-z", "--no-abbrev", "-M"],
+      input,
+    );
+    const raws = new Map<string, RawEntry[]>();
+    let pos = 0;
+    while (pos < text.length) {
+      while (text[pos] === "\0" || text[pos] === "\n") pos++;
+      const end = text.indexOf("\0", pos);
+      if (end < 0) break;
+      const parsed = parseRawZ(text, end + 1);
+      raws.set(text.slice(pos, end), parsed.entries);
+      pos = parsed.end;
+    }
+    const blobs = readBlobs(
+      repoDir,
+      part.flatMap((sha) => wantedBlobs(raws.get(sha) ?? [], all, filters)),
+      all.maxFileBytes,
+    );
+    for (const sha of part) {
+      const ps = parents.get(sha) ?? [];
+      if (ps.length > 1) {
+        yield readCommitChange(repoDir, sha, limits);
+        continue;
+      }
+      const meta = { source: "commit" as const, base: ps[0] ?? null, commit: sha, amend: false };
+      yield buildChange(repoDir, raws.get(sha) ?? [], all, meta, blobs, filters);
+    }
+  }
 }
