@@ -30,7 +30,7 @@ import {
   currentBranch,
   type ReadLimits,
   type RepoLayout,
-  readCommitChange,
+  readCommitChanges,
   readStagedChange,
   repoLayout,
   type StagedChange,
@@ -368,7 +368,15 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     } else {
       const plan = pushRange(opts.repoDir, opts.args?.[0] ?? "", opts.stdin ?? "", settings.maxPushCommits);
       omitted = plan.omitted;
-      for (const sha of plan.commits) changes.push(() => readCommitChange(opts.repoDir, sha, limits));
+      // Read in order, a chunk of commits per few git processes (not four processes per commit).
+      const reader = readCommitChanges(opts.repoDir, plan.commits, limits);
+      for (const sha of plan.commits) {
+        changes.push(() => {
+          const next = reader.next();
+          if (next.done || next.value.commit !== sha) throw new Error(`pushed commit ${sha} was not read`);
+          return next.value;
+        });
+      }
     }
     try {
       for (const read of changes) {
