@@ -79,13 +79,24 @@ test("the checker scores in two-phase mode and does not load the model at all in
     const layout = repoLayout(repo);
     prepare(layout);
     const change = readStagedChange(repo, { amend: false });
-    return check(change, { repoDir: repo, budgetMs: 10_000, hook: "pre-commit", layout });
+    const verdict = await check(change, { repoDir: repo, budgetMs: 10_000, hook: "pre-commit", layout });
+    return { repo, layout, change, verdict };
   };
-  const scored = await verdictFor("two-phase");
+  const { verdict: scored } = await verdictFor("two-phase");
   assert.ok(scored.score, "two-phase reads the score");
   assert.ok(scored.score.value > 0 && scored.score.value < 1);
   assert.ok(scored.score.reasons.length > 0, "a score comes with its reasons");
   const matchOnly = await verdictFor("match");
-  assert.equal(matchOnly.score, undefined, "match mode never scores");
-  assert.equal(matchOnly.level, "none");
+  assert.equal(matchOnly.verdict.score, undefined, "match mode never scores");
+  assert.equal(matchOnly.verdict.level, "none");
+
+  // What `prepare` read serves one check only: the next check in the same process reads the rules again.
+  writeFileSync(join(matchOnly.repo, ".dejafix", "rules.yml"), "version: 1\nverdict:\n  mode: two-phase\n");
+  const again = await check(matchOnly.change, {
+    repoDir: matchOnly.repo,
+    budgetMs: 10_000,
+    hook: "pre-commit",
+    layout: matchOnly.layout,
+  });
+  assert.ok(again.score, "the changed rules apply to the next check");
 });

@@ -59,26 +59,23 @@ function branchFromHead(gitDir: string): string | null {
   }
 }
 
-/** The rules and the model loading for one repository, started once per process (prepare, then check). */
+/** The rules and the model loading for one check. */
 interface Prepared {
   rules: Rules;
   notices: string[];
   model: Promise<RiskModel | null>;
 }
+/** Set by `prepare`, taken by the next check of the same repository (later checks read the rules again). */
 const prepared = new Map<string, Prepared>();
 
 function prepareFor(top: string, commonDir: string): Prepared {
-  let p = prepared.get(commonDir);
-  if (!p) {
-    const notices: string[] = [];
-    const rules = rulesOf(top, commonDir, notices);
-    // In `match` mode the verdict never reads the score: the hook does not pay for onnxruntime at all.
-    const model = rules.verdict.mode === "match" ? Promise.resolve(null) : loadModelOrNull(commonDir);
-    model.catch(() => undefined);
-    p = { rules, notices, model };
-    prepared.set(commonDir, p);
-  }
-  return p;
+  const notices: string[] = [];
+  const rules = rulesOf(top, commonDir, notices);
+  // In `match` mode the verdict never reads the score: the hook does not pay for onnxruntime at all.
+  // Otherwise the session is loaded once per process (loadModel caches it).
+  const model = rules.verdict.mode === "match" ? Promise.resolve(null) : loadModelOrNull(commonDir);
+  model.catch(() => undefined);
+  return { rules, notices, model };
 }
 
 /**
@@ -86,7 +83,7 @@ function prepareFor(top: string, commonDir: string): Prepared {
  * loading, so onnxruntime's start-up runs at the checker's first wait instead of after it.
  */
 export function prepare(layout: NonNullable<CheckContext["layout"]>): void {
-  prepareFor(layout.topLevel, layout.commonDir);
+  prepared.set(layout.commonDir, prepareFor(layout.topLevel, layout.commonDir));
 }
 
 /** Checks one staged change or pushed commit. */
@@ -98,7 +95,9 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   const { checkChange } = await import("../verdict/checkChange.js");
   const top = ctx.layout?.topLevel ?? (await repoRoot(ctx.repoDir));
   const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));
-  const { rules, model, notices: ruleNotices } = prepareFor(top, commonDir);
+  const ready = prepared.get(commonDir);
+  prepared.delete(commonDir);
+  const { rules, model, notices: ruleNotices } = ready ?? prepareFor(top, commonDir);
   const notices = [...ruleNotices];
   let author = await nextAuthor(top);
   let isFix = false;
