@@ -41,9 +41,11 @@ Replays history in time order: the oldest 60% (--split) comes before the replay,
 commit by commit and compared with what really happened. Reports ROC AUC, precision, recall, F1,
 false-alarm rate, the share of defects caught when gating the riskiest 5/10/20/50%, Recall@20%Effort
 and per-month figures for:
-  model   the ONNX model given with --model (default: the repository's own, else the shipped one)
-  within  with --within: a model trained (PyTorch) on the earlier part only, labels as known then
-  la      LApredict, la alone, fitted on the earlier part
+  model      the ONNX model given with --model (default: the repository's own, else the shipped one)
+  two-phase  the model's score, counted only when the commit matches the defect of an earlier fix
+             (CLEVER's two-phase verdict; needs the defect blocks that \`dejafix index\` builds)
+  within     with --within: a model trained (PyTorch) on the earlier part only, labels as known then
+  la         LApredict, la alone, fitted on the earlier part
 --labels FILE.csv evaluates against labels from elsewhere instead of SZZ. --html FILE writes a
 self-contained report with the ROC and capture curves. See docs/eval.md.`;
 
