@@ -222,6 +222,18 @@ function commitChecked(
   return r;
 }
 
+/** The hook runner path `init` wrote stops existing (npx cache cleaned, package moved). */
+function loseInitRunner(repo: Repo): void {
+  const lib = join(repo.commonDir, "dejafix", "hooks", "dejafix.sh");
+  writeFileSync(
+    lib,
+    readFileSync(lib, "utf8").replace(
+      /^DEJAFIX_INIT_RUNNER=.*$/m,
+      "DEJAFIX_INIT_RUNNER='/nonexistent/hookRunner.js'",
+    ),
+  );
+}
+
 function stage(repo: Repo, path: string, content: string, cwd = repo.dir): void {
   writeFileSync(join(cwd, path), content);
   repo.git(["add", path], { cwd });
@@ -497,14 +509,7 @@ describe("environments", () => {
 
   test("when this clone's dejafix is gone, commits go through with one line", async () => {
     const repo = await setup();
-    const lib = join(repo.commonDir, "dejafix", "hooks", "dejafix.sh");
-    writeFileSync(
-      lib,
-      readFileSync(lib, "utf8").replace(
-        /^DEJAFIX_INIT_RUNNER=.*$/m,
-        "DEJAFIX_INIT_RUNNER='/nonexistent/hookRunner.js'",
-      ),
-    );
+    loseInitRunner(repo);
     stage(repo, "app.js", "// BLOCK_ME\n");
     const r = commitChecked(repo, ["-m", "no dejafix"], { expect: "committed" });
     assert.equal(
@@ -515,14 +520,7 @@ describe("environments", () => {
 
   test("pnpm-style node_modules/dejafix symlink is found when the path init wrote is gone", async () => {
     const repo = await setup();
-    const lib = join(repo.commonDir, "dejafix", "hooks", "dejafix.sh");
-    writeFileSync(
-      lib,
-      readFileSync(lib, "utf8").replace(
-        /^DEJAFIX_INIT_RUNNER=.*$/m,
-        "DEJAFIX_INIT_RUNNER='/nonexistent/hookRunner.js'",
-      ),
-    );
+    loseInitRunner(repo);
     mkdirSync(join(repo.dir, "node_modules"));
     symlinkSync(ROOT, join(repo.dir, "node_modules", "dejafix"));
     writeFileSync(join(repo.dir, ".gitignore"), "node_modules/\n");

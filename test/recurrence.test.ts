@@ -7,24 +7,9 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { type RecurrenceFigures, replayRecurrence } from "../src/eval/recurrence.js";
 import { buildDefectBlocks } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
-import { commit, git } from "./helpers/commit.js";
+import { commit, git, takeFunction } from "./helpers/commit.js";
 
-const TAKE = `export function take(rows, limit) {
-  const out = [];
-  let seen = 0;
-  for (const row of rows) {
-    if (row.hidden) {
-      continue;
-    }
-    seen += 1;
-    if (seen > limit) {
-      break;
-    }
-    out.push(row.value);
-  }
-  return out;
-}
-`;
+const TAKE = `export ${takeFunction("take")}`;
 
 // The same code written again elsewhere, in other names.
 const PICK = TAKE.replace("take(rows, limit)", "pick(items, max)")

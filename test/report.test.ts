@@ -85,43 +85,31 @@ describe("escape injection through a real commit", () => {
   const message =
     "Harmless \x1b]8;;http://evil.example\x07click here\x1b]8;;\x07\x1b[2J\n\nbody \u202eenil\u202c \x9b2J";
   const content = "const ok = 1;\nconst trap = '\x1b[31m\u202e';\n";
+  const git = (args: string[], input?: string) =>
+    execFileSync("git", args, {
+      cwd: dir,
+      encoding: "utf8",
+      input,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "T",
+        GIT_AUTHOR_EMAIL: "t@e",
+        GIT_COMMITTER_NAME: "T",
+        GIT_COMMITTER_EMAIL: "t@e",
+      },
+    });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "dejafix-report-"));
-    const git = (...args: string[]) =>
-      execFileSync("git", args, {
-        cwd: dir,
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: "T",
-          GIT_AUTHOR_EMAIL: "t@e",
-          GIT_COMMITTER_NAME: "T",
-          GIT_COMMITTER_EMAIL: "t@e",
-        },
-      });
-    git("init", "-q");
+    git(["init", "-q"]);
     writeFileSync(join(dir, "trap.ts"), content);
-    git("add", "trap.ts");
-    git("commit", "-q", "-m", "first");
+    git(["add", "trap.ts"]);
+    git(["commit", "-q", "-m", "first"]);
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test("commit message and file content reach the terminal without any control sequence", () => {
-    const git = (args: string[], input?: string) =>
-      execFileSync("git", args, {
-        cwd: dir,
-        encoding: "utf8",
-        input,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: "T",
-          GIT_AUTHOR_EMAIL: "t@e",
-          GIT_COMMITTER_NAME: "T",
-          GIT_COMMITTER_EMAIL: "t@e",
-        },
-      });
     writeFileSync(join(dir, "trap.ts"), `${content}// more\n`);
     git(["add", "trap.ts"]);
     git(["commit", "-q", "--cleanup=verbatim", "-F", "-"], message);

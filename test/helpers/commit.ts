@@ -48,3 +48,23 @@ export function commit(dir: string, files: Record<string, string | null>, messag
   });
   return git(dir, ["rev-parse", "HEAD"]).trim();
 }
+
+/** A 15-line loop function (one block well above `clones.minLines`), named `name`: matching tests' test code. */
+export function takeFunction(name: string): string {
+  return `function ${name}(rows, limit) {
+  const out = [];
+  let seen = 0;
+  for (const row of rows) {
+    if (row.hidden) {
+      continue;
+    }
+    seen += 1;
+    if (seen > limit) {
+      break;
+    }
+    out.push(row.value);
+  }
+  return out;
+}
+`;
+}
