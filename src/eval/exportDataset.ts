@@ -5,10 +5,10 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
-import { datasetRecord, historyRecords } from "../metrics/dataset.js";
+import { datasetRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader } from "../model/dataset.js";
-import { prepareHistory, settledUntil } from "./history.js";
+import { prepareHistory, settledUntil, streamRecords } from "./history.js";
 import { loadLabelFile } from "./labelFile.js";
 
 /** Default label latency in days; see `settledUntil` and docs/eval.md. */
@@ -105,14 +105,7 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
         recent: 0,
         withoutMetrics: 0,
       };
-      for await (const record of historyRecords({
-        repoDir: history.root,
-        name: history.name,
-        rules: history.rules,
-        metrics: history.metrics,
-        labels: history.labels,
-        dim,
-      })) {
+      for await (const record of streamRecords(history, { dim })) {
         if (record.time > until) {
           repo.recent++;
           continue;

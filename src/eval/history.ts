@@ -58,21 +58,28 @@ export async function prepareHistory(repoDir: string, opts: PrepareOptions = {})
   return { repoDir, root, name: opts.name ?? basename(root), rules, metrics, labels: source, newest };
 }
 
-/** All records of the prepared history, oldest first (topological order of the single log pass). */
-export async function readRecords(
+/** The records of the prepared history as they stream, oldest first (topological order of the single log pass). */
+export function streamRecords(
   history: PreparedHistory,
   opts: { dim?: number } = {},
-): Promise<HistoryRecord[]> {
-  const out: HistoryRecord[] = [];
-  for await (const record of historyRecords({
+): AsyncGenerator<HistoryRecord> {
+  return historyRecords({
     repoDir: history.root,
     name: history.name,
     rules: history.rules,
     metrics: history.metrics,
     labels: history.labels,
     dim: opts.dim,
-  }))
-    out.push(record);
+  });
+}
+
+/** All records of the prepared history, oldest first. */
+export async function readRecords(
+  history: PreparedHistory,
+  opts: { dim?: number } = {},
+): Promise<HistoryRecord[]> {
+  const out: HistoryRecord[] = [];
+  for await (const record of streamRecords(history, opts)) out.push(record);
   return out;
 }
 

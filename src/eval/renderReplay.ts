@@ -43,20 +43,7 @@ export function renderReplayText(report: ReplayReport): string {
       ...GATING_SHARES.map((k) => `top ${k}%`),
       "R@20%E",
     ];
-    const rows = report.scorers.map((s) => {
-      const f = s.figures;
-      return [
-        LABELS[s.name] ?? s.name,
-        num(f.rocAuc),
-        pct(f.precision),
-        pct(f.recall),
-        num(f.f1),
-        pct(f.falseAlarmRate),
-        ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null, 0)),
-        pct(f.recallAt20Effort, 0),
-        pct(f.recallAt20EffortDensity, 0),
-      ];
-    });
+    const rows = report.scorers.map((s) => figureCells(s, 0));
     lines.push("", ...table([head, ...rows]));
     lines.push(
       "",
@@ -169,19 +156,24 @@ function svgChart(
   return parts.join("\n");
 }
 
-function figuresRow(s: ScorerReport): string {
+/** One scorer's row of the figures table; `shareDigits` for the capture and effort shares. */
+function figureCells(s: ScorerReport, shareDigits = 1): string[] {
   const f = s.figures;
-  const cells = [
+  return [
     LABELS[s.name] ?? s.name,
     num(f.rocAuc),
     pct(f.precision),
     pct(f.recall),
     num(f.f1),
     pct(f.falseAlarmRate),
-    ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null)),
-    pct(f.recallAt20Effort),
-    pct(f.recallAt20EffortDensity),
+    ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null, shareDigits)),
+    pct(f.recallAt20Effort, shareDigits),
+    pct(f.recallAt20EffortDensity, shareDigits),
   ];
+}
+
+function figuresRow(s: ScorerReport): string {
+  const cells = figureCells(s);
   return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`;
 }
 
