@@ -1,3 +1,7 @@
+import { gitCommonDir, repoRoot } from "../git/repo.js";
+import { repositoryModelPath } from "../model/load.js";
+import { runTraining } from "../model/train.js";
+import { type Command, deviceFlag, numberFlag, parse, UsageError } from "./args.js";
 import {
   CALIBRATE_HELP,
   calibrateCommand,
@@ -5,11 +9,7 @@ import {
   datasetCommand,
   EVAL_HELP,
   evalCommand,
-} from "../eval/commands.js";
-import { gitCommonDir, repoRoot } from "../git/repo.js";
-import { repositoryModelPath } from "../model/load.js";
-import { runTraining } from "../model/train.js";
-import { type Command, parse, UsageError } from "./args.js";
+} from "./evalCommands.js";
 
 const first = (help: string): string => (help.split("\n")[0] ?? "").replace(/^Usage:\s*/, "");
 
@@ -33,26 +33,6 @@ export const calibrateCmd: Command = {
 
 /** The candidates models/train.py knows (its KINDS). */
 const TRAINABLE = ["lr-metrics", "lr-tokens", "mlp-tokens"];
-
-/** A numeric flag, or undefined when absent; a clear usage error when it is not a number in range. */
-function numberOption(
-  raw: string | undefined,
-  name: string,
-  opts: { integer?: boolean; min: number },
-): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (
-    raw.trim() === "" ||
-    !Number.isFinite(value) ||
-    value < opts.min ||
-    (opts.integer && !Number.isInteger(value))
-  )
-    throw new UsageError(
-      `--${name} must be ${opts.integer ? "a whole number" : "a number"} ≥ ${opts.min}, not '${raw}'`,
-    );
-  return value;
-}
 
 export const trainCmd: Command = {
   summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
@@ -83,22 +63,17 @@ your teammates' clones at it to share it.`,
       "max-epochs": { type: "string" },
     });
     if (positionals.length === 0) throw new UsageError(`give at least one dataset: ${first(DATASET_HELP)}`);
-    const count = (name: string) =>
-      numberOption(values[name] as string | undefined, name, { integer: true, min: 1 });
-    const real = (name: string) => numberOption(values[name] as string | undefined, name, { min: 0 });
-    const hidden = count("hidden");
-    const maxEpochs = count("max-epochs");
-    const weightDecay = real("weight-decay");
-    const resampleRatio = real("resample-ratio");
+    const hidden = numberFlag(values.hidden, "--hidden", { min: 1, integer: true });
+    const maxEpochs = numberFlag(values["max-epochs"], "--max-epochs", { min: 1, integer: true });
+    const weightDecay = numberFlag(values["weight-decay"], "--weight-decay", { min: 0 });
+    const resampleRatio = numberFlag(values["resample-ratio"], "--resample-ratio", { min: 0 });
     const models = (values.models as string | undefined)?.split(",").map((m) => m.trim());
     const unknown = models?.filter((m) => !TRAINABLE.includes(m));
     if (unknown && unknown.length > 0)
       throw new UsageError(
         `--models: unknown candidate ${unknown.join(", ")} (choose among ${TRAINABLE.join(", ")})`,
       );
-    const device = values.device as string;
-    if (device !== "auto" && device !== "cpu" && device !== "cuda")
-      throw new UsageError("--device must be auto, cpu or cuda");
+    const device = deviceFlag(values.device);
     const out =
       (values.out as string | undefined) ?? repositoryModelPath(await gitCommonDir(await repoRoot(".")));
     const summary = await runTraining({

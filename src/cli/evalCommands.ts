@@ -6,20 +6,14 @@
 
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import type { Device } from "../model/train.js";
+import { calibrateLevels, calibrateThreshold, type ThresholdReport } from "../eval/calibrate.js";
+import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "../eval/exportDataset.js";
+import { num, pct, renderReplayHtml, renderReplayText } from "../eval/renderReplay.js";
+import { replay } from "../eval/replay.js";
+import { parseShares } from "../eval/timeSplit.js";
 import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
 import { listFeedback } from "../suggest/feedback.js";
-import { calibrateLevels, calibrateThreshold, type ThresholdReport } from "./calibrate.js";
-import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "./exportDataset.js";
-import { num, pct, renderReplayHtml, renderReplayText } from "./renderReplay.js";
-import { replay } from "./replay.js";
-import { parseShares } from "./timeSplit.js";
-
-/** Wrong arguments; the CLI prints the message and points at `--help` (matched by name). */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+import { deviceFlag, formatOf, numberFlag, parse, UsageError } from "./args.js";
 
 export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]
                        [--label-latency DAYS] [--format text|json]
@@ -61,36 +55,8 @@ Put the model's threshold in .dejafix/rules.yml as a level's \`score\`.
 --levels: scores the newest N (default 2000) commits with the model in use and stores the score
 percentiles in the index, so rules can gate by share of commits (\`percentile: 90\` = riskiest 10%).`;
 
-function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true } as const);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
 function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-function nonNegative(value: unknown, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} must be a non-negative number, got "${String(value)}"`);
-  return n;
-}
-
-function format(value: unknown): "text" | "json" {
-  if (value === undefined || value === "text") return "text";
-  if (value === "json") return "json";
-  throw new UsageError(`--format must be text or json, got "${String(value)}"`);
-}
-
-function device(value: unknown): Device | undefined {
-  if (value === undefined) return undefined;
-  if (value === "auto" || value === "cpu" || value === "cuda") return value;
-  throw new UsageError(`--device must be auto, cpu or cuda, got "${String(value)}"`);
 }
 
 function shares(value: unknown, count: number): number[] | undefined {
@@ -111,29 +77,33 @@ function json(value: unknown): string {
 }
 
 export async function datasetCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    out: { type: "string" },
-    repo: { type: "string", multiple: true },
-    name: { type: "string", multiple: true },
-    labels: { type: "string" },
-    "label-latency": { type: "string" },
-    format: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values } = parse(
+    argv,
+    {
+      out: { type: "string" },
+      repo: { type: "string", multiple: true },
+      name: { type: "string", multiple: true },
+      labels: { type: "string" },
+      "label-latency": { type: "string" },
+      format: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(`${DATASET_HELP}\n`);
     return 0;
   }
   const out = str(values.out);
   if (!out) throw new UsageError("--out FILE is required: where to write the dataset");
-  const fmt = format(values.format);
+  const fmt = formatOf(values.format, ["text", "json"]);
   const repos = (values.repo as string[] | undefined) ?? ["."];
   const summary = await exportDataset({
     repos,
     out,
     names: values.name as string[] | undefined,
     labels: str(values.labels),
-    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+    labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
   });
   if (fmt === "json") {
     process.stdout.write(json(summary));
@@ -153,24 +123,28 @@ export async function datasetCommand(argv: string[]): Promise<number> {
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    repo: { type: "string" },
-    model: { type: "string" },
-    within: { type: "boolean" },
-    labels: { type: "string" },
-    split: { type: "string" },
-    "label-latency": { type: "string" },
-    format: { type: "string" },
-    html: { type: "string" },
-    python: { type: "string" },
-    device: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values } = parse(
+    argv,
+    {
+      repo: { type: "string" },
+      model: { type: "string" },
+      within: { type: "boolean" },
+      labels: { type: "string" },
+      split: { type: "string" },
+      "label-latency": { type: "string" },
+      format: { type: "string" },
+      html: { type: "string" },
+      python: { type: "string" },
+      device: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(`${EVAL_HELP}\n`);
     return 0;
   }
-  const fmt = format(values.format);
+  const fmt = formatOf(values.format, ["text", "json"]);
   const split = shares(values.split, 2);
   const report = await replay({
     repoDir: str(values.repo) ?? ".",
@@ -178,9 +152,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
     within: values.within === true,
     labels: str(values.labels),
     trainShare: split?.[0],
-    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+    labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
     python: str(values.python),
-    device: device(values.device),
+    device: deviceFlag(values.device),
     onLog: log,
   });
   const html = str(values.html);
@@ -243,29 +217,33 @@ export function renderThresholdText(report: ThresholdReport): string {
 }
 
 export async function calibrateCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    repo: { type: "string" },
-    model: { type: "string" },
-    "max-false-alarm": { type: "string" },
-    levels: { type: "boolean" },
-    commits: { type: "string" },
-    within: { type: "boolean" },
-    labels: { type: "string" },
-    split: { type: "string" },
-    "label-latency": { type: "string" },
-    format: { type: "string" },
-    python: { type: "string" },
-    device: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values } = parse(
+    argv,
+    {
+      repo: { type: "string" },
+      model: { type: "string" },
+      "max-false-alarm": { type: "string" },
+      levels: { type: "boolean" },
+      commits: { type: "string" },
+      within: { type: "boolean" },
+      labels: { type: "string" },
+      split: { type: "string" },
+      "label-latency": { type: "string" },
+      format: { type: "string" },
+      python: { type: "string" },
+      device: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    { positionals: false },
+  );
   if (values.help) {
     process.stdout.write(`${CALIBRATE_HELP}\n`);
     return 0;
   }
-  const fmt = format(values.format);
+  const fmt = formatOf(values.format, ["text", "json"]);
   const repoDir = str(values.repo) ?? ".";
   if (values.levels) {
-    const commits = nonNegative(values.commits, "--commits");
+    const commits = numberFlag(values.commits, "--commits", { min: 0 });
     const result = await calibrateLevels(repoDir, { model: str(values.model), commits });
     if (fmt === "json") process.stdout.write(json(result));
     else if (result.commits === 0)
@@ -279,7 +257,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
       );
     return 0;
   }
-  const limit = nonNegative(values["max-false-alarm"], "--max-false-alarm");
+  const limit = numberFlag(values["max-false-alarm"], "--max-false-alarm", { min: 0 });
   if (limit === undefined || limit > 1)
     throw new UsageError("--max-false-alarm RATE (between 0 and 1, e.g. 0.05) is required, or use --levels");
   const split = shares(values.split, 3);
@@ -290,9 +268,9 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     labels: str(values.labels),
     maxFalseAlarm: limit,
     shares: split as [number, number, number] | undefined,
-    labelLatencyDays: nonNegative(values["label-latency"], "--label-latency"),
+    labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
     python: str(values.python),
-    device: device(values.device),
+    device: deviceFlag(values.device),
     onLog: log,
   });
   process.stdout.write(fmt === "json" ? json(report) : renderThresholdText(report));
