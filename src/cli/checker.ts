@@ -36,19 +36,6 @@ function rulesOf(top: string, commonDir: string, notices: string[]): Rules {
   }
 }
 
-type Matcher = NonNullable<import("../verdict/checkChange.js").CheckInput["match"]>;
-
-/** Clone matching (src/suggest) when it is built; without it the verdict rests on the score alone. */
-async function loadMatcher(): Promise<Matcher | undefined> {
-  const spec = "../suggest/matchChange.js";
-  try {
-    const mod = (await import(spec)) as { matchChange?: Matcher };
-    return mod.matchChange;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The checked-out branch from the worktree's HEAD file (`ref: refs/heads/main`): no git process. */
 function branchFromHead(gitDir: string): string | null {
   try {
@@ -92,7 +79,10 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     { commitAuthorAndMessage, currentBranchName, gitCommonDir, nextAuthor, repoRoot },
     { classifyCommit },
   ] = await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
-  const { checkChange } = await import("../verdict/checkChange.js");
+  const [{ checkChange }, { matchChange }] = await Promise.all([
+    import("../verdict/checkChange.js"),
+    import("../suggest/matchChange.js"),
+  ]);
   const top = ctx.layout?.topLevel ?? (await repoRoot(ctx.repoDir));
   const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));
   const ready = prepared.get(commonDir);
@@ -107,7 +97,6 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     isFix = classifyCommit(c.message, rules.fixes).isFix;
   }
   const now = Math.floor(Date.now() / 1000);
-  const matchChange = await loadMatcher();
   const verdict = await checkChange({
     change,
     rules,
@@ -117,7 +106,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     isFix,
     ctx,
     model,
-    ...(matchChange ? { match: matchChange } : {}),
+    match: matchChange,
   });
   return { ...verdict, notices: [...notices, ...verdict.notices] };
 }

@@ -40,6 +40,7 @@ import { messages } from "../report/messages.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import type { Action, Checker, HookName, ReportItem } from "../report/types.js";
+import type { Rules } from "../rules/types.js";
 
 /** Process exit code that tells hooks/dejafix.sh to stop the commit or push. */
 export const BLOCK_EXIT_CODE = 3;
@@ -93,23 +94,6 @@ export const DEFAULT_SETTINGS: HookSettings = {
 
 export const RULES_FILE = ".dejafix/rules.yml";
 
-/** The part of src/rules' `Rules` the harness reads (kept structural so this file loads without it). */
-interface RulesSubset {
-  hooks?: {
-    timeBudgetMs?: number;
-    failure?: "open" | "closed";
-    sequences?: "skip" | "warn" | "check";
-    preCommit?: { enabled?: boolean };
-    prePush?: { enabled?: boolean; timeBudgetMs?: number };
-  };
-  paths?: { ignore?: string[]; generated?: string[]; maxFileBytes?: number };
-}
-
-type LoadRules = (file: string | null, options?: { cacheFile?: string }) => RulesSubset;
-
-/** src/rules validates the whole file against its schema and caches the result under the git dir. */
-const RULES_MODULE = "../rules/loadRules.js";
-
 export interface SettingsRead {
   settings: Partial<HookSettings>;
   /** One line naming the file, line and field when the rules file is broken (defaults are used then). */
@@ -118,18 +102,14 @@ export interface SettingsRead {
 
 /**
  * Reads the harness settings from the rules file through src/rules (schema-validated, cached); a broken
- * file never stops a commit: defaults plus a one-line notice. Without src/rules, the same keys are read
- * straight from the YAML.
+ * file never stops a commit: defaults plus a one-line notice. src/rules is loaded only when the file exists.
  */
 export async function readHookSettings(topLevel: string, commonDir: string): Promise<SettingsRead> {
   const file = join(topLevel, RULES_FILE);
   if (!existsSync(file)) return { settings: {} };
   try {
-    let rules: RulesSubset;
-    const mod = (await import(RULES_MODULE).catch(() => null)) as { loadRules?: LoadRules } | null;
-    if (mod?.loadRules)
-      rules = mod.loadRules(file, { cacheFile: join(commonDir, "dejafix", "rules-cache.json") });
-    else rules = await readRulesSubset(file);
+    const { loadRules } = await import("../rules/loadRules.js");
+    const rules = loadRules(file, { cacheFile: join(commonDir, "dejafix", "rules-cache.json") });
     return { settings: settingsFromRules(rules) };
   } catch (e) {
     const first = e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e);
@@ -137,37 +117,18 @@ export async function readHookSettings(topLevel: string, commonDir: string): Pro
   }
 }
 
-function settingsFromRules(r: RulesSubset): Partial<HookSettings> {
-  const out: Partial<HookSettings> = {};
-  const h = r.hooks ?? {};
-  if (typeof h.timeBudgetMs === "number") out.budgetMs = h.timeBudgetMs;
-  if (typeof h.prePush?.timeBudgetMs === "number") out.pushBudgetMs = h.prePush.timeBudgetMs;
-  if (h.failure === "open" || h.failure === "closed") out.failure = h.failure;
-  if (h.sequences === "skip" || h.sequences === "warn" || h.sequences === "check")
-    out.sequences = h.sequences;
-  if (typeof h.preCommit?.enabled === "boolean") out.preCommit = h.preCommit.enabled;
-  if (typeof h.prePush?.enabled === "boolean") out.prePush = h.prePush.enabled;
-  const p = r.paths ?? {};
-  if (Array.isArray(p.ignore)) out.ignore = p.ignore.filter((g) => typeof g === "string");
-  if (Array.isArray(p.generated)) out.generated = p.generated.filter((g) => typeof g === "string");
-  if (typeof p.maxFileBytes === "number") out.maxFileBytes = p.maxFileBytes;
-  return out;
-}
-
-/** Fallback reader: plain YAML, shapes checked only as far as the harness needs. */
-async function readRulesSubset(file: string): Promise<RulesSubset> {
-  const { parse } = await import("yaml");
-  const doc: unknown = parse(readFileSync(file, "utf8"));
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== "object" || Array.isArray(doc))
-    throw new Error(`${RULES_FILE}: must be a mapping of settings`);
-  const root = doc as RulesSubset;
-  const h = root.hooks;
-  if (h?.failure !== undefined && h.failure !== "open" && h.failure !== "closed")
-    throw new Error(`${RULES_FILE}: hooks.failure must be open or closed`);
-  if (h?.timeBudgetMs !== undefined && !(typeof h.timeBudgetMs === "number" && h.timeBudgetMs > 0))
-    throw new Error(`${RULES_FILE}: hooks.timeBudgetMs must be a positive number`);
-  return root;
+function settingsFromRules(r: Rules): Partial<HookSettings> {
+  return {
+    budgetMs: r.hooks.timeBudgetMs,
+    pushBudgetMs: r.hooks.prePush.timeBudgetMs,
+    failure: r.hooks.failure,
+    sequences: r.hooks.sequences,
+    preCommit: r.hooks.preCommit.enabled,
+    prePush: r.hooks.prePush.enabled,
+    ignore: r.paths.ignore,
+    generated: r.paths.generated,
+    maxFileBytes: r.paths.maxFileBytes,
+  };
 }
 
 export interface HookOptions {
