@@ -10,7 +10,7 @@ import type { StagedChange } from "../git/staged.js";
 import type { FileChange } from "../git/types.js";
 import { isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { diffIgnoringWhitespace } from "./diffIgnoringWhitespace.js";
+import { ignoringWhitespace } from "./diffIgnoringWhitespace.js";
 import { linesBag, TOKEN_HASH_DIM } from "./tokens.js";
 
 export interface TokenBags {
@@ -50,9 +50,12 @@ export function diffTokens(files: readonly FileChange[], rules: Rules, dim = TOK
  * whitespace-insensitive diff (a re-indented line is no change, as in `git log -w`), and the same files
  * left out as in the dataset export.
  */
-export function stagedTokens(change: StagedChange, rules: Rules, dim = TOKEN_HASH_DIM): TokenBags {
-  const files = change.files
-    .filter((f) => f.skipped === null && !f.binary)
-    .map((f) => ({ ...f, hunks: diffIgnoringWhitespace(f.oldText ?? "", f.newText ?? "", f.hunks) }));
+export function stagedTokens(
+  change: StagedChange,
+  rules: Rules,
+  dim = TOKEN_HASH_DIM,
+  /** `ignoringWhitespace(change)`, when the caller already has it. */
+  files: readonly FileChange[] = ignoringWhitespace(change),
+): TokenBags {
   return diffTokens(files, rules, dim);
 }

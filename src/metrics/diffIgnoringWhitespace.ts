@@ -1,5 +1,5 @@
-import { diffHunks } from "../git/staged.js";
-import type { Hunk } from "../git/types.js";
+import { diffHunks, type StagedChange } from "../git/staged.js";
+import type { FileChange, Hunk } from "../git/types.js";
 
 /** Whitespace as git's ctype sees it (git-compat-util.h: space, \t, \n, \r). */
 const GIT_SPACE = /[ \t\n\r]+/g;
@@ -69,4 +69,19 @@ export function diffIgnoringWhitespace(
       ],
     };
   });
+}
+
+/**
+ * The files of a staged change with whitespace-insensitive hunks, as the miner's `git log -w` sees a
+ * commit; files the reader skipped (binary, too large, generated, ignored, submodules) get none. The
+ * hook computes this once for both the metrics and the token bags.
+ */
+export function ignoringWhitespace(change: StagedChange): FileChange[] {
+  return change.files.map((f) => ({
+    ...f,
+    hunks:
+      f.skipped === null && !f.binary
+        ? diffIgnoringWhitespace(f.oldText ?? "", f.newText ?? "", f.hunks)
+        : [],
+  }));
 }

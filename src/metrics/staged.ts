@@ -9,7 +9,7 @@ import {
 } from "../index/metricsStore.js";
 import type { IndexStore } from "../index/store.js";
 import { changeDirectories, changeSubsystems, computeMetrics } from "./computeMetrics.js";
-import { diffIgnoringWhitespace } from "./diffIgnoringWhitespace.js";
+import { ignoringWhitespace } from "./diffIgnoringWhitespace.js";
 import { lineStats } from "./lineStats.js";
 import type { ChangedFile, FileLineage, Metrics } from "./types.js";
 
@@ -32,6 +32,8 @@ export function stagedMetrics(
   repoId: number,
   change: StagedChange,
   who: { authorEmail: string; time: number; isFix: boolean },
+  /** `ignoringWhitespace(change)`, when the caller already has it (the hook shares it with the token bags). */
+  diffs: readonly FileChange[] = ignoringWhitespace(change),
 ): Metrics {
   const db = store.db;
   if (!hasHistoryTables(db))
@@ -40,28 +42,24 @@ export function stagedMetrics(
     );
   const email = who.authorEmail.toLowerCase();
   const bound = historyBound(db, repoId, change.source === "commit" ? change.commit : null, change.base);
-  const files: ChangedFile[] = [];
-  const diffs: FileChange[] = [];
-  for (const f of change.files) {
+  const files: ChangedFile[] = change.files.map((f, i) => {
     const path = f.newPath ?? f.oldPath ?? "";
     const readable = f.skipped === null && !f.binary;
-    const hunks = readable ? diffIgnoringWhitespace(f.oldText ?? "", f.newText ?? "", f.hunks) : [];
     let added = 0;
     let deleted = 0;
-    for (const h of hunks) {
+    for (const h of diffs[i]?.hunks ?? []) {
       added += h.newLines;
       deleted += h.oldLines;
     }
-    diffs.push({ ...f, hunks });
-    files.push({
+    return {
       path,
       oldPath: f.status === "R" || f.status === "C" ? f.oldPath : null,
       status: f.status,
       added,
       deleted,
       linesBefore: readable ? lineCount(f.oldText) : 0,
-    });
-  }
+    };
+  });
   const lineages = files.map((f): FileLineage => {
     if (f.status === "A" || f.status === "C") return { commits: [], creator: null };
     return fileLineage(db, repoId, f.status === "R" && f.oldPath !== null ? f.oldPath : f.path, bound);

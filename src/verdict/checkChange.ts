@@ -10,6 +10,7 @@ import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { stagedTokens } from "../metrics/changeTokens.js";
+import { ignoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
 import { stagedMetrics } from "../metrics/staged.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
@@ -100,13 +101,16 @@ async function scoreChange(
   const model = await input.model;
   if (!model) return undefined;
   const { score } = await import("../model/score.js");
-  const metrics = stagedMetrics(store, repoId, input.change, {
-    authorEmail: input.author.email,
-    time: input.author.time,
-    isFix: input.isFix,
-  });
-  const dim = model.meta.features.token_hash.dim;
-  const bags = stagedTokens(input.change, input.rules, dim);
+  // One whitespace-insensitive diff of the change serves the metrics and the token bags.
+  const diffs = ignoringWhitespace(input.change);
+  const metrics = stagedMetrics(
+    store,
+    repoId,
+    input.change,
+    { authorEmail: input.author.email, time: input.author.time, isFix: input.isFix },
+    diffs,
+  );
+  const bags = stagedTokens(input.change, input.rules, model.meta.features.token_hash.dim, diffs);
   const calibration = readCalibration(store, repoId, model.digest);
   const result = await score(
     model,
