@@ -28,8 +28,8 @@ import { prepareHistory, readRecords } from "../src/eval/history.js";
 import { loadLabelFile } from "../src/eval/labelFile.js";
 import { isoDay, replay, scoredCommits } from "../src/eval/replay.js";
 import type { HistoryRecord } from "../src/metrics/dataset.js";
-import { loadModel, type RiskModel } from "../src/model/load.js";
-import { scoreMany } from "../src/model/score.js";
+import { loadModel } from "../src/model/load.js";
+import { scoreValues } from "../src/model/score.js";
 
 interface Row {
   scorer: string;
@@ -65,18 +65,6 @@ function line(row: Row): string {
     `[capture ${capture}]  R@20%E ${pct(f.recallAt20Effort)} (per line ${pct(f.recallAt20EffortDensity)})  ` +
     `at the model threshold: precision ${pct(f.precision)}, recall ${pct(f.recall)}, false alarms ${pct(f.falseAlarmRate)}`
   );
-}
-
-/** Scores of the records, in order, through the hook's scoring path. */
-async function scoreRecords(model: RiskModel, records: readonly HistoryRecord[]): Promise<number[]> {
-  const scores: number[] = [];
-  for (let i = 0; i < records.length; i += 512) {
-    const batch = records
-      .slice(i, i + 512)
-      .map((r) => ({ metrics: r.metrics, added: r.added, removed: r.removed }));
-    for (const result of await scoreMany(model, batch, { maxReasons: 0 })) scores.push(result.score);
-  }
-  return scores;
 }
 
 /** The commits ApacheJIT's labels cover: those that change Java code in at most 100 files. */
@@ -138,7 +126,7 @@ async function main(): Promise<void> {
       [`ApacheJIT scope, ${span}`, inScope, false],
     ];
     const scored = new Map(
-      (await scoreRecords(model, every)).map((score, i) => [every[i]!.commit, score] as const),
+      (await scoreValues(model, every)).map((score, i) => [every[i]!.commit, score] as const),
     );
     for (const [period, rs, labelled] of populations) {
       const figures = evaluate(

@@ -5,7 +5,7 @@ import { readCalibration, recentCommits, saveCalibration } from "../index/calibr
 import { historyMetrics } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
 import { loadModel, type RiskModel } from "../model/load.js";
-import { scoreMany } from "../model/score.js";
+import { scoreValues } from "../model/score.js";
 import type { ScoreInput } from "../model/vector.js";
 import { evaluate, type Figures, percentiles as percentilesOf, type ScoredCommit } from "./figures.js";
 import { isoDay, type MonthFigures, monthly, type Period, period, scoredCommits } from "./replay.js";
@@ -33,13 +33,6 @@ export interface LevelResult {
 }
 
 /** Scores in batches (one inference call per batch). */
-async function scoreInputs(model: RiskModel, inputs: readonly ScoreInput[]): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < inputs.length; i += 512)
-    for (const r of await scoreMany(model, inputs.slice(i, i + 512), { maxReasons: 0 })) out.push(r.score);
-  return out;
-}
-
 /**
  * Scores the newest non-merge commits of the index with the model in use (tokens from one
  * `git diff-tree --stdin` pass) and stores the percentiles of their scores.
@@ -58,7 +51,7 @@ export async function calibrateLevels(repoDir: string, opts: LevelOptions = {}):
     const inputs: ScoreInput[] = [];
     for await (const bags of commitTokens(root, shas, rules, { dim }))
       inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
-    const scores = await scoreInputs(model, inputs);
+    const scores = await scoreValues(model, inputs);
     const points = percentilesOf(scores);
     saveCalibration(store, repoId, {
       model: model.digest,

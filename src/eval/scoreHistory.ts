@@ -12,7 +12,7 @@ import { datasetRecord, type HistoryRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader, formatDataset } from "../model/dataset.js";
 import { loadModel, ModelUnavailableError, type RiskModel } from "../model/load.js";
-import { scoreMany } from "../model/score.js";
+import { scoreValues } from "../model/score.js";
 import { type Device, runTraining } from "../model/train.js";
 import { type PreparedHistory, prepareHistory, readRecords, settledUntil } from "./history.js";
 import { loadLabelFile } from "./labelFile.js";
@@ -68,19 +68,6 @@ export interface ScoredHistory {
   unavailable: { name: ScorerName; why: string }[];
 }
 
-const BATCH = 512;
-
-async function modelScores(model: RiskModel, records: readonly HistoryRecord[]): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < records.length; i += BATCH) {
-    const batch = records
-      .slice(i, i + BATCH)
-      .map((r) => ({ metrics: r.metrics, added: r.added, removed: r.removed }));
-    for (const result of await scoreMany(model, batch, { maxReasons: 0 })) out.push(result.score);
-  }
-  return out;
-}
-
 function la(record: HistoryRecord): number {
   return record.metrics.la ?? 0;
 }
@@ -121,7 +108,7 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
   const training = trainingLabels(split);
 
   if (model) {
-    const scores = await modelScores(model, replayed);
+    const scores = await scoreValues(model, replayed);
     scorers.push({
       name: "model",
       description: `the ${model.source} model ${model.path} (${model.meta.model.kind})`,
@@ -183,7 +170,7 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
         name: "within",
         description: `a ${within.meta.model.kind} model trained on the ${training.length} commits before the replay`,
         threshold: within.meta.threshold.value,
-        scores: await modelScores(within, replayed),
+        scores: await scoreValues(within, replayed),
       });
     } catch (error) {
       unavailable.push({ name: "within", why: (error as Error).message });

@@ -34,6 +34,21 @@ export async function score(
   return result!;
 }
 
+/**
+ * The scores alone (no reasons), in inference calls of `batch` changes: replays and calibration score
+ * thousands of commits.
+ */
+export async function scoreValues(
+  model: RiskModel,
+  inputs: readonly ScoreInput[],
+  batch = 512,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < inputs.length; i += batch)
+    for (const r of await scoreMany(model, inputs.slice(i, i + batch), { maxReasons: 0 })) out.push(r.score);
+  return out;
+}
+
 /** Several changes in one inference call (pre-push, replay). */
 export async function scoreMany(
   model: RiskModel,
