@@ -15,7 +15,7 @@ import { openIndex, repoRules } from "../src/api.js";
 import { replayRecurrence } from "../src/eval/recurrence.js";
 import { readCommitChange } from "../src/git/staged.js";
 import { buildDefectBlocks } from "../src/index/defectBlocks.js";
-import { matchChange } from "../src/suggest/matchChange.js";
+import { matchChange } from "../src/verdict/matchChange.js";
 
 function flag(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(name);
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const minLines = Number(flag(argv, "--min-lines") ?? rules.clones.minLines);
   const latencyN = Number(flag(argv, "--latency") ?? 200);
   const showCases = Number(flag(argv, "--cases") ?? 5);
-  rules.clones = { threshold, minLines };
+  rules.clones = { ...rules.clones, threshold, minLines };
 
   const store = await openIndex(dir);
   try {

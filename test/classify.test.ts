@@ -8,10 +8,67 @@ import { checkFixConfig, classifyCommit, looksLikeSha, normalizeIssueId } from "
 
 const SHA40 = "0123456789abcdef0123456789abcdef01234567";
 
+describe("classifyCommit: what misfired on real histories", () => {
+  it("a closing reference names an issue, not a bug: feature requests are closed that way too", () => {
+    assert.equal(classifyCommit("Update: add the allowEmpty option (fixes #4210)").isFix, false);
+    assert.equal(classifyCommit("Add --deselect command line option\n\nFixes #3198").isFix, false);
+    assert.equal(classifyCommit("fix #13031: use the concrete id for the empty parameter list").isFix, false);
+    assert.equal(classifyCommit("Stop the parser crashing on empty input (fixes #12)").isFix, true);
+  });
+
+  it("types and scopes a developer uses for other work are not fixes, whatever the body says", () => {
+    assert.equal(classifyCommit("refactor(compiler): split the parser\n\nFix type errors").isFix, false);
+    assert.equal(classifyCommit("workflow: fix size report").isFix, false);
+    assert.equal(classifyCommit("fix(deps): update dependency postcss to ^8.5.19 (#15047)").isFix, false);
+    assert.equal(classifyCommit("fix(ci): use with instead of assert").isFix, false);
+    assert.equal(classifyCommit("test: fix test case broken by b93f264").isFix, false);
+    assert.deepEqual(classifyCommit("fix(runtime-core): keep slot order").reasons, [
+      "conventional",
+      "keyword",
+    ]);
+    // A subsystem prefix is no conventional type: its keywords still count.
+    assert.equal(classifyCommit("net: fix use after free in foo_close()").isFix, true);
+  });
+
+  it("a negated mention is no fix; a bug that no longer happens is", () => {
+    assert.equal(classifyCommit("Simplify the lexer\n\nNo one ever reported a bug here.").isFix, false);
+    assert.equal(classifyCommit("Cache parsed templates; not a regression").isFix, false);
+    assert.equal(classifyCommit("Reader no longer crashes on empty files").isFix, true);
+  });
+
+  it("the commit list of a squashed branch is not its story", () => {
+    const squash = "Add CSV export (#88)\n\n* add exporter\n* fix lint\n* fix crash in tests\n* wip";
+    assert.equal(classifyCommit(squash).isFix, false);
+    assert.deepEqual(classifyCommit("Add CSV export\n\nThe old path leaks file handles.").reasons, ["body"]);
+    assert.equal(classifyCommit("Add CSV export\n\nThe old path leaks file handles.").isFix, false);
+  });
+
+  it("a subject that describes a failure as a bug report does is a fix: JIRA-style titles", () => {
+    for (const m of [
+      "KEY-1886 Queue operation taking longer",
+      "KEY-12 Server dies on startup without a config",
+      "KEY-1144 KEY-1137 breaks the sharelib",
+      "[LANG-857] StringIndexOutOfBoundsException in CharSequenceTranslator",
+      "Import fails on postgres",
+    ])
+      assert.deepEqual(classifyCommit(m).reasons, ["symptom"], m);
+    for (const m of [
+      "Fix failing test on Windows",
+      "Remove broken links from the docs",
+      "Add a TimeoutError class",
+    ])
+      assert.ok(!classifyCommit(m).reasons.includes("symptom"), m);
+  });
+});
+
 describe("classifyCommit: keywords", () => {
   it("matches whole keywords in subject and body, case-insensitively", () => {
     assert.deepEqual(classifyCommit("Fix off-by-one in range()").reasons, ["keyword"]);
-    assert.equal(classifyCommit("Parser: handle empty input\n\nThis was a BUG since 2.0").isFix, true);
+    // In the body only, a keyword is recorded but makes no fix (half of such commits are none).
+    assert.deepEqual(classifyCommit("Parser: handle empty input\n\nThis was a BUG since 2.0").reasons, [
+      "body",
+    ]);
+    assert.equal(classifyCommit("Parser: handle empty input\n\nThis was a BUG since 2.0").isFix, false);
     assert.equal(classifyCommit("Avoid deadlock when closing twice").isFix, true);
     assert.equal(classifyCommit("Plug a memory leak in the cache").isFix, true);
   });

@@ -7,15 +7,9 @@ import { generateRepo } from "../fixtures/generate.js";
 import * as S from "../fixtures/sources.js";
 import type { FixtureManifest } from "../fixtures/types.js";
 import { indexRepository, openIndex } from "../src/api.js";
+import { blocksOfFix, type FixEdit, parseHunkBody } from "../src/blocks/fixBlocks.js";
 import { catFile } from "../src/git/catFile.js";
-import {
-  blocksOfFix,
-  buildDefectBlocks,
-  type DefectBlock,
-  DefectBlockReader,
-  type FixEdit,
-  parseHunkBody,
-} from "../src/index/defectBlocks.js";
+import { buildDefectBlocks, type DefectBlock, DefectBlockReader } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { commit, git, takeFunction } from "./helpers/commit.js";
@@ -80,23 +74,40 @@ describe("blocksOfFix", () => {
     ]);
   });
 
-  it("grows a short block to the enclosing one until it has minLines normalized lines", () => {
+  it("cuts a statement window: the statement alone without minLines, the enclosing blocks until minLines", () => {
     const hunk = parseHunkBody(
       ["     if (item.currency !== currency) {", "-      continue;", "+      break;"].join("\n"),
     );
     const small = blocksOfFix(lines, [{ oldStart: 5, lines: hunk }], "javascript");
     assert.deepEqual(
       small.map((b) => [b.start, b.end]),
-      [[5, 7]],
+      [[6, 6]],
     );
     const grown = blocksOfFix(lines, [{ oldStart: 5, lines: hunk }], "javascript", 10);
     assert.deepEqual(
       grown.map((b) => [b.start, b.end]),
       [[1, 11]],
-      "the if (3 lines) and the loop (< 10 normalized lines) are too short: the function",
+      "the if, then the loop's body and the loop, then the function's body: all under 10 normalized lines",
     );
     assert.ok(grown[0]!.norm.lines.length >= 10);
     assert.equal(grown[0]!.after[5], "      break;");
+  });
+
+  it("a fix deep in a long function gives the dozen statements around it, not the function", () => {
+    const body = Array.from({ length: 40 }, (_, i) => `  const v${i} = read(source, ${i});`);
+    const long = ["function readAll(source) {", ...body, "  return v0;", "}"];
+    const hunk = parseHunkBody(
+      ["-  const v20 = read(source, 20);", "+  const v20 = read(source, 21);"].join("\n"),
+    );
+    const [b, ...rest] = blocksOfFix(long, [{ oldStart: 22, lines: hunk }], "javascript", 10);
+    assert.equal(rest.length, 0);
+    assert.ok(b);
+    assert.equal(b.norm.lines.length, 10, "exactly minLines statements");
+    assert.ok(b.start > 1 && b.end < long.length, `inside the function (${b.start}-${b.end})`);
+    assert.ok(
+      b.start <= 22 && b.end >= 22 && 22 - b.start <= 5 && b.end - 22 <= 5,
+      "the fix near the middle",
+    );
   });
 
   it("places a pure insertion between the lines around it and drops whitespace-only groups", () => {
@@ -117,16 +128,54 @@ describe("blocksOfFix", () => {
     const blocks = blocksOfFix(lines, [{ oldStart: 3, lines: hunk }], "javascript");
     assert.equal(blocks.length, 1);
     const b = blocks[0]!;
-    assert.deepEqual([b.start, b.end], [3, 9]);
+    assert.deepEqual([b.start, b.end], [4, 7], "the statements on both sides of the gap");
     assert.equal(b.edits.length, 1, "the blank line added is not a fix");
     assert.deepEqual(b.edits[0], {
-      at: 2,
-      afterAt: 2,
+      at: 1,
+      afterAt: 1,
       del: [],
       add: ["    if (item === undefined) {", "      break;", "    }"],
     });
     assert.deepEqual(replay(b.before, b.edits), b.after);
     assert.equal(b.after.length, b.before.length + 3);
+  });
+
+  it("a cosmetic fix gives no block: comments, layout, a message reworded, a consistent rename", () => {
+    const one = (from: string, to: string) =>
+      blocksOfFix(
+        lines,
+        [{ oldStart: 8, lines: parseHunkBody([`-${from}`, `+${to}`].join("\n")) }],
+        "javascript",
+      ).length;
+    const line = "    total += item.price;";
+    assert.equal(one(line, "    total += item.price; // in cents"), 0, "a comment");
+    assert.equal(one(line, "    total +=   item.price ;"), 0, "layout");
+    assert.equal(one(line, "    total += item.cost;"), 1, "another property is a fix");
+    assert.equal(one(line, "    total += item.price * 2;"), 1, "an operator and a number are a fix");
+    const msg = (from: string, to: string) =>
+      blocksOfFix(
+        [`throw new Error(${from});`],
+        [
+          {
+            oldStart: 1,
+            lines: parseHunkBody([`-throw new Error(${from});`, `+throw new Error(${to});`].join("\n")),
+          },
+        ],
+        "javascript",
+      ).length;
+    assert.equal(msg('"1 item left"', '"1 items left"'), 0, "the wording of a message");
+    assert.equal(msg('"%d items"', '"%s items"'), 1, "a format character is a fix");
+    const renamed = SUM.replaceAll("total", "sum").split("\n").slice(0, -1);
+    const hunks = [
+      {
+        oldStart: 1,
+        lines: lines.flatMap((l, i) => [
+          { kind: "-" as const, text: l },
+          { kind: "+" as const, text: renamed[i]! },
+        ]),
+      },
+    ];
+    assert.equal(blocksOfFix(lines, hunks, "javascript").length, 0, "a rename of every use");
   });
 });
 

@@ -45,7 +45,7 @@ test("the real checker: an ordinary commit is silent, a re-introduced defect sho
     0,
     "the default rules warn on a match alone (two-phase needs a risky score to block)",
   );
-  assert.match(risky.stderr, /resembles a past defect at src\/text\/fields\.ts/);
+  assert.match(risky.stderr, /writes a past bug again at src\/text\/fields\.ts/);
   const planted = manifest.planted.find((p) => p.id === again.of);
   assert.ok(planted);
   assert.ok(risky.stderr.includes(planted.fix.slice(0, 10)), "names the historical fix commit");

@@ -40,8 +40,11 @@ function match(over: Partial<MatchReport> = {}): MatchReport {
     issues: ["#482"],
     suggestion: {
       diff: "--- a/src/parse.ts\n+++ b/src/parse.ts\n@@ -12,1 +12,2 @@\n   reset() {\n+    this.cache.clear();\n",
+      placed: true,
       appliesCleanly: true,
     },
+    recurrence: { kind: "copy", lines: [12] },
+    evidence: "strong",
     ...over,
   };
 }
@@ -129,6 +132,7 @@ describe("escape injection through a real commit", () => {
           issues: ["#1\x1b[5m"],
           suggestion: {
             diff: `--- a/trap.ts\n+++ b/trap.ts\n@@ -1 +1 @@\n-${newText.split("\n")[1]}\n+ok\n`,
+            placed: true,
             appliesCleanly: null,
           },
         }),
@@ -189,7 +193,7 @@ describe("text renderer", () => {
     const out = renderText(verdict({ action: "block" }), { colors: plain });
     assert.match(out, /score 0\.83 \(riskier than 93% of this repository's commits\), level red → blocked/);
     assert.match(out, /why: touches 14 files; author is new to src\/parser/);
-    assert.match(out, /src\/parse\.ts:10-24 · 92% similar/);
+    assert.match(out, /writes a past bug again at src\/parse\.ts:12 · block 92% similar · link strong/);
     assert.match(out, /introduced by a1b2c3d4e5 Add tokenizer cache \(2023-04-02\) in src\/lex\.ts/);
     assert.match(out, /Speeds up lexing/);
     assert.match(out, /fixed by +e4f5a6b7c8 Fix stale cache on reset \(#482\) \(2023-05-10\)/);
@@ -202,11 +206,23 @@ describe("text renderer", () => {
     const long = Array.from({ length: 50 }, (_, i) => `+line ${i}`).join("\n");
     const v = verdict({
       score: undefined,
-      matches: [match({ suggestion: { diff: long, appliesCleanly: false } })],
+      matches: [
+        match({
+          suggestion: {
+            diff: long,
+            placed: false,
+            appliesCleanly: null,
+            why: "its brackets would not balance",
+          },
+        }),
+      ],
     });
     const out = renderText(v, { colors: plain, maxDiffLines: 10 });
-    assert.match(out, /resembles a past defect/);
-    assert.match(out, /does not apply as is/);
+    assert.match(out, /this change writes a past bug again → warning/);
+    assert.match(
+      out,
+      /as it was in src\/lex\.ts \(not placed in your code: its brackets would not balance\)/,
+    );
     assert.match(out, /… 40 more lines/);
     assert.doesNotMatch(out, /line 10\b/);
   });

@@ -241,7 +241,7 @@ describe("errors name the line, the column and the field", () => {
     );
     assert.equal(
       errorOf("clones:\n  colour: red\n").message,
-      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold or minLines)`,
+      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests or exclude)`,
     );
     assert.equal(
       errorOf("verdict:\n  mode: either\nschedul:\n  always: []\n").message,

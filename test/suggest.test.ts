@@ -12,9 +12,9 @@ import { readCommitChange, readStagedChange, type StagedChange } from "../src/gi
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
-import { matchChange, type SuggestedMatch } from "../src/suggest/matchChange.js";
 import { addRelatedRepo } from "../src/suggest/relatedRepos.js";
 import { renderDiff } from "../src/suggest/renderDiff.js";
+import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
 import { commit, git } from "./helpers/commit.js";
 
 function write(dir: string, files: Record<string, string>): void {

@@ -4,8 +4,10 @@ import { test } from "node:test";
 import { generateRepo } from "../fixtures/generate.js";
 import { indexRepository, openIndex, repoRules } from "../src/api.js";
 import { replayMatches, twoPhaseScores } from "../src/eval/twoPhase.js";
+import { readParents } from "../src/git/parents.js";
 import { readCommitChange } from "../src/git/staged.js";
-import { matchChange } from "../src/suggest/matchChange.js";
+import { ancestorsOf } from "../src/history/ancestry.js";
+import { matchChange } from "../src/verdict/matchChange.js";
 import { gitOut, tempDir } from "./helpers/repo.js";
 
 const authorTime = (repo: string, sha: string): number =>
@@ -36,23 +38,28 @@ test("two-phase replay: a recurrence matches the earlier fix's defect, a defect 
     assert.deepEqual(matched, expected);
     assert.ok(expected.filter(Boolean).length >= 2, "at least two recurrences match their original defect");
 
-    // The planted defects themselves: their own fix comes later, so as of their time nothing of it is known.
+    // The planted defects themselves: their own fix is no ancestor, so as of their commit nothing of it is known.
+    const parents = await readParents(
+      repo,
+      manifest.planted.map((p) => p.inducing),
+    );
     let ownFixFound = 0;
     for (const p of manifest.planted) {
       const change = readCommitChange(repo, p.inducing);
+      const known = ancestorsOf(parents, p.inducing);
       const then = await matchChange(store, change, rules, {
         applyCheck: false,
-        knownBefore: authorTime(repo, p.inducing),
+        knownFix: (s) => known.has(s),
       });
       assert.ok(
         !then.some((m) => m.fix.sha === p.fix),
-        `${p.id}: its own later fix is not known at its time`,
+        `${p.id}: its own later fix is not known at its commit`,
       );
-      // Without the time limit, the defect's code does match the block of its own fix: the limit matters.
+      // Without the limit, the defect's code does match the block of its own fix: the limit matters.
       const later = await matchChange(store, change, rules, { applyCheck: false });
       if (later.some((m) => m.fix.sha === p.fix)) ownFixFound++;
     }
-    assert.ok(ownFixFound > 0, "some planted defect matches its own fix once the time limit is lifted");
+    assert.ok(ownFixFound > 0, "some planted defect matches its own fix once the limit is lifted");
   } finally {
     store.close();
   }

@@ -138,6 +138,33 @@ export function languageOf(path: string): string | undefined {
   return tokenizerFormatOf(path) ?? undefined;
 }
 
+/**
+ * Formats that are prose, data, configuration or style sheets rather than program code: their "blocks"
+ * are not where a defect and its fix live (a CI action bumped in YAML, a reworded paragraph).
+ */
+const NOT_PROGRAM = new Set([
+  "markdown",
+  "txt",
+  "plaintext",
+  "csv",
+  "json",
+  "yaml",
+  "toml",
+  "ini",
+  "properties",
+  "css",
+  "scss",
+  "sass",
+  "less",
+  "stylus",
+]);
+
+/** The tokenizer format of a path when its blocks are program code worth matching, else undefined. */
+export function codeLanguageOf(path: string): string | undefined {
+  const lang = languageOf(path);
+  return lang === undefined || NOT_PROGRAM.has(lang) ? undefined : lang;
+}
+
 /** Whether blocks of `language` are found by brackets or by indentation. */
 export function blockStyleOf(language: string): BlockStyle {
   return INDENT_LANGUAGES.has(language) ? "indent" : "brace";

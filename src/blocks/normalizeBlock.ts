@@ -272,3 +272,15 @@ function isBinaryOperator(op: string): boolean {
     /^[-+*/%&|^<>=!?:~]+$|^(?:and|or|in|instanceof)$/.test(op)
   );
 }
+
+/** Normalized lines `from..to` (inclusive) of a block, as a block of their own. */
+export function sliceNormalized(norm: NormalizedBlock, from: number, to: number): NormalizedBlock {
+  return {
+    lines: norm.lines.slice(from, to + 1),
+    hashes: norm.hashes.slice(from, to + 1),
+    spans: norm.spans.slice(from, to + 1),
+    tokens: norm.tokens
+      .filter((t) => t.lineIndex >= from && t.lineIndex <= to)
+      .map((t) => ({ ...t, lineIndex: t.lineIndex - from })),
+  };
+}

@@ -1,5 +1,7 @@
+import { readParents } from "../git/parents.js";
 import { git } from "../git/run.js";
 import { readCommitChange, readStagedChange, type StagedChange } from "../git/staged.js";
+import { ancestorsOf } from "../history/ancestry.js";
 import { colors } from "../report/colors.js";
 import { renderJson } from "../report/renderJson.js";
 import { renderSarif } from "../report/renderSarif.js";
@@ -14,7 +16,8 @@ export const checkCmd: Command = {
   help: `Usage: dejafix check [--staged | REV | RANGE] [--repo DIR] [--format text|json|sarif] [--verbose]
 
 --staged (default) checks what \`git commit\` would record now; REV checks one commit against its first
-parent; RANGE (A..B) checks every non-merge commit in it. Reads only git objects: your work tree and
+parent; RANGE (A..B) checks every non-merge commit in it. A commit is matched only against past fixes
+that are its ancestors: what the hook knew when it was made. Reads only git objects: your work tree and
 index are never touched. Exit code 1 when a change would be blocked, else 0.
 --format sarif writes SARIF 2.1.0 for code-scanning tools in CI.`,
   async run(argv) {
@@ -36,10 +39,20 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
         : [(await git(repoDir, ["rev-parse", "--verify", `${target}^{commit}`])).trim()];
       for (const sha of shas) changes.push({ commit: sha, read: () => readCommitChange(repoDir, sha) });
     }
+    const parents = await readParents(
+      repoDir,
+      changes.flatMap((c) => (c.commit ? [c.commit] : [])),
+    );
     const items: ReportItem[] = [];
     for (const { commit, read } of changes) {
       const change = read();
-      const verdict = await check(change, { repoDir, budgetMs: Number.POSITIVE_INFINITY, hook: "check" });
+      const known = commit ? ancestorsOf(parents, commit) : null;
+      const verdict = await check(change, {
+        repoDir,
+        budgetMs: Number.POSITIVE_INFINITY,
+        hook: "check",
+        ...(known ? { knownFix: (sha: string) => known.has(sha) } : {}),
+      });
       const first = change.files.find((f) => f.newPath && f.hunks.length > 0);
       const anchor = first?.newPath
         ? { path: first.newPath, line: first.hunks[0]?.newStart ?? 1 }
@@ -54,6 +67,7 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
         const text = renderText(item.verdict, {
           colors: c,
           verbose: values.verbose === true || changes.length === 1,
+          see: item.commit ? `dejafix check ${item.commit.slice(0, 10)}` : "dejafix check --staged",
         });
         if (text)
           process.stdout.write(`${item.commit ? `${c.bold(item.commit.slice(0, 10))}\n` : ""}${text}\n`);

@@ -81,7 +81,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   ] = await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
   const [{ checkChange }, { matchChange }] = await Promise.all([
     import("../verdict/checkChange.js"),
-    import("../suggest/matchChange.js"),
+    import("../verdict/matchChange.js"),
   ]);
   const top = ctx.layout?.topLevel ?? (await repoRoot(ctx.repoDir));
   const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));

@@ -273,6 +273,7 @@ function anchorOf(change: StagedChange): ReportItem["anchor"] {
 function worst(items: ReportItem[]): Action {
   if (items.some((i) => i.verdict.action === "block")) return "block";
   if (items.some((i) => i.verdict.action === "warn")) return "warn";
+  if (items.some((i) => i.verdict.action === "note")) return "note";
   return "pass";
 }
 
@@ -376,7 +377,11 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     }
 
     for (const item of items) {
-      const text = renderText(item.verdict, { colors: c, verbose: settings.verbose });
+      const text = renderText(item.verdict, {
+        colors: c,
+        verbose: settings.verbose,
+        see: item.commit ? `dejafix check ${item.commit.slice(0, 10)}` : "dejafix check --staged",
+      });
       if (!text) continue;
       if (item.commit && item.verdict.action !== "pass") {
         write(messages.commitHeader(c, item.commit, sanitizeLine(commitSubject(opts.repoDir, item.commit))));

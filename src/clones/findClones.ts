@@ -1,5 +1,13 @@
+import { sizeRange } from "./prefixFilter.js";
 import type { BlockStore, StoredBlock } from "./types.js";
-import { alignLines, DEFAULT_MIN_LINES, DEFAULT_THRESHOLD, judge, LcsMatcher } from "./verify.js";
+import {
+  alignLines,
+  allowedDiff,
+  DEFAULT_MIN_LINES,
+  DEFAULT_THRESHOLD,
+  judge,
+  LcsMatcher,
+} from "./verify.js";
 
 export interface FindClonesOptions {
   /** NiCad threshold T: largest fraction of differing lines on each side. Default 0.3. */
@@ -72,4 +80,105 @@ export function findClonesBruteForce(
   options: FindClonesOptions = {},
 ): Match[] {
   return verifyAll(query.hashes, blocks, options);
+}
+
+/** A stored block that is a clone of one part of a region: the part, and the aligned lines. */
+export interface RegionMatch extends Match {
+  /** The part of the region matched: normalized-line indexes of the region, inclusive. */
+  from: number;
+  to: number;
+}
+
+/**
+ * The part of the region a block is a clone of: of the runs of region lines whose length a clone may
+ * have, the one with the longest LCS with the block that passes NiCad's criterion on both sides, the
+ * one closest to the block's size on a tie. Exact over those runs (a bit-parallel LCS each): a region
+ * of r lines costs r × (hi − lo + 1) short LCS, a few hundred.
+ */
+function bestPart(
+  block: ArrayLike<number>,
+  region: ArrayLike<number>,
+  threshold: number,
+  minLines: number,
+): { from: number; to: number; pairs: Array<[number, number]>; lcs: number } | null {
+  const n = block.length;
+  const { lo, hi } = sizeRange(n, threshold, minLines);
+  const matcher = new LcsMatcher(block);
+  const view = Uint32Array.from(region);
+  let best: { from: number; to: number; lcs: number } | null = null;
+  for (let from = 0; from + lo <= view.length; from++) {
+    for (let span = lo; span <= hi && from + span <= view.length; span++) {
+      const lcs = matcher.lcs(view.subarray(from, from + span));
+      if (!judge(span, n, lcs, { threshold, minLines }).clone) continue;
+      const size = best === null ? 0 : best.to - best.from + 1;
+      if (best === null || lcs > best.lcs || (lcs === best.lcs && Math.abs(span - n) < Math.abs(size - n)))
+        best = { from, to: from + span - 1, lcs };
+    }
+  }
+  if (best === null) return null;
+  const { from, to, lcs } = best;
+  const pairs = alignLines(view.subarray(from, to + 1), block).map(([i, j]): [number, number] => [
+    i + from,
+    j,
+  ]);
+  return { from, to, pairs, lcs };
+}
+
+function verifyInRegion(
+  region: ArrayLike<number>,
+  blocks: Iterable<StoredBlock>,
+  options: FindClonesOptions,
+): RegionMatch[] {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const minLines = options.minLines ?? DEFAULT_MIN_LINES;
+  const out: RegionMatch[] = [];
+  if (region.length < minLines) return out;
+  const matcher = new LcsMatcher(region);
+  for (const b of blocks) {
+    if (b.hashes.length < minLines) continue;
+    // The LCS with the whole region bounds the LCS with any part: a block that misses its own need
+    // against the whole region is no clone of a part of it.
+    if (b.hashes.length - matcher.lcs(b.hashes) > allowedDiff(b.hashes.length, threshold)) continue;
+    const part = bestPart(b.hashes, region, threshold, minLines);
+    if (part === null) continue;
+    const span = part.to - part.from + 1;
+    out.push({
+      id: b.id,
+      ref: b.ref,
+      similarity: part.lcs / Math.max(span, b.hashes.length),
+      lcs: part.lcs,
+      queryLines: span,
+      blockLines: b.hashes.length,
+      pairs: part.pairs,
+      from: part.from,
+      to: part.to,
+    });
+  }
+  out.sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+  return out;
+}
+
+/**
+ * Stored blocks that are NiCad clones of some part of `region` (the normalized lines around a change),
+ * each with the part it matches and the aligned lines (region index, block index). Candidates come
+ * from every element of the region (Claim 5 of prefixFilter.ts), so a block cut around the same code
+ * is found whatever the extent of the region around it.
+ */
+export function findInRegion(
+  region: { hashes: ArrayLike<number> },
+  store: BlockStore,
+  options: FindClonesOptions = {},
+): RegionMatch[] {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const minLines = options.minLines ?? DEFAULT_MIN_LINES;
+  return verifyInRegion(region.hashes, store.candidatesIn(region.hashes, threshold, minLines), options);
+}
+
+/** The reference answer of `findInRegion`: every stored block verified. */
+export function findInRegionBruteForce(
+  region: { hashes: ArrayLike<number> },
+  blocks: Iterable<StoredBlock>,
+  options: FindClonesOptions = {},
+): RegionMatch[] {
+  return verifyInRegion(region.hashes, blocks, options);
 }

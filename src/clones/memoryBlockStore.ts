@@ -1,4 +1,4 @@
-import { elementsOf, positionAllows, prefixOf, sizeRange } from "./prefixFilter.js";
+import { elementsOf, positionAllows, prefixOf, regionSizeRange, sizeRange } from "./prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "./types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "./verify.js";
 
@@ -120,6 +120,30 @@ export function createMemoryBlockStore(options: MemoryStoreOptions = {}): BlockS
       }
       const out: StoredBlock[] = [];
       for (const id of touched) if (met[id]! > 0) out.push(blocks[id]!);
+      return out;
+    },
+    candidatesIn(regionHashes: ArrayLike<number>, threshold: number, minLines: number): StoredBlock[] {
+      checkThreshold(threshold);
+      if (threshold > indexThreshold)
+        throw new RangeError(
+          `clone threshold ${threshold} is above the index threshold ${indexThreshold}; rebuild the index with a higher one`,
+        );
+      const n = regionHashes.length;
+      if (n < minLines) return [];
+      const { lo, hi } = regionSizeRange(n, threshold, minLines);
+      query = (query + 1) >>> 0 || 1;
+      const out: StoredBlock[] = [];
+      for (const key of new Set(elementsOf(regionHashes))) {
+        const list = postings.get(key);
+        if (list === undefined) continue;
+        if (!list.sorted) sortBySize(list);
+        for (let k = firstAtLeast(list.sizes, lo); k < list.sizes.length && list.sizes[k]! <= hi; k++) {
+          const id = list.ids[k]!;
+          if (stamps[id] === query) continue;
+          stamps[id] = query;
+          out.push(blocks[id]!);
+        }
+      }
       return out;
     },
     all(): StoredBlock[] {

@@ -42,6 +42,13 @@ import { allowedDiff, requiredCommon } from "./verify.js";
  * rare elements make short posting lists. Elements missing from the table (seen after the freeze, or
  * seen once) count as frequency 0. Ties break by element value, so the order is total and never
  * changes while blocks are added; re-freezing rewrites every stored prefix at once.
+ *
+ * Claim 5 (a clone inside a region). Let R be a region (a longer run of lines) and C a stored block
+ * that is a clone of some contiguous part W of R. Then |C ∩ R| ≥ |C ∩ W| ≥ need_T(n2) (Claim 1; W's
+ * lines are a sub-multiset of R's), so by the argument of Claim 3 the smallest common element lies in
+ * C's T*-prefix, while on R's side it may be anywhere. Hence: look up every element of R (not only its
+ * prefix), keep blocks with need_T(n2) ≤ |R|, and every block that is a clone of some part of R is
+ * among the candidates. The position filter does not apply (R's elements are not a prefix).
  */
 
 /** Copies of one line a block may hold: keys stay exact integers (hash · 2^21 + copy < 2^53). */
@@ -97,6 +104,11 @@ export function positionAllows(
 ): boolean {
   const need = Math.max(requiredCommon(n1, threshold), requiredCommon(n2, threshold));
   return earlier + Math.min(n1 - i, n2 - j) >= need;
+}
+
+/** Sizes a block can have to be a clone of some part of an n-line region (Claim 5), at least minLines. */
+export function regionSizeRange(n: number, threshold: number, minLines: number): { lo: number; hi: number } {
+  return { lo: minLines, hi: sizeRange(n, threshold, minLines).hi };
 }
 
 /** Sizes n2 a clone of an n1-line query can have (Claim 2), intersected with n2 ≥ minLines. */

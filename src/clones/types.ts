@@ -29,6 +29,11 @@ export interface BlockStore {
    * prefixFilter.ts.
    */
   candidates(queryHashes: ArrayLike<number>, threshold: number, minLines: number): StoredBlock[];
+  /**
+   * Every stored block that can be a NiCad clone of some contiguous part of a region with these line
+   * hashes (a superset: verify them). Lossless by Claim 5 of prefixFilter.ts.
+   */
+  candidatesIn(regionHashes: ArrayLike<number>, threshold: number, minLines: number): StoredBlock[];
   /** Every stored block, for brute-force comparison and for rebuilding. */
   all(): StoredBlock[];
   /** Recount element frequencies over all stored blocks and rewrite every block's prefix with them. */

@@ -1,16 +1,18 @@
 /**
  * The two-phase verdict (CLEVER) replayed: a commit counts as flagged when the model finds it risky
- * and one of the blocks it writes matches the defect of a fix authored before it. Each replayed
+ * and the change writes again the bug of a fix that came before it (an ancestor). Each replayed
  * commit is read as pre-push reads a pushed commit (`readCommitChanges`: the same changes as
  * `readCommitChange`, with a few git processes per chunk of commits rather than per commit) and matched
  * by the hook's own code (`matchChange`) against the index's defect blocks, restricted to the fixes the
  * hook would have known then: no defect is matched against a fix from its own future.
  */
 import { openIndex } from "../api.js";
+import { readParents } from "../git/parents.js";
 import { readCommitChanges } from "../git/staged.js";
+import { ancestorsOf } from "../history/ancestry.js";
 import { hasDefectBlocks } from "../index/defectBlocks.js";
 import type { Rules } from "../rules/types.js";
-import { matchChange } from "../suggest/matchChange.js";
+import { matchChange } from "../verdict/matchChange.js";
 
 /** Whether each commit (in order) matched an earlier fix's defect block; null when the index has none. */
 export async function replayMatches(
@@ -23,6 +25,10 @@ export async function replayMatches(
   try {
     if (!hasDefectBlocks(store.db)) return null;
     const out: boolean[] = [];
+    const parents = await readParents(
+      repoDir,
+      commits.map((c) => c.commit),
+    );
     const changes = readCommitChanges(
       repoDir,
       commits.map((c) => c.commit),
@@ -31,10 +37,10 @@ export async function replayMatches(
     for (const c of commits) {
       const change = changes.next();
       if (change.done) throw new Error(`no change read for commit ${c.commit}`);
+      const known = ancestorsOf(parents, c.commit);
       const matches = await matchChange(store, change.value, rules, {
         applyCheck: false,
-        perBlock: 1,
-        knownBefore: c.time,
+        knownFix: (sha) => known.has(sha),
       });
       out.push(matches.length > 0);
       if (out.length % 500 === 0) onProgress?.(out.length, commits.length);

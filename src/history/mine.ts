@@ -45,6 +45,42 @@ export interface MineResult {
 /** What the classifier says of a message that names no fix, issue or commit. */
 const NOT_A_FIX: FixClassification = Object.freeze({ isFix: false, reasons: [], issues: [], declared: [] });
 
+/** `Revert "X"` → X; `Reapply "X"`, `Re-land X`, `Reland: X` → X. */
+const REVERTED = /^Revert\s+"(.+)"\s*(?:\(#\d+\))?$/;
+const RELANDED = /^(?:Reapply|Re-?land(?:ed)?|Re-?apply|Re-?commit)\s*:?\s*"?(.+?)"?\s*(?:\(#\d+\))?$/i;
+
+/**
+ * A revert whose change came back later (the same subject again, or "Reapply …") undid a change for
+ * a while, usually until something around it was ready: it repaired no bug in it, so it is no fix.
+ */
+function dropRelandedReverts(
+  order: readonly string[],
+  subjects: ReadonlyMap<string, string>,
+  fixes: Map<string, FixClassification>,
+): void {
+  const later = new Map<string, number>(); // subject → last position it was (re)committed at
+  order.forEach((sha, i) => {
+    const subject = subjects.get(sha) ?? "";
+    later.set(subject.replace(/\s*\(#\d+\)$/, ""), i);
+    const back = RELANDED.exec(subject)?.[1];
+    if (back) later.set(back.replace(/\s*\(#\d+\)$/, ""), i);
+  });
+  order.forEach((sha, i) => {
+    const fix = fixes.get(sha);
+    if (!fix?.isFix || !fix.reasons.includes("revert")) return;
+    const target = REVERTED.exec(subjects.get(sha) ?? "")?.[1]?.replace(/\s*\(#\d+\)$/, "");
+    if (target === undefined || (later.get(target) ?? -1) <= i) return;
+    const reasons = fix.reasons.filter((r) => r !== "revert");
+    fixes.set(sha, {
+      ...fix,
+      reasons,
+      declared: fix.declared.filter((d) => d.how !== "revert"),
+      // Whatever else its message says, it undid a change that came back: only a declared origin stays.
+      isFix: reasons.includes("declared"),
+    });
+  });
+}
+
 /** Pulls the diffs of one commit at a time from a stream, in the order of the graph. */
 class DiffQueue {
   private pending: CommitDiff | null = null;
@@ -105,10 +141,13 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   // Messages come with the graph, so fixes are known up front and their plain diffs stream alongside.
   // Only classifications that say something are kept; a plain commit's is recomputed when it is stored.
   const fixes = new Map<string, FixClassification>();
+  const subjects = new Map<string, string>();
   const graph = await revGraph(root, tip, oldTips, (sha, message) => {
     const c = classify(message);
     if (c.isFix || c.declared.length > 0 || c.issues.length > 0) fixes.set(sha, c);
+    subjects.set(sha, message.split("\n", 1)[0]!.trim());
   });
+  dropRelandedReverts(graph.order, subjects, fixes);
 
   const ids = store.commitIds(repoId);
   let nextId = store.maxCommitId() + 1;

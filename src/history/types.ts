@@ -6,7 +6,9 @@ export type FixReason =
   | "conventional" // `fix:` / `fix(scope):` conventional-commit type
   | "issue" // references an issue id that is a known bug (or any issue when no tracker export is given)
   | "declared" // names the commit that introduced the defect (`Fixes: <sha>`, "regression from <sha>")
-  | "revert"; // reverts an earlier commit
+  | "revert" // reverts an earlier commit
+  | "symptom" // the subject describes a failure the way a bug report does ("fails on postgres", "NPE in X")
+  | "body"; // a bug keyword only in the body: recorded, but not enough to make a fix
 
 export interface DeclaredRef {
   /** Abbreviated or full sha as written by the developer. */

@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { elementsOf, positionAllows, prefixOf, sizeRange } from "../clones/prefixFilter.js";
+import { elementsOf, positionAllows, prefixOf, regionSizeRange, sizeRange } from "../clones/prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "../clones/types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "../clones/verify.js";
 
@@ -12,8 +12,7 @@ import { checkThreshold, DEFAULT_THRESHOLD } from "../clones/verify.js";
  * - clone_key_freq: the frozen frequency table that orders elements (keys seen at least twice);
  * - clone_meta: the index threshold T* the prefixes were built with.
  */
-export function createBlockTables(db: Database): void {
-  db.exec(`
+export const CLONE_TABLES_SQL = `
     CREATE TABLE IF NOT EXISTS clone_blocks (
       id INTEGER PRIMARY KEY,
       lines INTEGER NOT NULL,
@@ -35,7 +34,11 @@ export function createBlockTables(db: Database): void {
       name TEXT PRIMARY KEY,
       value TEXT NOT NULL
     ) WITHOUT ROWID;
-  `);
+  `;
+
+/** Creates the clone tables where the migrations did not (a database of its own, in tests and benches). */
+export function createBlockTables(db: Database): void {
+  db.exec(CLONE_TABLES_SQL);
 }
 
 function encode(hashes: ArrayLike<number>): Buffer {
@@ -208,6 +211,27 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
       if (ids.length === 0) return [];
       const rows2 = selectBlocks.all(JSON.stringify(ids)) as Array<[number, Buffer, string | null]>;
       return rows2.map(([id, hashes, ref]) => ({ id, hashes: decode(hashes), ref }));
+    },
+    candidatesIn(regionHashes: ArrayLike<number>, threshold: number, minLines: number): StoredBlock[] {
+      checkThreshold(threshold);
+      if (threshold > indexThreshold)
+        throw new RangeError(
+          `clone threshold ${threshold} is above the index threshold ${indexThreshold}; reopen the store with indexThreshold ≥ ${threshold} to rebuild it`,
+        );
+      const n = regionHashes.length;
+      if (n < minLines) return [];
+      const { lo, hi } = regionSizeRange(n, threshold, minLines);
+      const keys = [...new Set(elementsOf(regionHashes))];
+      const ids = [
+        ...new Set(
+          (selectPostings.all(JSON.stringify(keys), lo, hi) as Array<[number, number, number, number]>).map(
+            (r) => r[1],
+          ),
+        ),
+      ];
+      if (ids.length === 0) return [];
+      const rows = selectBlocks.all(JSON.stringify(ids)) as Array<[number, Buffer, string | null]>;
+      return rows.map(([id, hashes, ref]) => ({ id, hashes: decode(hashes), ref }));
     },
     all,
     freeze,

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
 import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
@@ -109,6 +110,20 @@ const MIGRATIONS: string[] = [
   CALIBRATION_TABLE_SQL,
   // 4: blocks of past defects with their fixes (clone matching, suggestions) and the team's marks on them.
   DEFECT_BLOCKS_MIGRATION + FEEDBACK_MIGRATION,
+  // 5: a match means a recurrence: defect blocks are statement windows, fixes are classified more
+  // strictly, so the history is mined again. The team's marks are kept, keyed by fix and path (block
+  // ids do not survive a rebuild). The clone tables join the migrations.
+  `
+  ALTER TABLE feedback ADD COLUMN path TEXT;
+  UPDATE feedback SET path = (SELECT d.path FROM defect_blocks d WHERE d.id = feedback.defect_block_id);
+  ${CLONE_TABLES_SQL}
+  DELETE FROM clone_postings; DELETE FROM clone_blocks; DELETE FROM clone_key_freq; DELETE FROM clone_meta;
+  DELETE FROM defect_blocks; DELETE FROM defect_block_fixes; DELETE FROM calibration;
+  DELETE FROM history_files; DELETE FROM history_authors; DELETE FROM history_defects;
+  DELETE FROM history_defect_dirs; DELETE FROM commit_metrics; DELETE FROM commit_line_stats;
+  DELETE FROM metrics_state; DELETE FROM line_state; DELETE FROM tips; DELETE FROM runs;
+  DELETE FROM links; DELETE FROM fix_hunks; DELETE FROM file_changes; DELETE FROM commits;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

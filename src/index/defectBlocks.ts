@@ -1,25 +1,30 @@
 /**
  * Defect blocks: for every fix with selected defect-introducing commits, the blocks of the fix's parent
- * that the fix changed (each hunk grown to a balanced block, CLEVER Algorithm 1), normalized and put in
- * the clone index, with the fix's edits restricted to the block so the fix can be re-applied elsewhere.
+ * that the fix changed (src/blocks/fixBlocks: statement windows around each change, cosmetic ones left
+ * out), normalized and put in the clone index, with the fix's edits restricted to the block so the fix
+ * can be re-applied elsewhere. Tests, fixtures, CI files, docs and non-code formats give none.
  */
-import { blockLayout, type LineSpan } from "../blocks/blockLayout.js";
-import { DEFAULT_MAX_BLOCK_LINES } from "../blocks/expandToBlock.js";
-import { languageOf } from "../blocks/languageOf.js";
-import { normalizeBlock } from "../blocks/normalizeBlock.js";
-import type { NormalizedBlock } from "../blocks/types.js";
+import { splitLines } from "../blocks/fileBlocks.js";
+import {
+  blocksOfFix,
+  type ExtractedBlock,
+  type FixEdit,
+  parseHunkBody,
+  type StoredHunk,
+} from "../blocks/fixBlocks.js";
+import { codeLanguageOf } from "../blocks/languageOf.js";
 import { catFile } from "../git/catFile.js";
-import type { HunkLine } from "../git/types.js";
 import { historySettings } from "../history/indexOptions.js";
 import { selectInducing } from "../history/szz.js";
-import { isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
+import type { FixReason } from "../history/types.js";
+import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { openBlockStore } from "./blockStore.js";
 import type { Db } from "./db.js";
 import type { IndexStore } from "./store.js";
 
 /**
- * Tables of the defect blocks, to be appended to the migrations in db.ts. `defect_blocks.id` is the
+ * Tables of the defect blocks (migration 4 of db.ts). `defect_blocks.id` is the
  * block's id in `clone_blocks` (the clone index of src/index/blockStore.ts, created by openBlockStore).
  */
 export const DEFECT_BLOCKS_MIGRATION = `
@@ -47,249 +52,8 @@ export const DEFECT_BLOCKS_MIGRATION = `
   ) WITHOUT ROWID;
 `;
 
-function hasTable(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
-/** Creates the defect block tables when missing (until db.ts carries DEFECT_BLOCKS_MIGRATION). */
-export function createDefectBlockTables(db: Db): void {
-  if (hasTable(db, "defect_blocks")) return;
-  db.transaction(() => db.exec(DEFECT_BLOCKS_MIGRATION))();
-}
-
 export function hasDefectBlocks(db: Db): boolean {
-  return (
-    hasTable(db, "defect_blocks") && db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined
-  );
-}
-
-/**
- * One change of a fix inside a block: `del` lines starting at block line `at` (0-based) became `add`,
- * which start at line `afterAt` of the block's after text. A pure insertion has no `del` and goes
- * before line `at`.
- */
-export interface FixEdit {
-  at: number;
-  afterAt: number;
-  del: string[];
-  add: string[];
-}
-
-export interface ExtractedBlock {
-  /** 1-based inclusive range in the old file. */
-  start: number;
-  end: number;
-  before: string[];
-  after: string[];
-  edits: FixEdit[];
-}
-
-interface Group {
-  /** 1-based old line of the first deleted line, or the line the insertion goes before. */
-  pos: number;
-  del: string[];
-  add: string[];
-}
-
-/** A fix hunk as stored: old start and the body lines with their markers. */
-export interface StoredHunk {
-  oldStart: number;
-  lines: HunkLine[];
-}
-
-/*
- * fix_hunks.body is the hunk's lines with their markers, joined by LF (plain -U3 diff), e.g.
- *   " \tfor (i = 0; i <= n; i++)"
- *   "-\t\tsum += a[i];"
- *   "+\t\tsum += a[i - 1];"
- */
-export function parseHunkBody(body: string): HunkLine[] {
-  if (body === "") return [];
-  const out: HunkLine[] = [];
-  for (const raw of body.split("\n")) {
-    const kind = raw[0];
-    if (kind === "+" || kind === "-" || kind === " ") out.push({ kind, text: raw.slice(1) });
-  }
-  return out;
-}
-
-function groupsOf(hunks: readonly StoredHunk[]): Group[] {
-  const groups: Group[] = [];
-  for (const h of hunks) {
-    let old = Math.max(1, h.oldStart);
-    let current: Group | null = null;
-    for (const l of h.lines) {
-      if (l.kind === " ") {
-        current = null;
-        old++;
-        continue;
-      }
-      if (current === null) {
-        current = { pos: old, del: [], add: [] };
-        groups.push(current);
-      }
-      if (l.kind === "-") {
-        current.del.push(l.text);
-        old++;
-      } else current.add.push(l.text);
-    }
-  }
-  // Whitespace-only groups (blank lines added or removed) carry no fix.
-  return groups.filter((g) => [...g.del, ...g.add].some((t) => t.trim() !== ""));
-}
-
-/** Old-file line range a group is anchored on (an insertion: the lines around it). */
-function rangeOf(g: Group, n: number): { s: number; e: number } {
-  if (g.del.length > 0) return { s: g.pos, e: g.pos + g.del.length - 1 };
-  return { s: Math.max(1, g.pos - 1), e: Math.min(Math.max(1, n), g.pos) };
-}
-
-function inside(g: Group, start: number, end: number): boolean {
-  if (g.del.length > 0) return g.pos >= start && g.pos + g.del.length - 1 <= end;
-  return g.pos - 1 >= start && g.pos <= end; // strictly between two lines of the block
-}
-
-export interface LineRange {
-  start: number;
-  end: number;
-}
-
-/** The blocks of one file with its layout computed once (expandToBlock recomputes it per call). */
-export interface FileBlocks {
-  /** Every block, 1-based inclusive, sorted by start (as `findBlocks`). */
-  all: LineRange[];
-  /** `expandToBlock(lines, start, end, language)`, from the shared layout. */
-  expand(start: number, end: number): LineRange;
-  /** The normalized block of a range (lexes only that range; cached). */
-  normalize(r: LineRange): NormalizedBlock;
-}
-
-export function fileBlocks(lines: string[], language: string): FileBlocks {
-  const layout = blockLayout(lines, language);
-  const all = layout.blocks.map((b) => ({ start: b.start + 1, end: b.end + 1 }));
-  const cache = new Map<string, NormalizedBlock>();
-  return {
-    all,
-    expand(startLine, endLine) {
-      // The same choice as expandToBlock: the smallest enclosing block, else the balanced range.
-      const last = Math.max(0, lines.length - 1);
-      const s = Math.min(Math.max(0, startLine - 1), last);
-      const e = Math.min(Math.max(s, endLine - 1), last);
-      const limit = Math.max(DEFAULT_MAX_BLOCK_LINES, e - s + 1);
-      let best: LineSpan | null = null;
-      for (const b of layout.blocks) {
-        if (b.start > s) break;
-        if (b.end < e) continue;
-        if (best === null || b.end - b.start < best.end - best.start) best = b;
-      }
-      if (best !== null && best.end - best.start + 1 <= limit)
-        return { start: best.start + 1, end: best.end + 1 };
-      const span = layout.balance({ start: s, end: e }, limit) ?? { start: s, end: e };
-      return { start: span.start + 1, end: span.end + 1 };
-    },
-    normalize(r) {
-      const key = `${r.start}-${r.end}`;
-      let n = cache.get(key);
-      if (!n) {
-        n = normalizeBlock(lines.slice(r.start - 1, r.end), language, r.start);
-        cache.set(key, n);
-      }
-      return n;
-    },
-  };
-}
-
-/**
- * Grows a block that normalizes to fewer than `minLines` lines to its enclosing blocks, one level at a
- * time, until it is long enough or no enclosing block of at most `maxLines` lines is left: a one-line
- * fix inside a short `if` is matched through the function around it. `all` is every block of the file
- * (`findBlocks`), sorted by start.
- */
-export function growBlock(
-  all: readonly LineRange[],
-  range: LineRange,
-  size: (r: LineRange) => number,
-  minLines: number,
-  maxLines: number = DEFAULT_MAX_BLOCK_LINES,
-): LineRange {
-  let r = range;
-  while (size(r) < minLines) {
-    let next: LineRange | null = null;
-    for (const b of all) {
-      if (b.start > r.start) break;
-      const contains = b.end >= r.end && (b.start < r.start || b.end > r.end);
-      if (contains && b.end - b.start + 1 <= maxLines && (!next || b.end - b.start < next.end - next.start))
-        next = b;
-    }
-    if (!next) break;
-    r = next;
-  }
-  return r;
-}
-
-/**
- * The blocks one fix changed in one file: each change group grown to a balanced block of the old file
- * (then to enclosing blocks while shorter than `minLines` normalized lines), with every change group
- * that lies inside that block applied to get its after text.
- */
-export function blocksOfFix(
-  oldLines: string[],
-  hunks: readonly StoredHunk[],
-  language: string,
-  minLines = 0,
-): Array<ExtractedBlock & { norm: NormalizedBlock }> {
-  const groups = groupsOf(hunks);
-  if (groups.length === 0) return [];
-  const file = fileBlocks(oldLines, language);
-  const byRange = new Map<string, { start: number; end: number; groups: Set<Group> }>();
-  for (const g of groups) {
-    const { s, e } = rangeOf(g, oldLines.length);
-    if (s > oldLines.length) continue;
-    const x = file.expand(s, Math.min(e, oldLines.length));
-    const r = minLines > 0 ? growBlock(file.all, x, (b) => file.normalize(b).lines.length, minLines) : x;
-    const key = `${r.start}-${r.end}`;
-    let b = byRange.get(key);
-    if (!b) {
-      b = { start: r.start, end: r.end, groups: new Set() };
-      byRange.set(key, b);
-    }
-    b.groups.add(g);
-  }
-  const out: Array<ExtractedBlock & { norm: NormalizedBlock }> = [];
-  for (const b of byRange.values()) {
-    for (const g of groups) if (inside(g, b.start, b.end)) b.groups.add(g);
-    const mine = [...b.groups].sort((x, y) => x.pos - y.pos);
-    const before = oldLines.slice(b.start - 1, b.end);
-    const after: string[] = [];
-    const edits: FixEdit[] = [];
-    let k = 0;
-    for (const g of mine) {
-      const at = g.pos - b.start;
-      if (at < k) continue; // overlaps an earlier group (cannot happen with well-formed hunks)
-      after.push(...before.slice(k, at));
-      edits.push({ at, afterAt: after.length, del: g.del, add: g.add });
-      after.push(...g.add);
-      k = at + g.del.length;
-    }
-    after.push(...before.slice(k));
-    out.push({ start: b.start, end: b.end, before, after, edits, norm: file.normalize(b) });
-  }
-  return out.sort((x, y) => x.start - y.start);
-}
-
-/** Formats whose "blocks" are prose or data, not code. */
-const NOT_CODE = new Set(["markdown", "txt", "csv", "json", "plaintext"]);
-
-/** The tokenizer format of a path when its blocks are code worth matching, else undefined. */
-export function codeLanguageOf(path: string): string | undefined {
-  const lang = languageOf(path);
-  return lang === undefined || NOT_CODE.has(lang) ? undefined : lang;
-}
-
-export function splitLines(text: string): string[] {
-  const lines = text.split("\n");
-  if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
+  return db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined;
 }
 
 interface PendingBlock {
@@ -315,7 +79,6 @@ export async function buildDefectBlocks(
   rules: Rules,
 ): Promise<{ added: number }> {
   const db = store.db;
-  createDefectBlockTables(db);
   const select = historySettings(rules, repoDir).select;
   const ids = store.commitIds(repoId);
   const done = new Set(
@@ -400,6 +163,8 @@ export async function buildDefectBlocks(
           !isIgnoredPath(rules, f.oldPath) &&
           !isIgnoredPath(rules, f.path) &&
           !isGeneratedPath(rules, f.oldPath) &&
+          !isExcludedFromMatching(rules, f.oldPath) &&
+          !isExcludedFromMatching(rules, f.path) &&
           codeLanguageOf(f.oldPath) !== undefined,
       );
       const contents = await Promise.all(usable.map((f) => cat.read(f.blob)));
@@ -456,6 +221,14 @@ export interface CommitInfo {
   issues: string[];
 }
 
+/**
+ * How sure the link from the defect to its fix is: `declared` when the developers named the defect
+ * commit (`Fixes: <sha>`, "regression from", a revert); `strong` when the fix says it is one in its
+ * subject or type (`fix:`, a bug keyword in the subject, a tracked bug); `weak` when its subject only
+ * describes a symptom ("X fails on postgres"), which is a bug fix a little more than half the time.
+ */
+export type Evidence = "declared" | "strong" | "weak";
+
 export interface DefectBlock {
   id: number;
   repo: { id: number; name: string; path: string; role: "self" | "related" };
@@ -473,6 +246,7 @@ export interface DefectBlock {
   edits: FixEdit[];
   fix: CommitInfo;
   defects: CommitInfo[];
+  evidence: Evidence;
 }
 
 interface BlockRow {
@@ -502,6 +276,8 @@ const BLOCK_SELECT = `SELECT d.*, r.name AS repo_name, r.path AS repo_path, r.ro
 export class DefectBlockReader {
   private readonly byId;
   private readonly commit;
+  private readonly declaredLinks;
+  private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
 
   constructor(private readonly db: Db) {
@@ -509,6 +285,17 @@ export class DefectBlockReader {
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",
     );
+    this.declaredLinks = db
+      .prepare("SELECT inducing_id FROM links WHERE fix_id = ? AND via_declared = 1")
+      .pluck();
+    this.reasons = db.prepare("SELECT fix_reasons FROM commits WHERE id = ?").pluck();
+  }
+
+  private evidenceOf(fixId: number, inducing: number[]): Evidence {
+    const declared = new Set(this.declaredLinks.all(fixId) as number[]);
+    if (inducing.some((id) => declared.has(id))) return "declared";
+    const reasons = JSON.parse((this.reasons.get(fixId) as string | undefined) ?? "[]") as FixReason[];
+    return reasons.some((r) => r !== "symptom" && r !== "body") ? "strong" : "weak";
   }
 
   get(id: number): DefectBlock | undefined {
@@ -546,6 +333,7 @@ export class DefectBlockReader {
 
   private toBlock(r: BlockRow): DefectBlock {
     const fix = this.commitInfo(r.fix_id);
+    const inducing = JSON.parse(r.inducing) as number[];
     return {
       id: r.id,
       repo: {
@@ -566,9 +354,8 @@ export class DefectBlockReader {
       after: r.after_text === "" ? [] : r.after_text.split("\n"),
       edits: JSON.parse(r.edits) as FixEdit[],
       fix: fix ?? { sha: "", message: "", authorName: "", authorTime: 0, issues: [] },
-      defects: (JSON.parse(r.inducing) as number[])
-        .map((id) => this.commitInfo(id))
-        .filter((c): c is CommitInfo => c !== null),
+      defects: inducing.map((id) => this.commitInfo(id)).filter((c): c is CommitInfo => c !== null),
+      evidence: this.evidenceOf(r.fix_id, inducing),
     };
   }
 }

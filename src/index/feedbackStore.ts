@@ -4,7 +4,7 @@
  */
 import type { Db } from "./db.js";
 
-/** Table of the marks, to be appended to the migrations in db.ts. */
+/** Table of the marks (migration 4 of db.ts; migration 5 adds `path`). */
 export const FEEDBACK_MIGRATION = `
   CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY,
@@ -24,20 +24,12 @@ export interface FeedbackMark {
   matchId: string;
   defectBlockId: number;
   fixSha: string;
+  /** Path of the defect block (marks outlive block ids: a rebuilt index matches them by fix and path). */
+  path: string | null;
   verdict: FeedbackVerdict;
   note: string | null;
   author: string | null;
   createdAt: number;
-}
-
-function hasTable(db: Db, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
-/** Creates the feedback table when missing (until db.ts carries FEEDBACK_MIGRATION). */
-export function createFeedbackTables(db: Db): void {
-  if (hasTable(db, "feedback")) return;
-  db.transaction(() => db.exec(FEEDBACK_MIGRATION))();
 }
 
 const SHORT = 10;
@@ -58,40 +50,53 @@ export function addFeedback(
   mark: {
     defectBlockId: number;
     fixSha: string;
+    path: string;
     verdict: FeedbackVerdict;
     note?: string | null;
     author?: string | null;
   },
   now: number = Math.floor(Date.now() / 1000),
 ): void {
-  createFeedbackTables(db);
   db.prepare(
-    "INSERT INTO feedback (defect_block_id, fix_sha, verdict, note, author, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-  ).run(mark.defectBlockId, mark.fixSha, mark.verdict, mark.note ?? null, mark.author ?? null, now);
+    "INSERT INTO feedback (defect_block_id, fix_sha, path, verdict, note, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  ).run(
+    mark.defectBlockId,
+    mark.fixSha,
+    mark.path,
+    mark.verdict,
+    mark.note ?? null,
+    mark.author ?? null,
+    now,
+  );
 }
 
-/** Defect blocks whose latest mark is "wrong": they are not proposed. */
-export function suppressedBlocks(db: Db): Set<number> {
-  if (!hasTable(db, "feedback")) return new Set();
+/** The key a mark applies to: one fix in one file (`${fixSha}\0${path}`). */
+export function markKey(fixSha: string, path: string): string {
+  return `${fixSha}\u0000${path}`;
+}
+
+/** Fixes-in-a-file whose latest mark is "wrong" (`markKey`): they are not proposed. */
+export function suppressedFixes(db: Db): Set<string> {
   const rows = db
     .prepare(
-      `SELECT f.defect_block_id FROM feedback f
-       WHERE f.id = (SELECT MAX(id) FROM feedback g WHERE g.defect_block_id = f.defect_block_id)
+      `SELECT f.fix_sha, f.path FROM feedback f
+       WHERE f.path IS NOT NULL AND f.id = (SELECT MAX(id) FROM feedback g WHERE g.fix_sha = f.fix_sha AND g.path = f.path)
          AND f.verdict = 'wrong'`,
     )
-    .pluck()
-    .all() as number[];
-  return new Set(rows.map(Number));
+    .all() as Array<{ fix_sha: string; path: string }>;
+  return new Set(rows.map((r) => markKey(r.fix_sha, r.path)));
 }
 
 /** Every mark, oldest first (for `dejafix eval` and reports). */
 export function feedbackMarks(db: Db): FeedbackMark[] {
-  if (!hasTable(db, "feedback")) return [];
   const rows = db
-    .prepare("SELECT defect_block_id, fix_sha, verdict, note, author, created_at FROM feedback ORDER BY id")
+    .prepare(
+      "SELECT defect_block_id, fix_sha, path, verdict, note, author, created_at FROM feedback ORDER BY id",
+    )
     .all() as Array<{
     defect_block_id: number;
     fix_sha: string;
+    path: string | null;
     verdict: string;
     note: string | null;
     author: string | null;
@@ -101,6 +106,7 @@ export function feedbackMarks(db: Db): FeedbackMark[] {
     matchId: matchId(r.defect_block_id, r.fix_sha),
     defectBlockId: r.defect_block_id,
     fixSha: r.fix_sha,
+    path: r.path,
     verdict: r.verdict === "wrong" ? "wrong" : "useful",
     note: r.note,
     author: r.author,
@@ -111,7 +117,7 @@ export function feedbackMarks(db: Db): FeedbackMark[] {
 export interface FeedbackSummary {
   useful: number;
   wrong: number;
-  /** Defect blocks currently not proposed. */
+  /** Fixes (in one file each) currently not proposed. */
   suppressed: number;
 }
 
@@ -120,6 +126,6 @@ export function feedbackSummary(db: Db): FeedbackSummary {
   return {
     useful: marks.filter((m) => m.verdict === "useful").length,
     wrong: marks.filter((m) => m.verdict === "wrong").length,
-    suppressed: suppressedBlocks(db).size,
+    suppressed: suppressedFixes(db).size,
   };
 }

@@ -62,19 +62,39 @@ export const messages = {
     const verb = action === "block" ? c.red("blocked") : c.yellow("warning");
     return `${mark} ${c.bold(`${TAG}: risky change`)} — ${scoreText}, level ${c.bold(level)} → ${verb}`;
   },
-  matchHeadline: (c: Colors, action: "warn" | "block", level: string) => {
+  matchHeadline: (c: Colors, action: "warn" | "block", revert: boolean) => {
     const mark = action === "block" ? c.red("✖") : c.yellow("▲");
     const verb = action === "block" ? c.red("blocked") : c.yellow("warning");
-    return `${mark} ${c.bold(`${TAG}: this change resembles a past defect`)}, level ${c.bold(level)} → ${verb}`;
+    const what = revert
+      ? "this change gets back code that a past fix removed"
+      : "this change writes a past bug again";
+    return `${mark} ${c.bold(`${TAG}: ${what}`)} → ${verb}`;
   },
+  /** One quiet line: a past bug written again, below the rules' warning level. */
+  matchNote: (
+    c: Colors,
+    where: string,
+    fixSha: string,
+    subject: string,
+    date: string,
+    more: number,
+    see: string,
+  ) =>
+    c.dim(
+      `${TAG} note: ${where} writes again a bug fixed in ${fixSha.slice(0, 10)} "${subject}"${date ? ` (${date})` : ""}` +
+        `${more > 0 ? ` and ${more} more` : ""}; see the fix: ${see}`,
+    ),
   scoreText: (value: number, percentile?: number) =>
     `score ${value.toFixed(2)}` +
     (percentile !== undefined
       ? ` (riskier than ${Math.round(percentile)}% of this repository's commits)`
       : ""),
   reasons: (c: Colors, reasons: string[]) => `  ${c.dim("why:")} ${reasons.join("; ")}`,
-  matchLine: (c: Colors, where: string, similarity: number) =>
-    `  ${c.bold("resembles a past defect")} at ${where} · ${Math.round(similarity * 100)}% similar`,
+  matchLine: (c: Colors, where: string, similarity: number, evidence: string, revert: boolean) =>
+    `  ${c.bold(revert ? "gets back what a fix removed" : "writes a past bug again")} at ${where} · ` +
+    `block ${Math.round(similarity * 100)}% similar · link ${evidence}`,
+  revertHint: (c: Colors) =>
+    `    ${c.yellow("this code descends from the fixed code: a revert, a bad merge or old code copied over new")}`,
   defectLine: (c: Colors, sha: string, subject: string, date: string, path: string) =>
     `    ${c.dim("introduced by")} ${c.cyan(sha.slice(0, 10))} ${subject}${date ? c.dim(` (${date})`) : ""} in ${path}`,
   fixLine: (c: Colors, sha: string, subject: string, date: string) =>
@@ -83,18 +103,16 @@ export const messages = {
   issues: (c: Colors, issues: string[]) => `    ${c.dim("issues:")} ${issues.join(", ")}`,
   suggestionHeader: (c: Colors, applies: boolean | null) =>
     `  ${c.bold("the fix applied then, in your code")}` +
-    (applies === true
-      ? c.dim(" (applies cleanly)")
-      : applies === false
-        ? c.dim(" (does not apply as is)")
-        : "") +
+    (applies === true ? c.dim(" (applies cleanly: git apply)") : "") +
     ":",
+  historicalHeader: (c: Colors, path: string, why: string) =>
+    `  ${c.bold(`the fix applied then, as it was in ${path}`)} ${c.dim(`(not placed in your code: ${why})`)}:`,
   feedbackHint: (c: Colors, id: string) =>
     `    ${c.dim(`helpful? dejafix feedback ${id} useful   · wrong? dejafix feedback ${id} wrong`)}`,
   diffCut: (c: Colors, hidden: number) =>
     `    ${c.dim(`… ${hidden} more lines (use --format json for all)`)}`,
-  moreMatches: (c: Colors, n: number) =>
-    `  ${c.dim(`… and ${n} more similar past defects (dejafix check --staged)`)}`,
+  moreMatches: (c: Colors, n: number, see: string) =>
+    `  ${c.dim(`… and ${n} more past bug${n === 1 ? "" : "s"} written again (all of them: ${see} --format json)`)}`,
   nextSteps: (c: Colors) =>
     `  ${c.dim("skip once: DEJAFIX=0 git commit …  ·  why this fired: dejafix rules explain")}`,
 

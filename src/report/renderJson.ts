@@ -10,11 +10,8 @@ export const JSON_FORMAT_VERSION = 1;
 export function renderJson(items: ReportItem[]): string {
   const doc = {
     version: JSON_FORMAT_VERSION,
-    action: items.some((i) => i.verdict.action === "block")
-      ? "block"
-      : items.some((i) => i.verdict.action === "warn")
-        ? "warn"
-        : "pass",
+    action:
+      (["block", "warn", "note"] as const).find((a) => items.some((i) => i.verdict.action === a)) ?? "pass",
     results: items.map((i) => ({ commit: i.commit, ...i.verdict })),
   };
   return escapeJsonUnsafe(JSON.stringify(doc, null, 2));

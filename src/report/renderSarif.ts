@@ -12,7 +12,7 @@ export const RULES = {
   recurringDefect: {
     id: "dejafix/recurring-defect",
     name: "RecurringDefect",
-    shortDescription: { text: "Code resembles a block that introduced a defect earlier in this repository" },
+    shortDescription: { text: "The change writes again a bug that was fixed earlier in this repository" },
   },
   riskyChange: {
     id: "dejafix/risky-change",
@@ -61,8 +61,9 @@ export function sarifLog(items: ReportItem[], opts: SarifOptions) {
         level: level(v.action),
         message: {
           text: sanitize(
-            `Resembles ${m.defect.sha.slice(0, 10)} "${m.defect.subject}" (${Math.round(m.similarity * 100)}% similar), ` +
-              `fixed by ${m.fix.sha.slice(0, 10)} "${m.fix.subject}"` +
+            `${m.recurrence.kind === "revert" ? "Gets back code that" : "Writes again a bug that"} ` +
+              `${m.fix.sha.slice(0, 10)} "${m.fix.subject}" fixed (introduced by ${m.defect.sha.slice(0, 10)} ` +
+              `"${m.defect.subject}", ${Math.round(m.similarity * 100)}% similar, link ${m.evidence})` +
               (m.issues.length ? ` [${m.issues.join(", ")}]` : "") +
               (m.suggestion ? `.\nSuggested fix:\n${m.suggestion.diff}` : "."),
           ),
@@ -71,15 +72,24 @@ export function sarifLog(items: ReportItem[], opts: SarifOptions) {
           {
             physicalLocation: {
               artifactLocation: { uri: uri(m.path) },
-              region: { startLine: Math.max(1, m.startLine), endLine: Math.max(1, m.endLine) },
+              region: {
+                startLine: Math.max(1, m.recurrence.lines[0] ?? m.startLine),
+                endLine: Math.max(1, m.recurrence.lines[m.recurrence.lines.length - 1] ?? m.endLine),
+              },
             },
           },
         ],
-        partialFingerprints: { "dejafix/defect-fix": `${m.defect.sha}:${m.fix.sha}` },
-        properties: { similarity: m.similarity, commit: item.commit },
+        // The same past fix written again in two files is two alerts.
+        partialFingerprints: { "dejafix/defect-fix": `${m.defect.sha}:${m.fix.sha}:${m.path}` },
+        properties: {
+          similarity: m.similarity,
+          commit: item.commit,
+          recurrence: m.recurrence.kind,
+          evidence: m.evidence,
+        },
       });
     }
-    if (v.score && v.action !== "pass" && item.anchor) {
+    if (v.score && (v.action === "warn" || v.action === "block") && item.anchor) {
       results.push({
         ruleId: RULES.riskyChange.id,
         level: level(v.action),

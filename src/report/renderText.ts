@@ -1,7 +1,8 @@
 /**
- * The terminal view of a verdict: nothing for an ordinary change (or one dim line when asked), a compact block
- * for a risky one — score and level, reasons, the past defect it resembles with both commits' messages and
- * issues, and the historical fix as a diff against the developer's own code.
+ * The terminal view of a verdict: nothing for an ordinary change (or one dim line when asked), one quiet line
+ * for a past bug written again below the rules' warning level, and a compact block for a warning — score and
+ * level, reasons, the past bug written again with both commits' messages and issues, and the fix of that time
+ * as a diff against the developer's own code (or as it was, when it could not be placed).
  */
 import type { Colors } from "./colors.js";
 import { messages } from "./messages.js";
@@ -18,6 +19,8 @@ export interface TextOptions {
   maxDiffLines?: number;
   /** Message body lines shown under each commit subject. */
   maxBodyLines?: number;
+  /** The command that shows this change in full, for "see" hints (`dejafix check --staged`, `dejafix check 1a2b3c4d5e`). */
+  see?: string;
 }
 
 export function renderText(verdict: Verdict, opts: TextOptions): string {
@@ -33,9 +36,27 @@ export function renderText(verdict: Verdict, opts: TextOptions): string {
     for (const n of verdict.notices) out.push(messages.notice(c, sanitizeLine(n)));
     return out.join("\n");
   }
+  const see = opts.see ?? "dejafix check --staged";
+  if (verdict.action === "note") {
+    const m = verdict.matches[0];
+    if (m)
+      out.push(
+        messages.matchNote(
+          c,
+          `${sanitizeLine(m.path)}:${m.recurrence.lines[0] ?? m.startLine}`,
+          sanitizeLine(m.fix.sha),
+          sanitizeLine(m.fix.subject),
+          day(m.fix.date),
+          verdict.matches.length - 1,
+          see,
+        ),
+      );
+    for (const n of verdict.notices) out.push(messages.notice(c, sanitizeLine(n)));
+    return out.join("\n");
+  }
   const action = verdict.action;
   const level = sanitizeLine(verdict.level);
-  if (verdict.score) {
+  if (verdict.score && verdict.level !== "none") {
     out.push(
       messages.riskHeadline(
         c,
@@ -47,12 +68,12 @@ export function renderText(verdict: Verdict, opts: TextOptions): string {
     if (verdict.score.reasons.length > 0)
       out.push(messages.reasons(c, verdict.score.reasons.map(sanitizeLine)));
   } else {
-    out.push(messages.matchHeadline(c, action, level));
+    out.push(messages.matchHeadline(c, action, verdict.matches[0]?.recurrence.kind === "revert"));
   }
   const shown = verdict.matches.slice(0, opts.maxMatches ?? 1);
   for (const m of shown) out.push(...renderMatch(m, opts));
   if (verdict.matches.length > shown.length)
-    out.push(messages.moreMatches(c, verdict.matches.length - shown.length));
+    out.push(messages.moreMatches(c, verdict.matches.length - shown.length, see));
   for (const n of verdict.notices) out.push(messages.notice(c, sanitizeLine(n)));
   out.push(messages.nextSteps(c));
   return out.join("\n");
@@ -62,8 +83,14 @@ function renderMatch(m: MatchReport, opts: TextOptions): string[] {
   const c = opts.colors;
   const maxBody = opts.maxBodyLines ?? 2;
   const lines: string[] = [];
-  const where = `${sanitizeLine(m.path)}:${m.startLine}-${m.endLine}`;
-  lines.push(messages.matchLine(c, where, m.similarity));
+  const first = m.recurrence.lines[0];
+  const last = m.recurrence.lines[m.recurrence.lines.length - 1];
+  const where =
+    `${sanitizeLine(m.path)}:${first ?? m.startLine}` +
+    (last !== undefined && last !== first ? `-${last}` : "");
+  const revert = m.recurrence.kind === "revert";
+  lines.push(messages.matchLine(c, where, m.similarity, m.evidence, revert));
+  if (revert) lines.push(messages.revertHint(c));
   lines.push(
     messages.defectLine(
       c,
@@ -78,7 +105,15 @@ function renderMatch(m: MatchReport, opts: TextOptions): string[] {
   lines.push(...body(m.fix.message, maxBody).map((b) => messages.messageBody(c, b)));
   if (m.issues.length > 0) lines.push(messages.issues(c, m.issues.map(sanitizeLine)));
   if (m.suggestion) {
-    lines.push(messages.suggestionHeader(c, m.suggestion.appliesCleanly));
+    lines.push(
+      m.suggestion.placed
+        ? messages.suggestionHeader(c, m.suggestion.appliesCleanly)
+        : messages.historicalHeader(
+            c,
+            sanitizeLine(m.defect.path),
+            sanitizeLine(m.suggestion.why ?? "unsure where"),
+          ),
+    );
     const diff = sanitize(m.suggestion.diff).replace(/\n$/, "").split("\n");
     const max = opts.maxDiffLines ?? 30;
     for (const d of diff.slice(0, max)) lines.push(`    ${colourDiffLine(c, d)}`);

@@ -6,8 +6,11 @@ import type { StagedChange } from "../git/staged.js";
 
 export type { StagedChange } from "../git/staged.js";
 
-/** What the hook does: let it through silently, let it through with a warning, or stop it (exit 1). */
-export type Action = "pass" | "warn" | "block";
+/**
+ * What the hook does: let it through silently, let it through with a quiet one-line note (a past bug
+ * written again, below the rules' warning level), let it through with a warning, or stop it (exit 1).
+ */
+export type Action = "pass" | "note" | "warn" | "block";
 
 export interface ScoreReport {
   /** Model output, 0..1 (probability that the change introduces a defect). */
@@ -48,11 +51,29 @@ export interface MatchReport {
   fix: CommitRef;
   /** Issue ids named by the defect or the fix (`#123`, `LANG-788`). */
   issues: string[];
-  /** The historical fix, renamed and re-indented to the developer's code, as a unified diff. */
+  /**
+   * How the change writes the past bug again: `revert` when the code descends from the fixed code and
+   * gets the lines the fix removed back (a revert, a bad merge, old code copied over new); `copy` when
+   * the same bug is written in other code. `lines` are the developer's lines that write it.
+   */
+  recurrence: { kind: "revert" | "copy"; lines: number[] };
+  /**
+   * How sure the link from the past defect to its fix is: `declared` (the developers named the defect
+   * commit), `strong` (the fix says so in its subject or type), `weak` (only its body does).
+   */
+  evidence: "declared" | "strong" | "weak";
+  /**
+   * The fix of that time as a unified diff: placed in the developer's code (renamed, re-indented, real
+   * line numbers of their file) when that is sound, else the historical diff as it was, in its own file.
+   */
   suggestion?: {
     diff: string;
-    /** Result of `git apply --check`; null when not tried. */
+    /** True when the diff is against the developer's file; false for the historical diff as it was. */
+    placed: boolean;
+    /** Result of `git apply --check` of a placed diff; null when not tried or not placed. */
     appliesCleanly: boolean | null;
+    /** Why the fix could not be placed. */
+    why?: string;
   };
 }
 
@@ -78,6 +99,11 @@ export interface CheckContext {
   hook: HookName | "check";
   /** Where the repository is, when the caller already asked git (spares the checker a few git runs). */
   layout?: { topLevel: string; gitDir: string; commonDir: string };
+  /**
+   * Only past fixes this accepts (by sha) are matched: checking an existing commit asks what was known
+   * when it was made, its ancestors (`dejafix check REV`, replays). Absent: every fix in the index.
+   */
+  knownFix?: (fixSha: string) => boolean;
 }
 
 /** The risk score + clone match, plugged into the harness (src/cli/hookRunner.ts) as a parameter. */

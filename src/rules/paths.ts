@@ -45,6 +45,15 @@ export function isTestPath(rules: Rules, path: string): boolean {
   return matcher(rules.szz.tests)(normalize(path));
 }
 
+/**
+ * Paths that are not where a bug recurs: test files (when `clones.excludeTests`) and `clones.exclude`
+ * (fixtures, CI workflows, docs). Their fixes give no defect blocks and their changes are not matched.
+ */
+export function isExcludedFromMatching(rules: Rules, path: string): boolean {
+  const p = normalize(path);
+  return (rules.clones.excludeTests && matcher(rules.szz.tests)(p)) || matcher(rules.clones.exclude)(p);
+}
+
 // A line that starts a comment in most languages: // /* * # <!-- -- ; % """ ''' (* {- REM
 const COMMENT_LINE = /^(?:\/\/|\/\*|\*|#|<!--|--|;|%|"""|'''|\(\*|\{-|rem\b)/i;
 const HEADER_BYTES = 65_536;

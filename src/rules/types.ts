@@ -74,6 +74,10 @@ export interface Rules {
     threshold: number;
     /** Minimum block size in pretty-printed lines. */
     minLines: number;
+    /** Test files (`szz.tests`) give no defect blocks and are not matched. */
+    excludeTests: boolean;
+    /** Other paths that give no defect blocks and are not matched: fixtures, CI workflows, docs. */
+    exclude: string[];
   };
   paths: {
     ignore: string[];

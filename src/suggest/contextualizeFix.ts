@@ -1,7 +1,7 @@
+import type { FixEdit } from "../blocks/fixBlocks.js";
 import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock, NormToken } from "../blocks/types.js";
 import { alignLines } from "../clones/verify.js";
-import type { FixEdit } from "../index/defectBlocks.js";
 import { alignBlocks, alignTokensBy, identifierMap } from "./alignBlocks.js";
 import { detectIndent, type IndentStyle, reindent } from "./indentation.js";
 
@@ -139,6 +139,12 @@ export function contextualizeFix(
   defect: DefectSide,
   dev: DeveloperSide,
   pairs?: Array<[number, number]>,
+  opts: {
+    /** Replay only these edits (indexes into `defect.edits`): the ones whose bug the change wrote. */
+    edits?: readonly number[];
+    /** Identifier mapping to rename with (default: majority over every aligned token). */
+    mapping?: Map<string, string>;
+  } = {},
 ): ContextualFix {
   const defNorm = normalizeBlock(defect.before, defect.language, 1);
   const afterNorm = normalizeBlock(defect.after, defect.language, 1);
@@ -147,7 +153,7 @@ export function contextualizeFix(
     dev.norm,
     pairs ?? alignLines(dev.norm.hashes, defNorm.hashes),
   );
-  const mapping = identifierMap(tokenPairs);
+  const mapping = opts.mapping ?? identifierMap(tokenPairs);
   const defTok = byLine(defNorm.tokens);
   const afterTok = byLine(afterNorm.tokens);
   const devTok = byLine(dev.norm.tokens);
@@ -166,7 +172,8 @@ export function contextualizeFix(
     return renameSpan(text, 0, text.length, afterTok.get(afterLine) ?? [], mapping);
   };
 
-  for (const e of defect.edits) {
+  const replayed = opts.edits ? opts.edits.map((k) => defect.edits[k]!) : defect.edits;
+  for (const e of replayed) {
     const delLines = e.del.map((_, i) => e.at + 1 + i); // 1-based in `before`
     const addLines = e.add.map((_, i) => e.afterAt + 1 + i); // 1-based in `after`
 

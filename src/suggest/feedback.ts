@@ -43,6 +43,7 @@ export async function recordFeedback(
     addFeedback(store.db, {
       defectBlockId: block.id,
       fixSha: block.fix.sha,
+      path: block.path,
       verdict,
       note: opts.note ?? null,
       author: opts.author ?? null,

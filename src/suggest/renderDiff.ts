@@ -13,7 +13,14 @@ import { diffHunks } from "../git/staged.js";
  *
  * Empty when the texts are equal.
  */
-export function renderDiff(path: string, oldText: string, newText: string, context = 3): string {
+export function renderDiff(
+  path: string,
+  oldText: string,
+  newText: string,
+  context = 3,
+  /** File line of the texts' first line, when they are a piece of a file (a block). */
+  firstLine = 1,
+): string {
   if (oldText === newText) return "";
   const split = (t: string): string[] => {
     const l = t.split("\n");
@@ -66,7 +73,8 @@ export function renderDiff(path: string, oldText: string, newText: string, conte
     const nCount = nEnd - nStart;
     const range = (start: number, count: number): string =>
       `${count === 0 ? start : start + 1}${count === 1 ? "" : `,${count}`}`;
-    out.push(`@@ -${range(oStart, oCount)} +${range(nStart, nCount)} @@`, ...body);
+    const shift = firstLine - 1;
+    out.push(`@@ -${range(oStart + shift, oCount)} +${range(nStart + shift, nCount)} @@`, ...body);
     g = last + 1;
   }
   return `${out.join("\n")}\n`;

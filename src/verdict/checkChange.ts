@@ -31,11 +31,17 @@ export interface CheckInput {
   ctx: CheckContext;
   /** Started early by the caller so onnxruntime loads while git reads the change; null = no model. */
   model: Promise<RiskModel | null>;
-  /** Clone matching against past defects; absent until the index holds defect blocks. */
-  match?: (store: IndexStore, repoId: number, change: StagedChange, rules: Rules) => Promise<MatchReport[]>;
+  /** Clone matching against past defects (src/verdict/matchChange.ts); absent: no matching. */
+  match?: (
+    store: IndexStore,
+    change: StagedChange,
+    rules: Rules,
+    opts: { notices: string[]; knownFix?: (fixSha: string) => boolean; deadline?: number },
+  ) => Promise<MatchReport[]>;
 }
 
 export async function checkChange(input: CheckInput): Promise<Verdict> {
+  const started = performance.now();
   const { change, rules, ctx } = input;
   const notices = [...change.notices];
   const file = indexPath(join(input.commonDir, "dejafix"));
@@ -68,7 +74,14 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
         notices: [...notices, "the index is empty: run `npx dejafix index`"],
       };
 
-    const matchesP = input.match ? input.match(store, repo.id, change, rules) : Promise.resolve([]);
+    const matchesP = input.match
+      ? input.match(store, change, rules, {
+          notices,
+          ...(ctx.knownFix ? { knownFix: ctx.knownFix } : {}),
+          // Stop matching with a quarter of the budget left, so the verdict (partial) still arrives in time.
+          ...(Number.isFinite(ctx.budgetMs) ? { deadline: started + 0.75 * ctx.budgetMs } : {}),
+        })
+      : Promise.resolve([]);
     const scored = await scoreChange(store, repo.id, input);
     const matches = await matchesP;
 
@@ -84,9 +97,8 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
       matched: matches.length > 0,
     });
     const level = decided.level?.name ?? decided.reached?.name ?? "none";
-    // "note" (a match the mode does not act on) is shown like a warning but never stops anything.
-    const action = decided.outcome === "block" ? "block" : decided.outcome === "pass" ? "pass" : "warn";
-    return { level, action, ...(scored ? { score: scored } : {}), matches, notices };
+    // "note": a match the mode does not act on, shown in one quiet line.
+    return { level, action: decided.outcome, ...(scored ? { score: scored } : {}), matches, notices };
   } finally {
     store.close();
   }

@@ -1,0 +1,117 @@
+/**
+ * Puts a past fix where the bug is written again, or says it cannot. The fix is replayed (renamed and
+ * re-indented) only on the edits whose bug the change wrote, and the result is kept only when it is a
+ * sound edit of the developer's code: every such edit found its place, no line the code already has is
+ * written a second time, brackets still balance, the code moved towards the fixed version, and
+ * `git apply --check` accepts the diff. Otherwise the historical fix is shown as it was, with its own
+ * path and lines.
+ */
+import { normalizeBlock } from "../blocks/normalizeBlock.js";
+import type { NormalizedBlock } from "../blocks/types.js";
+import { lcsLength } from "../clones/verify.js";
+import { diffHunks } from "../git/staged.js";
+import type { MatchReport } from "../report/types.js";
+import { applyCheck } from "./applyCheck.js";
+import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
+import type { Recurrence } from "./recurrence.js";
+import { renderDiff } from "./renderDiff.js";
+
+export interface DeveloperBlock {
+  path: string;
+  /** The staged file, whole, and split in lines. */
+  text: string;
+  lines: string[];
+  /** The matched window, 1-based inclusive, and its normalization (`firstLine` = start). */
+  range: { start: number; end: number };
+  norm: NormalizedBlock;
+}
+
+export interface HistoricalFix extends DefectSide {
+  path: string;
+  /** Line of the block's first line in the file the fix changed. */
+  startLine: number;
+}
+
+export type Suggestion = NonNullable<MatchReport["suggestion"]>;
+
+const BRACKETS: Array<[string, string]> = [
+  ["(", ")"],
+  ["[", "]"],
+  ["{", "}"],
+];
+
+/** Open minus close count of each bracket pair in the code of `lines` (strings and comments aside). */
+function bracketBalance(lines: string[], language: string): number[] {
+  const toks = normalizeBlock(lines, language, 1).tokens.filter((t) => t.kind === "symbol");
+  return BRACKETS.map(
+    ([o, c]) => toks.filter((t) => t.text === o).length - toks.filter((t) => t.text === c).length,
+  );
+}
+
+/** Why the replayed fix is not a sound edit of the developer's window, or null when it is. */
+function unsound(
+  fix: HistoricalFix,
+  dev: DeveloperBlock,
+  oldWindow: string[],
+  newWindow: string[],
+  language: string,
+): string | null {
+  // A line the code already has, written again (a second copy of a key, of a condition).
+  const have = new Map<string, number>();
+  for (const l of oldWindow) have.set(l.trim(), (have.get(l.trim()) ?? 0) + 1);
+  for (const h of diffHunks(`${oldWindow.join("\n")}\n`, `${newWindow.join("\n")}\n`)) {
+    const removed = h.lines.filter((l) => l.kind === "-").map((l) => l.text.trim());
+    for (const l of h.lines) {
+      if (l.kind !== "+") continue;
+      const t = l.text.trim();
+      if (!/[\p{L}\p{N}]/u.test(t)) continue;
+      if ((have.get(t) ?? 0) > removed.filter((r) => r === t).length) return "it would duplicate a line";
+    }
+  }
+  const before = bracketBalance(oldWindow, language);
+  const after = bracketBalance(newWindow, language);
+  if (before.some((b, i) => b !== after[i])) return "its brackets would not balance";
+  const fixed = normalizeBlock(fix.after, fix.language, 1).hashes;
+  const now = normalizeBlock(newWindow, language, dev.range.start).hashes;
+  if (lcsLength(now, fixed) <= lcsLength(dev.norm.hashes, fixed))
+    return "it would not bring the code closer to the fix";
+  return null;
+}
+
+/** The historical fix as it was: its own block, path and line numbers. */
+export function historicalDiff(fix: HistoricalFix): string {
+  return renderDiff(fix.path, `${fix.before.join("\n")}\n`, `${fix.after.join("\n")}\n`, 3, fix.startLine);
+}
+
+export async function placeFix(
+  fix: HistoricalFix,
+  dev: DeveloperBlock,
+  pairs: Array<[number, number]>,
+  recurrence: Recurrence,
+  opts: { applyCheck?: boolean } = {},
+): Promise<Suggestion> {
+  const asItWas = (why: string): Suggestion => ({
+    diff: historicalDiff(fix),
+    placed: false,
+    appliesCleanly: null,
+    why,
+  });
+  const replay = contextualizeFix(
+    fix,
+    { fileLines: dev.lines, start: dev.range.start, end: dev.range.end, norm: dev.norm },
+    pairs,
+    { edits: recurrence.edits, mapping: recurrence.mapping },
+  );
+  if (!replay.complete) return asItWas("not every line of the fix found its place in your code");
+  if (!replay.changed) return asItWas("replayed on your code it changes nothing");
+  const delta = replay.newLines.length - dev.lines.length;
+  const oldWindow = dev.lines.slice(dev.range.start - 1, dev.range.end);
+  const newWindow = replay.newLines.slice(dev.range.start - 1, dev.range.end + delta);
+  const why = unsound(fix, dev, oldWindow, newWindow, fix.language);
+  if (why !== null) return asItWas(why);
+  const newText = replay.newLines.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
+  const diff = renderDiff(dev.path, dev.text, newText);
+  const applies = opts.applyCheck === false ? null : await applyCheck(dev.path, dev.text, diff);
+  if (applies === false) return asItWas("git apply --check refused it");
+  return { diff, placed: true, appliesCleanly: applies };
+}

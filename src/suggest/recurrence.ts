@@ -1,0 +1,279 @@
+/**
+ * Whether a change writes a past bug again. A clone of a defect block is not yet a recurrence: the code a
+ * developer edits is usually a clone of its own past, bugs included, long after the fix. It is one when
+ * the lines the change adds or modifies are the lines the fix removed or changed (through the block
+ * alignment), those lines still say what the bug said, and the code does not already hold the fix:
+ *
+ *   fix then        -  for (let i = 0; i <= n; i++) {      bug tokens: `<=`
+ *                   +  for (let i = 0; i < n; i++) {       fix tokens: `<`
+ *   change now      +  for (let k = 0; k <= m; k++) {      written by the change, `<=` again: recurrence
+ *   change now      +  for (let k = 0; k < m; k++) {       the fix is there: nothing to say
+ *
+ * A fix that only inserted lines (a missing check) recurs where the change writes the code around the
+ * gap without them, or deletes them (a revert). Code that descends from the fixed block itself (the same
+ * file) recurs only when the change re-adds the removed lines exactly or deletes the added ones.
+ */
+import { type FixEdit, importEdit, importLines } from "../blocks/fixBlocks.js";
+import type { NormalizedBlock, NormToken } from "../blocks/types.js";
+import { alignBlocks, alignTokensBy, identifierMap } from "./alignBlocks.js";
+
+/** What the change did to the developer's file, in its own line numbers (1-based). */
+export interface ChangeLines {
+  /** Lines the change added or modified. */
+  added: ReadonlySet<number>;
+  /** Lines the change removed, each group after new line `after` (0: at the top). */
+  deletions: ReadonlyArray<{ after: number; lines: readonly string[] }>;
+  /** Every word (name, number, quoted string) the whole change adds, in any file. */
+  words: ReadonlySet<string>;
+}
+
+/** Names, numbers and quoted strings of a line of code, as `ChangeLines.words` holds them. */
+export function wordsOf(line: string): string[] {
+  return line.match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`|[\p{L}\p{N}_$]+/gu) ?? [];
+}
+
+export interface DefectCode {
+  /** The defect block as the fix found it (normalized with `firstLine` 1) and after the fix. */
+  before: NormalizedBlock;
+  after: NormalizedBlock;
+  /** Source lines of the block before the fix. */
+  lines: number;
+  /** The block's text before and after the fix, line by line. */
+  beforeLines: readonly string[];
+  afterLines: readonly string[];
+  edits: readonly FixEdit[];
+}
+
+export interface Recurrence {
+  /** `revert`: the code descends from the fixed block and gets the removed lines back; `copy`: elsewhere. */
+  kind: "revert" | "copy";
+  /** Indexes into `edits` of the edits whose bug the change writes again. */
+  edits: number[];
+  /** The developer's lines (file numbering) that write it. */
+  lines: number[];
+  /** Defect name → developer name, from the aligned context (the bug lines themselves are not used). */
+  mapping: Map<string, string>;
+}
+
+function byLine(tokens: readonly NormToken[]): Map<number, NormToken[]> {
+  const out = new Map<number, NormToken[]>();
+  for (const t of tokens) {
+    let list = out.get(t.line);
+    if (!list) {
+      list = [];
+      out.set(t.line, list);
+    }
+    list.push(t);
+  }
+  return out;
+}
+
+/** A normalized line written with its tokens' own text (names renamed through `mapping`, if given). */
+function exactText(tokens: readonly NormToken[], mapping?: ReadonlyMap<string, string>): string {
+  return tokens.map((t) => (t.kind === "identifier" ? (mapping?.get(t.text) ?? t.text) : t.text)).join(" ");
+}
+
+function linesOf(norm: NormalizedBlock): NormToken[][] {
+  const out: NormToken[][] = norm.lines.map(() => []);
+  for (const t of norm.tokens) out[t.lineIndex]?.push(t);
+  return out;
+}
+
+/** The lines of `norm` whose source lies in [from, to] (inclusive), in their exact tokens. */
+function exactTextsIn(norm: NormalizedBlock, from: number, to: number): Set<string> {
+  const lines = linesOf(norm);
+  const out = new Set<string>();
+  norm.spans.forEach((s, i) => {
+    if (s.last >= from && s.first <= to) out.add(exactText(lines[i]!));
+  });
+  return out;
+}
+
+/**
+ * The lines of `norm` inside [first, last] that carry meaning (a name, a keyword or a literal), not
+ * `}` or `);`, in their exact tokens with names renamed through `mapping`.
+ */
+function meaningfulTexts(
+  norm: NormalizedBlock,
+  first: number,
+  last: number,
+  mapping: ReadonlyMap<string, string>,
+): string[] {
+  const lines = linesOf(norm);
+  const out: string[] = [];
+  norm.spans.forEach((s, i) => {
+    const toks = lines[i]!;
+    if (s.first >= first && s.last <= last && toks.some((t) => t.kind !== "symbol"))
+      out.push(exactText(toks, mapping));
+  });
+  return out;
+}
+
+export function findRecurrence(
+  defect: DefectCode,
+  dev: NormalizedBlock,
+  pairs: Array<[number, number]>,
+  change: ChangeLines,
+  lineage: boolean,
+): Recurrence | null {
+  const { lineMap, tokenPairs } = alignBlocks(defect.before, dev, pairs);
+  const bugLines = new Set<number>();
+  for (const e of defect.edits) for (let i = 0; i < e.del.length; i++) bugLines.add(e.at + 1 + i);
+  const context = tokenPairs.filter(([d]) => !bugLines.has(d.line));
+  const mapping = identifierMap(context);
+  // Code elsewhere is the same code in other names only when one name stands for one name throughout:
+  // look-alikes of the same shape pair their names up every which way.
+  if (!lineage && !consistentNames(context, mapping)) return null;
+  const defTok = byLine(defect.before.tokens);
+  const afterTok = byLine(defect.after.tokens);
+  const devTok = byLine(dev.tokens);
+  const devFirst = dev.spans[0]?.first ?? 1;
+  const devLast = dev.spans[dev.spans.length - 1]?.last ?? devFirst;
+
+  const edits: number[] = [];
+  const lines = new Set<number>();
+  const importsBefore = importLines(defect.beforeLines);
+  const importsAfter = importLines(defect.afterLines);
+  const beforeWords = new Set(defect.beforeLines.flatMap(wordsOf));
+  defect.edits.forEach((e, k) => {
+    // An import is where a fix's names come from, not its bug.
+    if (importEdit(e, importsBefore, importsAfter)) return;
+    // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
+    // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
+    if (lineage && fixWords(e, beforeWords).some((w) => change.words.has(w))) return;
+    const del = e.del.map((_, i) => e.at + 1 + i).filter((d) => (defTok.get(d)?.length ?? 0) > 0);
+    const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
+    const written =
+      del.length > 0
+        ? changedLinesWritingBug(del, add, { defTok, afterTok, devTok, lineMap, mapping, change, lineage })
+        : insertionLeftOut(e, add, {
+            defect,
+            dev,
+            defTok,
+            afterTok,
+            lineMap,
+            mapping,
+            change,
+            lineage,
+            devFirst,
+            devLast,
+          });
+    if (written === null) return;
+    edits.push(k);
+    for (const l of written) lines.add(l);
+  });
+  if (edits.length === 0) return null;
+  return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
+}
+
+/** Least aligned name pairs, and least share of them the mapping agrees with, to call names consistent. */
+const MIN_NAME_PAIRS = 4;
+const MIN_NAME_AGREEMENT = 0.8;
+
+function consistentNames(
+  context: ReadonlyArray<[NormToken, NormToken]>,
+  mapping: Map<string, string>,
+): boolean {
+  const names = context.filter(([a, b]) => a.kind === "identifier" && b.kind === "identifier");
+  if (names.length < MIN_NAME_PAIRS) return false;
+  const agree = names.filter(([a, b]) => mapping.get(a.text) === b.text).length;
+  return agree >= MIN_NAME_AGREEMENT * names.length;
+}
+
+/** Distinctive words the fix brought in: names and literals of its added lines the block did not have. */
+function fixWords(e: FixEdit, before: ReadonlySet<string>): string[] {
+  return e.add.flatMap(wordsOf).filter((w) => w.length >= 3 && !/^\d+$/.test(w) && !before.has(w));
+}
+
+interface LineContext {
+  defTok: Map<number, NormToken[]>;
+  afterTok: Map<number, NormToken[]>;
+  devTok: Map<number, NormToken[]>;
+  lineMap: Map<number, number>;
+  mapping: Map<string, string>;
+  change: ChangeLines;
+  lineage: boolean;
+}
+
+/**
+ * An edit that changed or removed code lines: the developer's counterparts of the removed lines must be
+ * written by the change and still hold the bug: the same normalized tokens, and the tokens the fix took
+ * out exactly (a name through the mapping of the context, or as it was when the context does not name
+ * it: calling `memcpy` where the fix calls `memmove` is the bug; calling something else is not).
+ * Code descending from the fixed block must get the removed lines back token for token. Returns the
+ * developer lines, or null.
+ */
+function changedLinesWritingBug(del: number[], add: number[], c: LineContext): number[] | null {
+  const counterparts = del.map((d) => c.lineMap.get(d));
+  if (counterparts.some((v) => v === undefined)) return null;
+  const devLines = [...new Set(counterparts as number[])];
+  const written = devLines.filter((v) => c.change.added.has(v));
+  if (written.length === 0) return null;
+  const delToks = del.flatMap((d) => c.defTok.get(d) ?? []);
+  const devToks = devLines.flatMap((v) => c.devTok.get(v) ?? []);
+  if (delToks.length !== devToks.length || delToks.some((t, i) => t.norm !== devToks[i]!.norm)) return null;
+  const addToks = add.flatMap((a) => c.afterTok.get(a) ?? []);
+  // Tokens the fix took out (and brought in): what differs between the two sides by exact text.
+  const kept = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([i]) => i));
+  for (let i = 0; i < delToks.length; i++) {
+    if (!c.lineage && kept.has(i)) continue;
+    const b = delToks[i]!;
+    const t = devToks[i]!;
+    const expected = b.kind === "identifier" ? (c.mapping.get(b.text) ?? b.text) : b.text;
+    if (t.text !== expected) return null;
+  }
+  return written;
+}
+
+interface GapContext {
+  defect: DefectCode;
+  dev: NormalizedBlock;
+  defTok: Map<number, NormToken[]>;
+  afterTok: Map<number, NormToken[]>;
+  mapping: Map<string, string>;
+  lineMap: Map<number, number>;
+  change: ChangeLines;
+  lineage: boolean;
+  devFirst: number;
+  devLast: number;
+}
+
+/**
+ * An edit that only inserted lines (a missing check): the developer's code around the gap must lack
+ * them, and the change must have written that code (elsewhere), or deleted them (a revert).
+ */
+function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | null {
+  if (add.length === 0) return null;
+  if (!g.lineage) {
+    // Elsewhere, a missing line is a missing check on this code's own names, not a declaration of new
+    // ones (a `#define`, a struct field, an import) that other code simply has no use for.
+    const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
+    if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text))) return null;
+    if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? ""))) return null;
+  }
+  let above: number | undefined;
+  for (let l = e.at; l >= 1 && above === undefined; l--)
+    if ((g.defTok.get(l)?.length ?? 0) > 0) above = g.lineMap.get(l);
+  let below: number | undefined;
+  for (let l = e.at + 1 + e.del.length; l <= g.defect.lines && below === undefined; l++)
+    if ((g.defTok.get(l)?.length ?? 0) > 0) below = g.lineMap.get(l);
+  if (above === undefined && below === undefined) return null;
+  if (above !== undefined && below !== undefined && above >= below) return null;
+  const from = above ?? g.devFirst;
+  const to = below ?? g.devLast;
+  // The fix's lines are there already (near the gap, in the developer's names): nothing to say.
+  const fixTexts = meaningfulTexts(g.defect.after, e.afterAt + 1, e.afterAt + e.add.length, g.mapping);
+  if (fixTexts.length === 0) return null;
+  const near = exactTextsIn(g.dev, from - 2, to + 2);
+  if (fixTexts.some((t) => near.has(t))) return null;
+  const gapDeletions = g.change.deletions.filter((d) => d.after >= from - 1 && d.after < to);
+  if (g.lineage) {
+    // Only a deletion of the fix's own lines is its revert.
+    const trimmed = new Set(e.add.map((l) => l.trim()).filter((l) => l !== ""));
+    const reverted = gapDeletions.filter((d) => d.lines.some((l) => trimmed.has(l.trim())));
+    return reverted.length > 0 ? reverted.map((d) => Math.max(1, d.after)) : null;
+  }
+  const written = [above, below].filter((v): v is number => v !== undefined && g.change.added.has(v));
+  if (written.length > 0) return written;
+  return gapDeletions.length > 0 ? gapDeletions.map((d) => Math.max(1, d.after)) : null;
+}

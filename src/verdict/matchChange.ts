@@ -1,0 +1,334 @@
+/**
+ * Matches a change against the past defects of the index, and keeps a match only when the change writes
+ * that bug again. For every hunk, the statement window around it (cut as defect blocks were cut, so the
+ * same code gives the same block) is looked up with the lossless prefix index and verified with the
+ * rules' NiCad threshold; large added regions are looked up window by window. A verified clone counts
+ * only when the lines the change added or modified are the lines the fix removed or changed and still
+ * hold the bug (src/suggest/recurrence.ts); the fix of that time is then placed in the developer's code
+ * or shown as it was (src/suggest/placeFix.ts). One past fix is shown once per change.
+ */
+import { fileBlocks, type LineRange, splitLines } from "../blocks/fileBlocks.js";
+import { isCosmeticChange } from "../blocks/fixBlocks.js";
+import { codeLanguageOf } from "../blocks/languageOf.js";
+import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
+import type { NormalizedBlock } from "../blocks/types.js";
+import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
+import type { StagedChange, StagedFile } from "../git/staged.js";
+import { openBlockStore } from "../index/blockStore.js";
+import {
+  type CommitInfo,
+  type DefectBlock,
+  DefectBlockReader,
+  hasDefectBlocks,
+} from "../index/defectBlocks.js";
+import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
+import type { IndexStore } from "../index/store.js";
+import type { CommitRef, MatchReport } from "../report/types.js";
+import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
+import type { Rules } from "../rules/types.js";
+import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
+import { type ChangeLines, type DefectCode, findRecurrence, wordsOf } from "../suggest/recurrence.js";
+
+/** A match with what feedback and reports need beyond `MatchReport`. */
+export interface SuggestedMatch extends MatchReport {
+  /** Stable id for `dejafix feedback <id> useful|wrong`. */
+  id: string;
+  defectBlockId: number;
+  /** The repository the past defect lives in (another one when indexed with `--add-repo`). */
+  repository: { name: string; role: "self" | "related" };
+  /** The fix was placed in the developer's code (not only shown as it was). */
+  complete: boolean;
+}
+
+export interface MatchOptions {
+  /** Run `git apply --check` on each placed suggestion (default true). */
+  applyCheck?: boolean;
+  /**
+   * Windows looked up per change (default 400), the windows of hunks before the windows inside large
+   * added regions: a vendored import of thousands of lines is matched in part instead of holding the
+   * commit up, and a notice says so.
+   */
+  maxBlocks?: number;
+  /**
+   * Only past defects whose fix this returns true for: a replay of history asks what the hook would
+   * have known, the fixes that are ancestors of the commit checked.
+   */
+  knownFix?: (fixSha: string) => boolean;
+  /**
+   * `performance.now()` by which matching stops (the hook's time budget): the regions not looked up by
+   * then are left out, and a notice says how many were.
+   */
+  deadline?: number;
+  /** One sentence per thing left out (the region budget, the deadline), for the verdict's notices. */
+  notices?: string[];
+}
+
+export function commitRef(c: CommitInfo): CommitRef {
+  return {
+    sha: c.sha,
+    subject: c.message.split("\n", 1)[0] ?? "",
+    message: c.message,
+    date: new Date(c.authorTime * 1000).toISOString(),
+    author: c.authorName,
+  };
+}
+
+/** What the change did to one file, in its new line numbers (zero-context hunks, as git -U0 numbers them). */
+export function changeLinesOf(file: Pick<StagedFile, "hunks">, words: ReadonlySet<string>): ChangeLines {
+  const added = new Set<number>();
+  const deletions: Array<{ after: number; lines: string[] }> = [];
+  for (const h of file.hunks) {
+    for (let l = h.newStart; l < h.newStart + h.newLines; l++) added.add(l);
+    if (h.oldLines > 0) {
+      deletions.push({
+        after: h.newLines > 0 ? h.newStart - 1 : h.newStart,
+        lines: h.lines.filter((l) => l.kind === "-").map((l) => l.text),
+      });
+    }
+  }
+  return { added, deletions, words };
+}
+
+/** Every word the change adds, in any of its files (to tell a fix moved elsewhere from a fix undone). */
+function wordsAdded(change: StagedChange): Set<string> {
+  const out = new Set<string>();
+  for (const f of change.files)
+    for (const h of f.hunks)
+      for (const l of h.lines) if (l.kind === "+") for (const w of wordsOf(l.text)) out.add(w);
+  return out;
+}
+
+/**
+ * Where to cut regions: each hunk (a pure deletion: the lines around it), then, inside hunks that add
+ * more code than a defect block holds (a new function, a copied block), every `minLines`-th statement,
+ * so that regions overlapping by more than a defect block cover all of it.
+ */
+function seedsOf(
+  file: StagedFile,
+  lineCount: number,
+  statements: (r: LineRange) => NormalizedBlock,
+  minLines: number,
+) {
+  const first: LineRange[] = [];
+  const more: LineRange[] = [];
+  for (const h of file.hunks) {
+    if (h.newLines === 0) {
+      const at = Math.min(Math.max(1, h.newStart), lineCount);
+      first.push({ start: at, end: Math.min(lineCount, at + 1) });
+      continue;
+    }
+    const r = { start: h.newStart, end: Math.min(lineCount, h.newStart + h.newLines - 1) };
+    if (r.start > lineCount) continue;
+    first.push(r);
+    if (h.newLines < minLines) continue;
+    const norm = statements(r);
+    if (norm.lines.length <= minLines) continue;
+    norm.spans.forEach((s, i) => {
+      if (i % minLines === 0) more.push({ start: s.first, end: s.last });
+    });
+  }
+  return [...first, ...more];
+}
+
+/** The file's change rewrites layout, comments, message wording or names only (a formatting commit). */
+function cosmeticOnly(file: StagedFile, language: string): boolean {
+  const del: string[] = [];
+  const add: string[] = [];
+  for (const h of file.hunks)
+    for (const l of h.lines) (l.kind === "-" ? del : l.kind === "+" ? add : []).push(l.text);
+  return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
+}
+
+const EVIDENCE_RANK = { declared: 0, strong: 1, weak: 2 } as const;
+
+/** Best first: a revert of the fix, then declared evidence, a placed fix, similarity, the newest fix. */
+function rank(a: SuggestedMatch, b: SuggestedMatch): number {
+  return (
+    Number(a.recurrence.kind !== "revert") - Number(b.recurrence.kind !== "revert") ||
+    EVIDENCE_RANK[a.evidence ?? "weak"] - EVIDENCE_RANK[b.evidence ?? "weak"] ||
+    Number(!a.complete) - Number(!b.complete) ||
+    b.similarity - a.similarity ||
+    (b.fix.date ?? "").localeCompare(a.fix.date ?? "") ||
+    a.path.localeCompare(b.path)
+  );
+}
+
+/**
+ * Matches a staged change (or a commit) against the defect blocks of the index, this repository's and
+ * related ones'. Defect blocks the team marked wrong are not proposed. Best matches first, one per fix.
+ */
+export async function matchChange(
+  store: IndexStore,
+  change: StagedChange,
+  rules: Rules,
+  opts: MatchOptions = {},
+): Promise<SuggestedMatch[]> {
+  const db = store.db;
+  if (!hasDefectBlocks(db)) return [];
+  const index = openBlockStore(db);
+  const reader = new DefectBlockReader(db);
+  const suppressed = suppressedFixes(db);
+  const { threshold, minLines } = rules.clones;
+  const lookup = (norm: NormalizedBlock): RegionMatch[] =>
+    threshold <= index.indexThreshold
+      ? findInRegion(norm, index, { threshold, minLines })
+      : findInRegionBruteForce(norm, index.all(), { threshold, minLines });
+  // Regions hold a defect block of up to 3 × minLines lines with room on both sides.
+  const regionLines = Math.ceil((3 * minLines) / (1 - threshold));
+  const blocks = new Map<number, { block: DefectBlock; code: DefectCode } | null>();
+  const defectOf = (id: number) => {
+    let d = blocks.get(id);
+    if (d === undefined) {
+      const block = reader.get(id);
+      d =
+        block === undefined ||
+        suppressed.has(markKey(block.fix.sha, block.path)) ||
+        (opts.knownFix && !opts.knownFix(block.fix.sha))
+          ? null
+          : {
+              block,
+              code: {
+                before: normalizeBlock(block.before, block.language, 1),
+                after: normalizeBlock(block.after, block.language, 1),
+                lines: block.before.length,
+                beforeLines: block.before,
+                afterLines: block.after,
+                edits: block.edits,
+              },
+            };
+      blocks.set(id, d);
+    }
+    return d;
+  };
+
+  // Every window of the change first, so the budget can take the hunks' windows of all files first.
+  interface Work {
+    file: StagedFile;
+    path: string;
+    language: string;
+    lines: string[];
+    fb: ReturnType<typeof fileBlocks>;
+    change: ChangeLines;
+    windows: LineRange[];
+  }
+  const work: Work[] = [];
+  const words = wordsAdded(change);
+  for (const file of change.files) {
+    const path = file.newPath;
+    if (path === null || file.newText === null || file.skipped !== null || file.hunks.length === 0) continue;
+    if (isIgnoredPath(rules, path) || isExcludedFromMatching(rules, path)) continue;
+    if (isGeneratedPath(rules, path, file.newText)) continue;
+    const language = codeLanguageOf(path);
+    if (language === undefined || cosmeticOnly(file, language)) continue;
+    const lines = splitLines(file.newText);
+    const fb = fileBlocks(lines, language);
+    const seen = new Map<string, LineRange>();
+    for (const seed of seedsOf(file, lines.length, (r) => fb.normalize(r), minLines)) {
+      const w = fb.window(seed, regionLines);
+      seen.set(`${w.start}-${w.end}`, w);
+    }
+    work.push({
+      file,
+      path,
+      language,
+      lines,
+      fb,
+      change: changeLinesOf(file, words),
+      windows: [...seen.values()],
+    });
+  }
+  const total = work.reduce((s, w) => s + w.windows.length, 0);
+  let budget = opts.maxBlocks ?? 400;
+  if (total > budget) {
+    // Breadth first: the first window of every file, then the second...
+    const order: Array<[Work, LineRange]> = [];
+    for (let k = 0; order.length < budget; k++) {
+      let any = false;
+      for (const w of work) {
+        const r = w.windows[k];
+        if (r === undefined) continue;
+        any = true;
+        if (order.length < budget) order.push([w, r]);
+      }
+      if (!any) break;
+    }
+    for (const w of work) w.windows = order.filter(([x]) => x === w).map(([, r]) => r);
+    opts.notices?.push(
+      `matched ${budget} of the ${total} blocks of this change against past defects (the rest were left out to stay within the time budget)`,
+    );
+  }
+
+  const out = new Map<string, SuggestedMatch>();
+  let looked = 0;
+  const planned = work.reduce((s, w) => s + w.windows.length, 0);
+  for (const w of work) {
+    for (const region of w.windows) {
+      if (budget-- <= 0) break;
+      if (opts.deadline !== undefined && performance.now() > opts.deadline) break;
+      looked++;
+      const whole = w.fb.normalize(region);
+      if (whole.lines.length < minLines) continue;
+      for (const found of lookup(whole)) {
+        // The part of the region the defect block matches is the developer's block.
+        const norm = sliceNormalized(whole, found.from, found.to);
+        const m = { ...found, pairs: found.pairs.map(([i, j]): [number, number] => [i - found.from, j]) };
+        const range = { start: norm.spans[0]!.first, end: norm.spans[norm.spans.length - 1]!.last };
+        const d = defectOf(m.id);
+        if (d === null) continue;
+        const { block, code } = d;
+        const known = out.get(block.fix.sha);
+        if (known?.recurrence.kind === "revert" && known.complete) continue;
+        const lineage = block.repo.role === "self" && (w.path === block.newPath || w.path === block.path);
+        // Only its own code getting the removed lines back is enough for a link only the fix's body
+        // vouches for; the same bug in other code needs a fix that says it is one.
+        if (!lineage && block.evidence === "weak") continue;
+        const rec = findRecurrence(code, norm, m.pairs, w.change, lineage);
+        if (rec === null) continue;
+        const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
+        const suggestion = await placeFix(
+          { ...block, path: block.path, startLine: block.startLine },
+          dev,
+          m.pairs,
+          rec,
+          opts,
+        );
+        const report = toReport(block, m, dev, rec, suggestion);
+        if (known === undefined || rank(report, known) < 0) out.set(block.fix.sha, report);
+      }
+    }
+  }
+  if (looked < planned)
+    opts.notices?.push(
+      `matched ${looked} of the ${planned} blocks of this change against past defects before the time budget ran out`,
+    );
+  return [...out.values()].sort(rank);
+}
+
+function toReport(
+  block: DefectBlock,
+  match: RegionMatch,
+  dev: DeveloperBlock,
+  rec: { kind: "revert" | "copy"; lines: number[] },
+  suggestion: NonNullable<MatchReport["suggestion"]>,
+): SuggestedMatch {
+  const defect = block.defects[0] ?? block.fix;
+  const related = block.repo.role === "related";
+  const issues = [...new Set([...block.fix.issues, ...block.defects.flatMap((d) => d.issues)])];
+  return {
+    id: matchId(block.id, block.fix.sha),
+    defectBlockId: block.id,
+    repository: { name: block.repo.name, role: block.repo.role },
+    complete: suggestion.placed,
+    path: dev.path,
+    startLine: dev.range.start,
+    endLine: dev.range.end,
+    similarity: match.similarity,
+    // A related repository's path is named `repo:path`, as git names a path in a revision.
+    defect: { ...commitRef(defect), path: related ? `${block.repo.name}:${block.path}` : block.path },
+    fix: commitRef(block.fix),
+    issues,
+    recurrence: { kind: rec.kind, lines: rec.lines },
+    evidence: block.evidence,
+    suggestion,
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * A match means the change writes a past bug again: each rule of src/suggest/recurrence.ts and of the
+ * defect-block sources, on a planted history in a real git repository with a real index.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { indexRepository, openIndex } from "../src/api.js";
+import { readStagedChange } from "../src/git/staged.js";
+import { DefectBlockReader } from "../src/index/defectBlocks.js";
+import { defaultRules } from "../src/rules/defaults.js";
+import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
+import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
+
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
+
+/** A cart total with an off-by-one loop and a missing check for absent items. */
+const CART = `import { priceOf, log } from "./prices.js";
+
+export function cartTotal(items, currency) {
+  let total = 0;
+  let count = 0;
+  log("totalling", items.length);
+  for (let i = 0; i <= items.length; i++) {
+    const item = items[i];
+    const price = priceOf(item, currency);
+    total += price * item.quantity;
+    count += item.quantity;
+  }
+  if (count === 0) {
+    return { total: 0, count, empty: "the cart is empty" };
+  }
+  const rounded = Math.round(total * 100) / 100;
+  log("total", rounded, currency);
+  return { total: rounded, count, empty: null };
+}
+`;
+const FIXED = CART.replace("i <= items.length", "i < items.length");
+const CHECKED = FIXED.replace(
+  "    const item = items[i];\n",
+  "    const item = items[i];\n    if (item === undefined) {\n      continue;\n    }\n",
+);
+/** The same function under other variable names (calls and members keep theirs, as a developer's copy). */
+const rename = (text: string): string =>
+  text
+    .replaceAll("cartTotal", "basketSum")
+    .replaceAll("items", "lines")
+    .replaceAll("total", "sum")
+    .replaceAll("count", "units")
+    .replaceAll("item", "line")
+    .replaceAll("price", "cost")
+    .replaceAll("rounded", "cents")
+    .replaceAll("costOf", "priceOf");
+
+function write(dir: string, files: Record<string, string | null>): void {
+  for (const [p, content] of Object.entries(files)) {
+    const file = path.join(dir, p);
+    if (content === null) fs.rmSync(file, { force: true });
+    else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+    }
+  }
+}
+
+function addedLines(diff: string): string[] {
+  return diff
+    .split("\n")
+    .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
+    .map((l) => l.slice(1));
+}
+
+describe("a match means the change writes a past bug again", () => {
+  let dir = "";
+  const sha: Record<string, string> = {};
+  const rules = defaultRules();
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-recur-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    sha.add = commit(
+      dir,
+      {
+        "src/cart.js": CART,
+        "src/prices.js": "export const priceOf = (item) => item.price;\nexport const log = () => {};\n",
+        "test/cart.test.js": `import { cartTotal } from "../src/cart.js";\n${CART.replaceAll("cartTotal", "expectedTotal")}`,
+        ".github/workflows/ci.yml":
+          "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v3\n",
+      },
+      "Add the cart total",
+    );
+    sha.fix = commit(dir, { "src/cart.js": FIXED }, "fix(cart): stop reading past the end of the items");
+    sha.testFix = commit(
+      dir,
+      {
+        "test/cart.test.js": `import { cartTotal } from "../src/cart.js";\n${FIXED.replaceAll("cartTotal", "expectedTotal")}`,
+      },
+      "fix(cart): the test's own loop read past the end",
+    );
+    sha.ciFix = commit(
+      dir,
+      {
+        ".github/workflows/ci.yml":
+          "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v4\n",
+      },
+      "fix: the CI crashed on the old setup-node",
+    );
+    sha.cosmetic = commit(
+      dir,
+      { "src/cart.js": FIXED.replace("the cart is empty", "your cart is empty") },
+      "fix: reword the empty cart message",
+    );
+    sha.check = commit(
+      dir,
+      { "src/cart.js": CHECKED.replace("the cart is empty", "your cart is empty") },
+      "fix(cart): skip items that are gone (crashed on undefined)",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const matchesOfStaged = async (files: Record<string, string | null>): Promise<SuggestedMatch[]> => {
+    git(dir, ["reset", "-q", "--hard", "HEAD"]);
+    write(dir, files);
+    git(dir, ["add", "-A"]);
+    const store = await openIndex(dir, { readonly: true });
+    try {
+      return await matchChange(store, readStagedChange(dir, { amend: false }), rules);
+    } finally {
+      store.close();
+      git(dir, ["reset", "-q", "--hard", "HEAD"]);
+    }
+  };
+  const current = (): string => git(dir, ["show", "HEAD:src/cart.js"]);
+
+  it("defect blocks come from code fixes only: no test file, no workflow, no cosmetic fix", async () => {
+    const store = await openIndex(dir, { readonly: true });
+    try {
+      const repo = store.db.prepare("SELECT id FROM repos LIMIT 1").get() as { id: number };
+      const blocks = [...new DefectBlockReader(store.db).inHistoryOrder(repo.id)];
+      const fixes = new Set(blocks.map((b) => b.fix.sha));
+      assert.ok(fixes.has(sha.fix!), "the off-by-one fix gives a block");
+      assert.ok(fixes.has(sha.check!), "the missing check gives a block");
+      for (const [name, s] of [
+        ["test file", sha.testFix],
+        ["workflow", sha.ciFix],
+        ["cosmetic", sha.cosmetic],
+      ] as const)
+        assert.ok(!fixes.has(s!), `the ${name} fix gives no block`);
+      assert.ok(blocks.every((b) => b.path === "src/cart.js"));
+    } finally {
+      store.close();
+    }
+  });
+
+  it("editing the once-buggy function away from the fixed lines is silent", async () => {
+    const edited = current().replace(
+      'log("total", rounded, currency);',
+      'log("cart total", rounded, currency, count);',
+    );
+    assert.deepEqual(await matchesOfStaged({ "src/cart.js": edited }), []);
+  });
+
+  it("code that already has the fix is silent, even copied elsewhere under other names", async () => {
+    assert.deepEqual(await matchesOfStaged({ "src/basket.js": rename(current()) }), []);
+  });
+
+  it("reverting the fix warns with that fix, says it is a revert, and puts the fix back", async () => {
+    const reverted = current().replace("i < items.length", "i <= items.length");
+    const matches = await matchesOfStaged({ "src/cart.js": reverted });
+    const m = matches.find((x) => x.fix.sha === sha.fix);
+    assert.ok(m, "the off-by-one fix is named");
+    assert.equal(m.recurrence.kind, "revert");
+    assert.equal(m.evidence, "strong");
+    const loop = reverted.split("\n").findIndex((l) => l.includes("i <= items.length")) + 1;
+    assert.deepEqual(m.recurrence.lines, [loop]);
+    assert.ok(m.suggestion?.placed);
+    assert.equal(m.suggestion.appliesCleanly, true);
+    assert.deepEqual(addedLines(m.suggestion.diff), ["  for (let i = 0; i < items.length; i++) {"]);
+  });
+
+  it("deleting the check a fix added warns with that fix, and the suggestion adds it back once", async () => {
+    const unchecked = current().replace("    if (item === undefined) {\n      continue;\n    }\n", "");
+    const matches = await matchesOfStaged({ "src/cart.js": unchecked });
+    const m = matches.find((x) => x.fix.sha === sha.check);
+    assert.ok(m, "the missing-check fix is named");
+    assert.equal(m.recurrence.kind, "revert");
+    assert.ok(m.suggestion?.placed);
+    assert.deepEqual(addedLines(m.suggestion.diff), [
+      "    if (item === undefined) {",
+      "      continue;",
+      "    }",
+    ]);
+  });
+
+  it("a copy of the buggy code in another file warns, with the fix in the copy's names", async () => {
+    const matches = await matchesOfStaged({ "src/basket.js": rename(CART) });
+    const m = matches.find((x) => x.fix.sha === sha.fix);
+    assert.ok(m, `the off-by-one fix is named (got ${matches.map((x) => x.fix.subject).join("; ")})`);
+    assert.equal(m.recurrence.kind, "copy");
+    assert.equal(m.path, "src/basket.js");
+    assert.ok(m.suggestion?.placed);
+    assert.ok(addedLines(m.suggestion.diff).includes("  for (let i = 0; i < lines.length; i++) {"));
+  });
+
+  it("no suggestion writes a line the code already has", async () => {
+    // The check is there already, only the loop bound came back: the check is not proposed again.
+    const partial = current().replace("i < items.length", "i <= items.length");
+    for (const m of await matchesOfStaged({ "src/cart.js": partial })) {
+      if (!m.suggestion?.placed) continue;
+      const have = partial.split("\n").map((l) => l.trim());
+      for (const l of addedLines(m.suggestion.diff))
+        assert.ok(!have.includes(l.trim()) || l.trim() === "", `"${l}" is already in the file`);
+    }
+  });
+
+  it("a commit is matched only against fixes that are its ancestors, whatever its date", () => {
+    // A branch from before the fix, committed with a later date than the fix: it cannot know the fix.
+    git(dir, ["checkout", "-q", "-b", "old", sha.add!]);
+    write(dir, { "src/basket.js": rename(CART) });
+    git(dir, ["add", "-A"]);
+    const late = `${1_800_000_000} +0000`;
+    execFileSync("git", ["commit", "-q", "-m", "Add the basket sum"], {
+      cwd: dir,
+      env: {
+        ...ISOLATED_GIT_ENV,
+        GIT_AUTHOR_NAME: "Bo",
+        GIT_AUTHOR_EMAIL: "bo@example.org",
+        GIT_COMMITTER_NAME: "Bo",
+        GIT_COMMITTER_EMAIL: "bo@example.org",
+        GIT_AUTHOR_DATE: late,
+        GIT_COMMITTER_DATE: late,
+      },
+    });
+    const onOld = git(dir, ["rev-parse", "HEAD"]).trim();
+    git(dir, ["checkout", "-q", "main"]);
+    const onMain = commit(dir, { "src/basket.js": rename(CART) }, "Add the basket sum");
+    const check = (rev: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, [CLI, "check", rev, "--repo", dir, "--format", "json"], {
+          encoding: "utf8",
+        }),
+      ) as { results: Array<{ matches: Array<{ fix: { sha: string } }> }> };
+    try {
+      assert.ok(
+        !check(onOld).results[0]!.matches.some((m) => m.fix.sha === sha.fix),
+        "not its ancestor: unknown",
+      );
+      assert.ok(
+        check(onMain).results[0]!.matches.some((m) => m.fix.sha === sha.fix),
+        "its ancestor: known",
+      );
+    } finally {
+      git(dir, ["reset", "-q", "--hard", "HEAD~1"]);
+      git(dir, ["branch", "-q", "-D", "old"]);
+    }
+  });
+});
