@@ -109,6 +109,8 @@ interface CaseResult extends Case {
   caught: boolean;
   placed: boolean;
   shown: number;
+  /** Similarity of the match that named the fix. */
+  similarity?: number;
 }
 
 interface BuildFigures {
@@ -245,6 +247,7 @@ function runCases(
         caught: hit !== undefined,
         placed: hit?.suggestion !== undefined && hit.suggestion.placed !== false,
         shown: r?.matches.length ?? 0,
+        ...(hit ? { similarity: hit.similarity } : {}),
       });
     }
   } finally {
@@ -309,7 +312,7 @@ function measure(
       ...s,
       seconds: dejafix(build, ["check", s.sha, "--repo", clone, "--format", "json"]).seconds,
     }));
-    const caseResults = runCases(build, clone, base, await cases(clone, base), want);
+    const caseResults = want > 0 ? runCases(build, clone, base, await cases(clone, base), want) : [];
     return {
       clone,
       base,

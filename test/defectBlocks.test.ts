@@ -94,7 +94,15 @@ describe("blocksOfFix", () => {
   });
 
   it("a fix deep in a long function gives the dozen statements around it, not the function", () => {
-    const body = Array.from({ length: 40 }, (_, i) => `  const v${i} = read(source, ${i});`);
+    // Forty statements of five shapes (a list of one shape would be a table, which gives no block).
+    const shapes = [
+      (i: number) => `  const v${i} = read(source, ${i});`,
+      (i: number) => `  if (v${i - 1} > limit) v${i - 1} = limit;`,
+      (i: number) => `  total += v${i - 2} * weight;`,
+      (i: number) => `  log("value", v${i - 3});`,
+      (i: number) => `  seen.add(v${i - 4}.key);`,
+    ];
+    const body = Array.from({ length: 40 }, (_, i) => shapes[i % 5]!(i));
     const long = ["function readAll(source) {", ...body, "  return v0;", "}"];
     const hunk = parseHunkBody(
       ["-  const v20 = read(source, 20);", "+  const v20 = read(source, 21);"].join("\n"),
@@ -138,6 +146,12 @@ describe("blocksOfFix", () => {
     });
     assert.deepEqual(replay(b.before, b.edits), b.after);
     assert.equal(b.after.length, b.before.length + 3);
+  });
+
+  it("a list of one kind of line gives no block: a fix there edits an entry", () => {
+    const table = Array.from({ length: 12 }, (_, i) => `  REGISTER_API(Call${i});`);
+    const hunk = parseHunkBody(["   REGISTER_API(Call4);", "+  REGISTER_API(Call4b);"].join("\n"));
+    assert.deepEqual(blocksOfFix(table, [{ oldStart: 5, lines: hunk }], "c", 10), []);
   });
 
   it("a cosmetic fix gives no block: comments, layout, a message reworded, a consistent rename", () => {

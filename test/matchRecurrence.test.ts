@@ -42,7 +42,7 @@ export function cartTotal(items, currency) {
 const FIXED = CART.replace("i <= items.length", "i < items.length");
 const CHECKED = FIXED.replace(
   "    const item = items[i];\n",
-  "    const item = items[i];\n    if (item === undefined) {\n      continue;\n    }\n",
+  "    const item = items[i];\n    if (isGone(item)) {\n      continue;\n    }\n",
 );
 /** The same function under other variable names (calls and members keep theirs, as a developer's copy). */
 const rename = (text: string): string =>
@@ -86,7 +86,8 @@ describe("a match means the change writes a past bug again", () => {
       dir,
       {
         "src/cart.js": CART,
-        "src/prices.js": "export const priceOf = (item) => item.price;\nexport const log = () => {};\n",
+        "src/prices.js":
+          "export const priceOf = (item) => item.price;\nexport const log = () => {};\nexport const isGone = (item) => item === undefined;\n",
         "test/cart.test.js": `import { cartTotal } from "../src/cart.js";\n${CART.replaceAll("cartTotal", "expectedTotal")}`,
         ".github/workflows/ci.yml":
           "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v3\n",
@@ -119,6 +120,17 @@ describe("a match means the change writes a past bug again", () => {
       { "src/cart.js": CHECKED.replace("the cart is empty", "your cart is empty") },
       "fix(cart): skip items that are gone (crashed on undefined)",
     );
+    sha.importFix = commit(
+      dir,
+      {
+        "src/cart.js": CHECKED.replace("the cart is empty", "your cart is empty").replace(
+          'import { priceOf, log } from "./prices.js";',
+          'import { priceOf, log } from "./prices.js";\nimport { round } from "./round.js";',
+        ),
+        "src/round.js": "export const round = (x) => Math.round(x * 100) / 100;\n",
+      },
+      "fix: import the rounding helper",
+    );
     await indexRepository({ repoDir: dir, rules });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -149,6 +161,7 @@ describe("a match means the change writes a past bug again", () => {
         ["test file", sha.testFix],
         ["workflow", sha.ciFix],
         ["cosmetic", sha.cosmetic],
+        ["import-only", sha.importFix],
       ] as const)
         assert.ok(!fixes.has(s!), `the ${name} fix gives no block`);
       assert.ok(blocks.every((b) => b.path === "src/cart.js"));
@@ -184,17 +197,28 @@ describe("a match means the change writes a past bug again", () => {
   });
 
   it("deleting the check a fix added warns with that fix, and the suggestion adds it back once", async () => {
-    const unchecked = current().replace("    if (item === undefined) {\n      continue;\n    }\n", "");
+    const unchecked = current().replace("    if (isGone(item)) {\n      continue;\n    }\n", "");
     const matches = await matchesOfStaged({ "src/cart.js": unchecked });
     const m = matches.find((x) => x.fix.sha === sha.check);
     assert.ok(m, "the missing-check fix is named");
     assert.equal(m.recurrence.kind, "revert");
     assert.ok(m.suggestion?.placed);
-    assert.deepEqual(addedLines(m.suggestion.diff), [
-      "    if (item === undefined) {",
-      "      continue;",
-      "    }",
-    ]);
+    assert.deepEqual(addedLines(m.suggestion.diff), ["    if (isGone(item)) {", "      continue;", "    }"]);
+  });
+
+  it("a fix moved elsewhere by the change (the check now in a helper) is no revert", async () => {
+    const moved = current()
+      .replace("    if (isGone(item)) {\n      continue;\n    }\n", "")
+      .replace(
+        "export function cartTotal(items, currency) {",
+        "export function cartTotal(all, currency) {\n  const items = present(all);",
+      );
+    const matches = await matchesOfStaged({
+      "src/cart.js": moved,
+      "src/present.js":
+        'import { isGone } from "./prices.js";\nexport const present = (all) => all.filter((x) => !isGone(x));\n',
+    });
+    assert.ok(!matches.some((x) => x.fix.sha === sha.check), "the check moved, it was not undone");
   });
 
   it("a copy of the buggy code in another file warns, with the fix in the copy's names", async () => {

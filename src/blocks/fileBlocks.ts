@@ -5,7 +5,7 @@
  */
 import { blockLayout, type LineSpan } from "./blockLayout.js";
 import { DEFAULT_MAX_BLOCK_LINES } from "./expandToBlock.js";
-import { normalizeBlock, normalizeFile } from "./normalizeBlock.js";
+import { normalizeFile } from "./normalizeBlock.js";
 import type { NormalizedBlock } from "./types.js";
 
 /** 1-based inclusive line range. */
@@ -27,7 +27,7 @@ export interface FileBlocks {
    * statements around it, not the function. Never longer than `maxLines` unless the seed is.
    */
   window(seed: LineRange, minLines: number, maxLines?: number): LineRange;
-  /** The normalized block of a range (lexes only that range; cached). */
+  /** The normalized block of a range (from one lexing of the whole file; cached). */
   normalize(r: LineRange): NormalizedBlock;
   /** Normalized lines of a range, counted from one lexing of the whole file (cheap; for growth). */
   size(r: LineRange): number;
@@ -128,7 +128,10 @@ export function fileBlocks(lines: string[], language: string): FileBlocks {
       const key = `${r.start}-${r.end}`;
       let n = cache.get(key);
       if (!n) {
-        n = normalizeBlock(lines.slice(r.start - 1, r.end), language, r.start);
+        // One lexing of the file serves every range (equal to lexing the range alone for ranges that
+        // start and end outside strings and comments, as blocks do).
+        whole ??= normalizeFile(lines, language);
+        n = whole(r.start, r.end);
         cache.set(key, n);
       }
       return n;

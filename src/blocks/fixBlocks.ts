@@ -134,7 +134,16 @@ export function blocksOfFix(
     after.push(...before.slice(k));
     if (edits.length === 0 || isCosmeticChange(before, after, language) || onlyImports(before, after, edits))
       continue;
-    out.push({ start: b.start, end: b.end, before, after, edits, norm: file.normalize(b) });
+    if (isTable(normalizeBlock(before, language, b.start))) continue;
+    // Normalized from its own text, as readers of the index normalize `before` again.
+    out.push({
+      start: b.start,
+      end: b.end,
+      before,
+      after,
+      edits,
+      norm: normalizeBlock(before, language, b.start),
+    });
   }
   return out.sort((x, y) => x.start - y.start);
 }
@@ -178,6 +187,26 @@ function onlyImports(
 }
 
 /**
+ * A block that is a list of one kind of line (registrations, struct fields, `#define`s, a table of
+ * assignments): at least half its normalized lines are the same line. A fix there adds or edits an
+ * entry; other lists of the same shape are everywhere and hold no such bug.
+ */
+export function isTable(norm: NormalizedBlock): boolean {
+  const count = new Map<number, number>();
+  for (const h of norm.hashes) count.set(h, (count.get(h) ?? 0) + 1);
+  return norm.hashes.length >= 4 && Math.max(0, ...count.values()) * 2 >= norm.hashes.length;
+}
+
+/** Tokens of a block without its docstrings: a statement that is a string and nothing else is a comment. */
+function codeTokens(norm: NormalizedBlock): NormToken[] {
+  const count = new Map<number, number>();
+  for (const t of norm.tokens) count.set(t.lineIndex, (count.get(t.lineIndex) ?? 0) + 1);
+  return norm.tokens.filter(
+    (t) => !(t.kind === "literal" && t.norm === '""' && count.get(t.lineIndex) === 1),
+  );
+}
+
+/**
  * What a string literal says stripped of its words: its punctuation and its placeholders (`%d`, `{0}`,
  * `${name}`), so `"Cannot read %s"` → `"%s"`: rewording keeps it, a changed format character does not.
  */
@@ -186,7 +215,7 @@ function skeleton(text: string): string {
 }
 
 /**
- * Whether `after` differs from `before` only cosmetically: in comments, whitespace and layout, in the
+ * Whether `after` differs from `before` only cosmetically: in comments and docstrings, whitespace and layout, in the
  * wording of string literals (letters, digits and spaces; a changed format or pattern character counts),
  * or by a consistent rename (every use of a name became one new name that was not there before).
  * Numbers, operators, keywords, calls and the shape of the code are never cosmetic.
@@ -196,8 +225,8 @@ export function isCosmeticChange(
   after: readonly string[],
   language: string,
 ): boolean {
-  const a = normalizeBlock([...before], language, 1).tokens;
-  const b = normalizeBlock([...after], language, 1).tokens;
+  const a = codeTokens(normalizeBlock([...before], language, 1));
+  const b = codeTokens(normalizeBlock([...after], language, 1));
   if (a.length !== b.length) return false;
   const renames = new Map<string, string>();
   const reverse = new Map<string, string>();

@@ -104,12 +104,18 @@ function bestPart(
   const n = block.length;
   const { lo, hi } = sizeRange(n, threshold, minLines);
   const matcher = new LcsMatcher(block);
-  const view = Uint32Array.from(region);
+  const prefixes = new Int32Array(hi);
+  const blockNeed = n - allowedDiff(n, threshold);
+  const spanAllows = Array.from({ length: hi + 1 }, (_, span) => allowedDiff(span, threshold));
   let best: { from: number; to: number; lcs: number } | null = null;
-  for (let from = 0; from + lo <= view.length; from++) {
-    for (let span = lo; span <= hi && from + span <= view.length; span++) {
-      const lcs = matcher.lcs(view.subarray(from, from + span));
-      if (!judge(span, n, lcs, { threshold, minLines }).clone) continue;
+  for (let from = 0; from + lo <= region.length; from++) {
+    // One pass gives the LCS of every run starting here, up to the longest a clone may be.
+    const got = matcher.lcsOfPrefixes(region, from, hi, prefixes);
+    if (got < lo || prefixes[got - 1]! < blockNeed) continue; // no run from here keeps enough of the block
+    for (let span = lo; span <= got; span++) {
+      const lcs = prefixes[span - 1]!;
+      // NiCad on both sides (judge's rule, inlined: this loop runs a few hundred times per candidate).
+      if (lcs < blockNeed || span - lcs > spanAllows[span]!) continue;
       const size = best === null ? 0 : best.to - best.from + 1;
       if (best === null || lcs > best.lcs || (lcs === best.lcs && Math.abs(span - n) < Math.abs(size - n)))
         best = { from, to: from + span - 1, lcs };
@@ -117,10 +123,8 @@ function bestPart(
   }
   if (best === null) return null;
   const { from, to, lcs } = best;
-  const pairs = alignLines(view.subarray(from, to + 1), block).map(([i, j]): [number, number] => [
-    i + from,
-    j,
-  ]);
+  const part = Array.prototype.slice.call(region, from, to + 1) as number[];
+  const pairs = alignLines(part, block).map(([i, j]): [number, number] => [i + from, j]);
   return { from, to, pairs, lcs };
 }
 

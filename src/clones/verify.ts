@@ -86,6 +86,50 @@ export class LcsMatcher {
     return s;
   }
 
+  /**
+   * LCS of the pattern with every prefix of `text[from..from+max)` in one pass: `out[k]` is the LCS with
+   * the first k + 1 lines. The bit vector after each line holds the answer for that prefix.
+   */
+  lcsOfPrefixes(text: ArrayLike<number>, from: number, max: number, out: Int32Array): number {
+    const v = this.v;
+    const words = this.words;
+    const masks = this.masks;
+    v.fill(0xffffffff);
+    const end = Math.min(text.length, from + max);
+    let zeros = 0;
+    for (let j = from; j < end; j++) {
+      const row = this.slotRow[this.slot(text[j]! >>> 0)]!;
+      if (row >= 0) {
+        const base = row * words;
+        let carry = 0;
+        for (let w = 0; w < words; w++) {
+          const x = v[w]!;
+          const u = x & masks[base + w]!;
+          const sum = x + (u >>> 0) + carry;
+          carry = sum > 0xffffffff ? 1 : 0;
+          v[w] = (sum >>> 0) | (x & ~u);
+        }
+        zeros = this.zeros();
+      }
+      out[j - from] = zeros;
+    }
+    return end - from;
+  }
+
+  /** Zero bits of the state vector within the pattern's length: the LCS so far. */
+  private zeros(): number {
+    let zeros = 0;
+    for (let w = 0; w < this.words; w++) {
+      let x = ~this.v[w]!;
+      if (w === this.words - 1 && this.length % 32 !== 0) x &= (1 << (this.length % 32)) - 1;
+      x >>>= 0;
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      zeros += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return zeros;
+  }
+
   /** Length of the longest common subsequence of the pattern and `text`. */
   lcs(text: ArrayLike<number>): number {
     const v = this.v;

@@ -50,6 +50,7 @@ export function defaultRules(): Rules {
         "**/__fixtures__/**",
         "**/__mocks__/**",
         "testing/**",
+        "deps/**",
         ".github/**",
         ".gitlab/**",
         ".gitlab-ci.yml",

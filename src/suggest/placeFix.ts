@@ -78,6 +78,22 @@ function unsound(
   return null;
 }
 
+/**
+ * A substantial line the suggestion adds that the file already has elsewhere (a second registration of
+ * the same function, the same call written twice): it duplicates a line. Short lines (`return NULL;`,
+ * `}`) are everywhere and do not count.
+ */
+function elsewhereInFile(dev: DeveloperBlock, oldWindow: string[], newWindow: string[]): string | null {
+  const before = new Set(oldWindow.map((l) => l.trim()));
+  const words = (l: string): number => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length;
+  const file = new Set(dev.lines.map((l) => l.trim()));
+  for (const l of newWindow) {
+    const t = l.trim();
+    if (!before.has(t) && words(t) >= 2 && file.has(t)) return "it would duplicate a line of your file";
+  }
+  return null;
+}
+
 /** The historical fix as it was: its own block, path and line numbers. */
 export function historicalDiff(fix: HistoricalFix): string {
   return renderDiff(fix.path, `${fix.before.join("\n")}\n`, `${fix.after.join("\n")}\n`, 3, fix.startLine);
@@ -107,7 +123,8 @@ export async function placeFix(
   const delta = replay.newLines.length - dev.lines.length;
   const oldWindow = dev.lines.slice(dev.range.start - 1, dev.range.end);
   const newWindow = replay.newLines.slice(dev.range.start - 1, dev.range.end + delta);
-  const why = unsound(fix, dev, oldWindow, newWindow, fix.language);
+  const why =
+    unsound(fix, dev, oldWindow, newWindow, fix.language) ?? elsewhereInFile(dev, oldWindow, newWindow);
   if (why !== null) return asItWas(why);
   const newText = replay.newLines.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
   const diff = renderDiff(dev.path, dev.text, newText);

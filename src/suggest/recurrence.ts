@@ -115,6 +115,10 @@ export function findRecurrence(
   pairs: Array<[number, number]>,
   change: ChangeLines,
   lineage: boolean,
+  /** Every word of the developer's file (the names a fix's inserted lines use must exist there). */
+  fileWords: ReadonlySet<string> = new Set(),
+  /** Similarity of the two blocks (NiCad's L / max n). */
+  similarity = 0,
 ): Recurrence | null {
   const { lineMap, tokenPairs } = alignBlocks(defect.before, dev, pairs);
   const bugLines = new Set<number>();
@@ -140,7 +144,7 @@ export function findRecurrence(
     if (importEdit(e, importsBefore, importsAfter)) return;
     // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
     // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
-    if (lineage && fixWords(e, beforeWords).some((w) => change.words.has(w))) return;
+    if (lineage && fixWords(e, afterTok, beforeWords).some((w) => change.words.has(w))) return;
     const del = e.del.map((_, i) => e.at + 1 + i).filter((d) => (defTok.get(d)?.length ?? 0) > 0);
     const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
     const written =
@@ -157,6 +161,8 @@ export function findRecurrence(
             lineage,
             devFirst,
             devLast,
+            fileWords,
+            nearlySame: similarity >= NEARLY_SAME,
           });
     if (written === null) return;
     edits.push(k);
@@ -165,6 +171,15 @@ export function findRecurrence(
   if (edits.length === 0) return null;
   return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
 }
+
+/**
+ * Similarity from which other code is a copy of the defect block: the check it lacks may use names of
+ * that code's API it does not call yet (`pauseTracking()` around a loop copied without it).
+ */
+const NEARLY_SAME = 0.9;
+
+/** Most normalized lines a fix may have inserted to count as a check missing from other code. */
+const MAX_INSERTED_CHECK = 6;
 
 /** Least aligned name pairs, and least share of them the mapping agrees with, to call names consistent. */
 const MIN_NAME_PAIRS = 4;
@@ -181,8 +196,17 @@ function consistentNames(
 }
 
 /** Distinctive words the fix brought in: names and literals of its added lines the block did not have. */
-function fixWords(e: FixEdit, before: ReadonlySet<string>): string[] {
-  return e.add.flatMap(wordsOf).filter((w) => w.length >= 3 && !/^\d+$/.test(w) && !before.has(w));
+function fixWords(e: FixEdit, afterTok: Map<number, NormToken[]>, before: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < e.add.length; i++)
+    for (const t of afterTok.get(e.afterAt + 1 + i) ?? [])
+      if (
+        (t.kind === "identifier" || (t.kind === "literal" && t.norm === '""')) &&
+        t.text.length >= 3 &&
+        !before.has(t.text)
+      )
+        out.push(t.text);
+  return out;
 }
 
 interface LineContext {
@@ -212,17 +236,62 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   const delToks = del.flatMap((d) => c.defTok.get(d) ?? []);
   const devToks = devLines.flatMap((v) => c.devTok.get(v) ?? []);
   if (delToks.length !== devToks.length || delToks.some((t, i) => t.norm !== devToks[i]!.norm)) return null;
+  // Elsewhere, the bug lines must be about this code's own names: one of their names is one the
+  // surrounding code maps (a field declared `unsigned int` in another struct is another field).
+  // Or the bug is a global name itself, kept exactly (`except TypeError:`, `memcpy(`).
+  if (
+    !c.lineage &&
+    !delToks.some(
+      (t, i) =>
+        t.kind === "identifier" &&
+        (c.mapping.get(t.text) === devToks[i]!.text ||
+          (!c.mapping.has(t.text) && t.text === devToks[i]!.text)),
+    )
+  )
+    return null;
   const addToks = add.flatMap((a) => c.afterTok.get(a) ?? []);
   // Tokens the fix took out (and brought in): what differs between the two sides by exact text.
   const kept = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([i]) => i));
+  const locals = c.lineage ? new Map<string, string>() : localNames(delToks, devToks, c.mapping);
   for (let i = 0; i < delToks.length; i++) {
     if (!c.lineage && kept.has(i)) continue;
     const b = delToks[i]!;
     const t = devToks[i]!;
-    const expected = b.kind === "identifier" ? (c.mapping.get(b.text) ?? b.text) : b.text;
+    const expected =
+      b.kind === "identifier" ? (c.mapping.get(b.text) ?? locals.get(b.text) ?? b.text) : b.text;
     if (t.text !== expected) return null;
   }
   return written;
+}
+
+/**
+ * Names bound on the bug lines themselves (a loop or lambda variable: used twice or more there, never
+ * called, named nowhere in the context) renamed one to one in the developer's lines. A called name
+ * the context does not know stays exact: calling something else is another bug.
+ */
+function localNames(
+  delToks: readonly NormToken[],
+  devToks: readonly NormToken[],
+  mapping: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const seen = new Map<string, { dev: string; uses: number; called: boolean; consistent: boolean }>();
+  delToks.forEach((b, i) => {
+    if (b.kind !== "identifier" || mapping.has(b.text)) return;
+    const t = devToks[i]!.text;
+    const called = delToks[i + 1]?.text === "(";
+    const v = seen.get(b.text);
+    if (!v) seen.set(b.text, { dev: t, uses: 1, called, consistent: true });
+    else {
+      v.uses++;
+      v.called ||= called;
+      v.consistent &&= v.dev === t;
+    }
+  });
+  const taken = new Set(mapping.values());
+  const out = new Map<string, string>();
+  for (const [name, v] of seen)
+    if (v.uses >= 2 && !v.called && v.consistent && !taken.has(v.dev)) out.set(name, v.dev);
+  return out;
 }
 
 interface GapContext {
@@ -236,6 +305,9 @@ interface GapContext {
   lineage: boolean;
   devFirst: number;
   devLast: number;
+  fileWords: ReadonlySet<string>;
+  /** The two blocks are nearly the same code (a copy): the fix's names need not be in the file. */
+  nearlySame: boolean;
 }
 
 /**
@@ -248,7 +320,16 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // Elsewhere, a missing line is a missing check on this code's own names, not a declaration of new
     // ones (a `#define`, a struct field, an import) that other code simply has no use for.
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
+    // A missing check is a few lines; a missing function or branch of that other code is its own design.
+    if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK) return null;
     if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text))) return null;
+    // And every name it uses is one this code knows: mapped, or found in the developer's file (a
+    // function of the same API). A new field, function or flag of that other code is no check here.
+    if (
+      !g.nearlySame &&
+      toks.some((t) => t.kind === "identifier" && !g.mapping.has(t.text) && !g.fileWords.has(t.text))
+    )
+      return null;
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? ""))) return null;
   }
   let above: number | undefined;

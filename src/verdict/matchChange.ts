@@ -209,6 +209,8 @@ export async function matchChange(
     lines: string[];
     fb: ReturnType<typeof fileBlocks>;
     change: ChangeLines;
+    /** Every word of the staged file: names a fix's new lines use must exist here. */
+    fileWords: ReadonlySet<string>;
     windows: LineRange[];
   }
   const work: Work[] = [];
@@ -234,6 +236,7 @@ export async function matchChange(
       lines,
       fb,
       change: changeLinesOf(file, words),
+      fileWords: new Set(lines.flatMap(wordsOf)),
       windows: [...seen.values()],
     });
   }
@@ -279,10 +282,7 @@ export async function matchChange(
         const known = out.get(block.fix.sha);
         if (known?.recurrence.kind === "revert" && known.complete) continue;
         const lineage = block.repo.role === "self" && (w.path === block.newPath || w.path === block.path);
-        // Only its own code getting the removed lines back is enough for a link only the fix's body
-        // vouches for; the same bug in other code needs a fix that says it is one.
-        if (!lineage && block.evidence === "weak") continue;
-        const rec = findRecurrence(code, norm, m.pairs, w.change, lineage);
+        const rec = findRecurrence(code, norm, m.pairs, w.change, lineage, w.fileWords, m.similarity);
         if (rec === null) continue;
         const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
         const suggestion = await placeFix(
