@@ -148,6 +148,31 @@ describe("blocksOfFix", () => {
     assert.equal(b.after.length, b.before.length + 3);
   });
 
+  it("next to a huge statement, the block is cut around the fix, never over 3 × minLines lines", () => {
+    const shapes = [
+      (i: number) => `    total${i % 7} += read(source, ${i}) * w${i % 5};`,
+      (i: number) => `    if (total${i % 7} > ${i}) log(total${i % 7});`,
+      (i: number) => `    w${i % 5} = next(w${i % 5}, source);`,
+    ];
+    const huge = Array.from({ length: 60 }, (_, i) => shapes[i % 3]!(i));
+    const lines = [
+      "function readAll(source, w0, w1, w2, w3, w4) {",
+      "  let ready = check(source);",
+      "  if (ready > 1) {",
+      ...huge,
+      "  }",
+      "  return ready;",
+      "}",
+    ];
+    const hunk = parseHunkBody(
+      ["-  let ready = check(source);", "+  let ready = check(source, true);"].join("\n"),
+    );
+    const [b] = blocksOfFix(lines, [{ oldStart: 2, lines: hunk }], "javascript", 10);
+    assert.ok(b);
+    assert.ok(b.norm.lines.length >= 10 && b.norm.lines.length <= 30, `${b.norm.lines.length} lines`);
+    assert.ok(b.start <= 2 && b.end >= 2);
+  });
+
   it("a list of one kind of line gives no block: a fix there edits an entry", () => {
     const table = Array.from({ length: 12 }, (_, i) => `  REGISTER_API(Call${i});`);
     const hunk = parseHunkBody(["   REGISTER_API(Call4);", "+  REGISTER_API(Call4b);"].join("\n"));

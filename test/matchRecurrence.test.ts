@@ -242,6 +242,34 @@ describe("a match means the change writes a past bug again", () => {
     }
   });
 
+  it("past its time budget, matching stops and says how much of the change it left out", async () => {
+    git(dir, ["reset", "-q", "--hard", "HEAD"]);
+    write(dir, {
+      "src/basket.js": rename(CART),
+      "src/cart.js": current().replace("i < items", "i <= items"),
+    });
+    git(dir, ["add", "-A"]);
+    const store = await openIndex(dir, { readonly: true });
+    try {
+      const change = readStagedChange(dir, { amend: false });
+      const notices: string[] = [];
+      const late = await matchChange(store, change, rules, { deadline: performance.now() - 1, notices });
+      assert.deepEqual(late, []);
+      assert.equal(notices.length, 1);
+      assert.match(
+        notices[0]!,
+        /^matched 0 of the \d+ blocks of this change against past defects before the time budget ran out$/,
+      );
+      assert.ok(
+        (await matchChange(store, change, rules, { notices: [] })).length >= 2,
+        "in time, both are found",
+      );
+    } finally {
+      store.close();
+      git(dir, ["reset", "-q", "--hard", "HEAD"]);
+    }
+  });
+
   it("a commit is matched only against fixes that are its ancestors, whatever its date", () => {
     // A branch from before the fix, committed with a later date than the fix: it cannot know the fix.
     git(dir, ["checkout", "-q", "-b", "old", sha.add!]);

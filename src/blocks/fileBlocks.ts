@@ -24,9 +24,11 @@ export interface FileBlocks {
    * grown one line at a time inside the innermost enclosing block (re-balanced after each step, the
    * shorter side first, so the seed stays near the middle), and only when that block's body is used
    * up, to the block itself and on into its parent. A fix deep in a long function gives the dozen
-   * statements around it, not the function. Never longer than `maxLines` unless the seed is.
+   * statements around it, not the function. Never longer than `maxLines` unless the seed is. With
+   * `maxSize`, a window that had to take in a statement so large that it holds more normalized lines
+   * than that is cut instead line by line around the seed, brackets or not.
    */
-  window(seed: LineRange, minLines: number, maxLines?: number): LineRange;
+  window(seed: LineRange, minLines: number, maxLines?: number, maxSize?: number): LineRange;
   /** The normalized block of a range (from one lexing of the whole file; cached). */
   normalize(r: LineRange): NormalizedBlock;
   /** Normalized lines of a range, counted from one lexing of the whole file (cheap; for growth). */
@@ -97,7 +99,7 @@ export function fileBlocks(lines: string[], language: string): FileBlocks {
       const span = layout.balance({ start: s, end: e }, limit) ?? { start: s, end: e };
       return { start: span.start + 1, end: span.end + 1 };
     },
-    window(seed, minLines, maxLines = DEFAULT_MAX_BLOCK_LINES) {
+    window(seed, minLines, maxLines = DEFAULT_MAX_BLOCK_LINES, maxSize = Number.POSITIVE_INFINITY) {
       const s = Math.min(Math.max(0, seed.start - 1), last);
       const e = Math.min(Math.max(s, seed.end - 1), last);
       const limit = Math.max(maxLines, e - s + 1);
@@ -121,6 +123,14 @@ export function fileBlocks(lines: string[], language: string): FileBlocks {
         }
         if (parent === null || parent.end - parent.start + 1 > limit) break;
         r = parent;
+      }
+      if (sizeOf(r) > maxSize) {
+        // A huge neighbour came in with the last step: take lines around the seed instead.
+        r = { start: s, end: e };
+        while (sizeOf(r) < minLines && (r.start > 0 || r.end < last)) {
+          const up = r.start > 0 && (s - r.start <= r.end - e || r.end >= last);
+          r = up ? { start: r.start - 1, end: r.end } : { start: r.start, end: r.end + 1 };
+        }
       }
       return { start: r.start + 1, end: r.end + 1 };
     },

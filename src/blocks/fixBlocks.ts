@@ -31,6 +31,9 @@ export interface ExtractedBlock {
   edits: FixEdit[];
 }
 
+/** Largest defect block, in multiples of `minLines` normalized lines. */
+export const MAX_BLOCK_FACTOR = 3;
+
 /** A fix hunk as stored: old start and the body lines with their markers. */
 export interface StoredHunk {
   oldStart: number;
@@ -113,7 +116,13 @@ export function blocksOfFix(
   for (const g of groups) {
     const seed = seedOf(g, oldLines.length);
     if (seed.start > oldLines.length) continue;
-    const r = file.window({ start: seed.start, end: Math.min(seed.end, oldLines.length) }, minLines);
+    // At most 3 × minLines normalized lines: a change's region (src/verdict/matchChange.ts) holds it whole.
+    const r = file.window(
+      { start: seed.start, end: Math.min(seed.end, oldLines.length) },
+      minLines,
+      undefined,
+      minLines > 0 ? MAX_BLOCK_FACTOR * minLines : Number.POSITIVE_INFINITY,
+    );
     byRange.set(`${r.start}-${r.end}`, r);
   }
   const out: Array<ExtractedBlock & { norm: NormalizedBlock }> = [];

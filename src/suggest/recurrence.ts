@@ -23,8 +23,8 @@ export interface ChangeLines {
   added: ReadonlySet<number>;
   /** Lines the change removed, each group after new line `after` (0: at the top). */
   deletions: ReadonlyArray<{ after: number; lines: readonly string[] }>;
-  /** Every word (name, number, quoted string) the whole change adds, in any file. */
-  words: ReadonlySet<string>;
+  /** Every word (name, number, quoted string) the whole change adds, in any file, with the lines (trimmed). */
+  words: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Names, numbers and quoted strings of a line of code, as `ChangeLines.words` holds them. */
@@ -139,12 +139,15 @@ export function findRecurrence(
   const importsBefore = importLines(defect.beforeLines);
   const importsAfter = importLines(defect.afterLines);
   const beforeWords = new Set(defect.beforeLines.flatMap(wordsOf));
+  const beforeText = new Set(defect.beforeLines.map((l) => l.trim()));
+  // A fix word the change writes in a line the block did not have before the fix: the fix went there.
+  const movedTo = (w: string): boolean => [...(change.words.get(w) ?? [])].some((l) => !beforeText.has(l));
   defect.edits.forEach((e, k) => {
     // An import is where a fix's names come from, not its bug.
     if (importEdit(e, importsBefore, importsAfter)) return;
     // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
     // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
-    if (lineage && fixWords(e, afterTok, beforeWords).some((w) => change.words.has(w))) return;
+    if (lineage && fixWords(e, afterTok, beforeWords).some(movedTo)) return;
     const del = e.del.map((_, i) => e.at + 1 + i).filter((d) => (defTok.get(d)?.length ?? 0) > 0);
     const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
     const written =
@@ -322,14 +325,14 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
     // A missing check is a few lines; a missing function or branch of that other code is its own design.
     if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK) return null;
-    if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text))) return null;
     // And every name it uses is one this code knows: mapped, or found in the developer's file (a
     // function of the same API). A new field, function or flag of that other code is no check here.
-    if (
-      !g.nearlySame &&
-      toks.some((t) => t.kind === "identifier" && !g.mapping.has(t.text) && !g.fileWords.has(t.text))
-    )
-      return null;
+    // Code nearly the same as the defect block is a copy of it: whatever the fix added is missing.
+    if (!g.nearlySame) {
+      if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text))) return null;
+      if (toks.some((t) => t.kind === "identifier" && !g.mapping.has(t.text) && !g.fileWords.has(t.text)))
+        return null;
+    }
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? ""))) return null;
   }
   let above: number | undefined;

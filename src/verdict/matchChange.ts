@@ -8,7 +8,7 @@
  * or shown as it was (src/suggest/placeFix.ts). One past fix is shown once per change.
  */
 import { fileBlocks, type LineRange, splitLines } from "../blocks/fileBlocks.js";
-import { isCosmeticChange } from "../blocks/fixBlocks.js";
+import { isCosmeticChange, MAX_BLOCK_FACTOR } from "../blocks/fixBlocks.js";
 import { codeLanguageOf } from "../blocks/languageOf.js";
 import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
@@ -74,7 +74,10 @@ export function commitRef(c: CommitInfo): CommitRef {
 }
 
 /** What the change did to one file, in its new line numbers (zero-context hunks, as git -U0 numbers them). */
-export function changeLinesOf(file: Pick<StagedFile, "hunks">, words: ReadonlySet<string>): ChangeLines {
+export function changeLinesOf(
+  file: Pick<StagedFile, "hunks">,
+  words: ReadonlyMap<string, ReadonlySet<string>>,
+): ChangeLines {
   const added = new Set<number>();
   const deletions: Array<{ after: number; lines: string[] }> = [];
   for (const h of file.hunks) {
@@ -90,11 +93,19 @@ export function changeLinesOf(file: Pick<StagedFile, "hunks">, words: ReadonlySe
 }
 
 /** Every word the change adds, in any of its files (to tell a fix moved elsewhere from a fix undone). */
-function wordsAdded(change: StagedChange): Set<string> {
-  const out = new Set<string>();
+function wordsAdded(change: StagedChange): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
   for (const f of change.files)
     for (const h of f.hunks)
-      for (const l of h.lines) if (l.kind === "+") for (const w of wordsOf(l.text)) out.add(w);
+      for (const l of h.lines) {
+        if (l.kind !== "+") continue;
+        const line = l.text.trim();
+        for (const w of wordsOf(l.text)) {
+          let lines = out.get(w);
+          if (!lines) out.set(w, (lines = new Set()));
+          lines.add(line);
+        }
+      }
   return out;
 }
 
@@ -132,11 +143,18 @@ function seedsOf(
 
 /** The file's change rewrites layout, comments, message wording or names only (a formatting commit). */
 function cosmeticOnly(file: StagedFile, language: string): boolean {
-  const del: string[] = [];
-  const add: string[] = [];
-  for (const h of file.hunks)
-    for (const l of h.lines) (l.kind === "-" ? del : l.kind === "+" ? add : []).push(l.text);
-  return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
+  // Hunk by hunk: a statement moved elsewhere is one hunk that removes it and another that adds it,
+  // the same tokens overall, and no formatting change.
+  return (
+    file.hunks.length > 0 &&
+    file.hunks.every((h) => {
+      const del = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
+      const add = h.lines.filter((l) => l.kind === "+").map((l) => l.text);
+      const blank = (ls: string[]) => ls.every((l) => l.trim() === "");
+      if (blank(del) && blank(add)) return true;
+      return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
+    })
+  );
 }
 
 const EVIDENCE_RANK = { declared: 0, strong: 1, weak: 2 } as const;
@@ -173,8 +191,8 @@ export async function matchChange(
     threshold <= index.indexThreshold
       ? findInRegion(norm, index, { threshold, minLines })
       : findInRegionBruteForce(norm, index.all(), { threshold, minLines });
-  // Regions hold a defect block of up to 3 × minLines lines with room on both sides.
-  const regionLines = Math.ceil((3 * minLines) / (1 - threshold));
+  // Regions hold the largest defect block (MAX_BLOCK_FACTOR × minLines lines) with room on both sides.
+  const regionLines = Math.ceil((MAX_BLOCK_FACTOR * minLines) / (1 - threshold));
   const blocks = new Map<number, { block: DefectBlock; code: DefectCode } | null>();
   const defectOf = (id: number) => {
     let d = blocks.get(id);
