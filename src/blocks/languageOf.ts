@@ -139,10 +139,13 @@ export function languageOf(path: string): string | undefined {
 }
 
 /**
- * Formats that are prose, data, configuration or style sheets rather than program code: their "blocks"
+ * Formats that are prose, data, configuration, build scripts or style sheets rather than program code: their "blocks"
  * are not where a defect and its fix live (a CI action bumped in YAML, a reworded paragraph).
  */
 const NOT_PROGRAM = new Set([
+  "makefile",
+  "cmake",
+  "docker",
   "markdown",
   "txt",
   "plaintext",

@@ -142,12 +142,18 @@ export function findRecurrence(
   const beforeText = new Set(defect.beforeLines.map((l) => l.trim()));
   // A fix word the change writes in a line the block did not have before the fix: the fix went there.
   const movedTo = (w: string): boolean => [...(change.words.get(w) ?? [])].some((l) => !beforeText.has(l));
+  // A line the fix added, written by the change itself somewhere (`sdsfree(s);` now in the callee).
+  const writtenElsewhere = (line: string): boolean => {
+    const t = line.trim();
+    const [w] = wordsOf(t);
+    return w !== undefined && (change.words.get(w)?.has(t) ?? false);
+  };
   defect.edits.forEach((e, k) => {
     // An import is where a fix's names come from, not its bug.
     if (importEdit(e, importsBefore, importsAfter)) return;
     // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
     // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
-    if (lineage && fixWords(e, afterTok, beforeWords).some(movedTo)) return;
+    if (lineage && (fixWords(e, afterTok, beforeWords).some(movedTo) || e.add.some(writtenElsewhere))) return;
     const del = e.del.map((_, i) => e.at + 1 + i).filter((d) => (defTok.get(d)?.length ?? 0) > 0);
     const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
     const written =
