@@ -15,6 +15,7 @@
  * defect-introducing (SZZ on the full history, against the base rate of all replayed commits); the
  * re-introduced defects caught with the right fix; the time of the replay and of the largest commits.
  */
+
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,7 @@ import { openIndex } from "../src/api.js";
 import { expandToBlock } from "../src/blocks/expandToBlock.js";
 import { codeLanguageOf } from "../src/blocks/languageOf.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
+import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -170,10 +172,12 @@ async function pickCases(clone: string, count: number, seed: number): Promise<Ca
   const store = await openIndex(clone, { readonly: true });
   const blocks = new Map<string, { path: string; start: number; end: number; language: string }>();
   try {
-    const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as {
+    const repo = sqlite(store)
+      .prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1")
+      .get() as {
       id: number;
     };
-    for (const b of new DefectBlockReader(store.db).inHistoryOrder(repo.id))
+    for (const b of new DefectBlockReader(store).inHistoryOrder(repo.id))
       if (!blocks.has(b.fix.sha))
         blocks.set(b.fix.sha, { path: b.path, start: b.startLine, end: b.endLine, language: b.language });
   } finally {

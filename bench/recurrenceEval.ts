@@ -8,12 +8,14 @@
  * Builds the defect blocks when `dejafix index` did not, replays history (src/eval/recurrence.ts),
  * then times `matchChange` on the most recent commits (read like pre-push reads a pushed commit).
  */
+
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndex, repoRules } from "../src/api.js";
 import { replayRecurrence } from "../src/eval/recurrence.js";
 import { readCommitChange } from "../src/git/staged.js";
+import { sqlite } from "../src/index/connection.js";
 import { buildDefectBlocks } from "../src/index/defectBlocks.js";
 import { matchChange } from "../src/verdict/matchChange.js";
 
@@ -48,20 +50,23 @@ async function main(argv: string[]): Promise<number> {
 
   const store = await openIndex(dir);
   try {
-    const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
-      | { id: number }
-      | undefined;
+    const repo = sqlite(store)
+      .prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1")
+      .get() as { id: number } | undefined;
     if (!repo) {
       process.stderr.write(
         `${dir} has no index yet: run \`node dist/src/cli/main.js index --repo ${dir}\` first.\n`,
       );
       return 1;
     }
-    const commits = store.db.prepare("SELECT COUNT(*) FROM commits WHERE repo_id = ?").pluck().get(repo.id);
+    const commits = sqlite(store)
+      .prepare("SELECT COUNT(*) FROM commits WHERE repo_id = ?")
+      .pluck()
+      .get(repo.id);
     const t0 = performance.now();
     const built = await buildDefectBlocks(store, repo.id, dir, rules);
     const buildSeconds = (performance.now() - t0) / 1000;
-    const totalBlocks = store.db.prepare("SELECT COUNT(*) FROM defect_blocks").pluck().get() as number;
+    const totalBlocks = sqlite(store).prepare("SELECT COUNT(*) FROM defect_blocks").pluck().get() as number;
 
     const fig = replayRecurrence(store, repo.id, { threshold, minLines });
 

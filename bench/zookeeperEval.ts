@@ -21,12 +21,14 @@
  * same within the commits ApacheJIT could have labelled (Java code changed, at most 100 files).
  * Their ROC AUC is left out: unlisted commits are not known to be clean.
  */
+
 import { parseArgs } from "node:util";
 import { openIndex } from "../src/api.js";
 import { evaluate, type Figures, GATING_SHARES } from "../src/eval/figures.js";
 import { prepareHistory, readRecords } from "../src/eval/history.js";
 import { loadLabelFile } from "../src/eval/labelFile.js";
 import { isoDay, replay, scoredCommits } from "../src/eval/replay.js";
+import { sqlite } from "../src/index/connection.js";
 import type { HistoryRecord } from "../src/metrics/dataset.js";
 import { loadModel } from "../src/model/load.js";
 import { scoreValues } from "../src/model/score.js";
@@ -71,7 +73,7 @@ function line(row: Row): string {
 async function apacheJitScope(repoDir: string): Promise<Set<string>> {
   const store = await openIndex(repoDir, { readonly: true });
   try {
-    const rows = store.db
+    const rows = sqlite(store)
       .prepare(
         `SELECT c.sha FROM commits c WHERE c.is_merge = 0 AND c.n_files <= 100
          AND EXISTS (SELECT 1 FROM file_changes f WHERE f.commit_id = c.id AND f.path LIKE '%.java')`,

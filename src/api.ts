@@ -120,13 +120,7 @@ async function refreshCalibration(repoDir: string, store: IndexStore, repoId: nu
   }
   const stored = readCalibration(store, repoId, digest);
   if (stored?.lastSha) {
-    const newer = store.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM commits WHERE repo_id = ? AND is_merge = 0
-         AND seq > (SELECT seq FROM commits WHERE repo_id = ? AND sha = ?)`,
-      )
-      .get(repoId, repoId, stored.lastSha) as { n: number };
-    if (newer.n < RECALIBRATE_AFTER) return 0;
+    if (store.commitsAfter(repoId, stored.lastSha) < RECALIBRATE_AFTER) return 0;
   }
   const { calibrateLevels } = await import("./eval/calibrate.js");
   return (await calibrateLevels(repoDir, { commits: CALIBRATION_COMMITS })).commits;
@@ -146,12 +140,10 @@ export async function labels(repoDir: string, select: Partial<SelectOptions> = {
   const base = historySettings(rules, top).select;
   const store = await openIndex(repoDir);
   try {
-    const root = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
-      | { id: number }
-      | undefined;
-    if (!root) return [];
+    const root = store.selfRepoId();
+    if (root === null) return [];
     const opts = { ...base, ...select };
-    return store.fixes(root.id).map((f) => ({
+    return store.fixes(root).map((f) => ({
       fix: f.sha,
       inducing: selectInducing(f, opts),
       reasons: f.reasons,

@@ -9,6 +9,7 @@ import type { FixtureManifest } from "../fixtures/types.js";
 import { indexRepository, openIndex } from "../src/api.js";
 import { blocksOfFix, type FixEdit, parseHunkBody } from "../src/blocks/fixBlocks.js";
 import { catFile } from "../src/git/catFile.js";
+import { sqlite } from "../src/index/connection.js";
 import { buildDefectBlocks, type DefectBlock, DefectBlockReader } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
@@ -255,8 +256,8 @@ function fixtureRules(): Rules {
 async function blocksOf(dir: string): Promise<DefectBlock[]> {
   const store = await openIndex(dir);
   try {
-    const reader = new DefectBlockReader(store.db);
-    const repoId = store.db.prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
+    const reader = new DefectBlockReader(store);
+    const repoId = sqlite(store).prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
     return [...reader.inHistoryOrder(repoId)];
   } finally {
     store.close();
@@ -314,7 +315,7 @@ describe("buildDefectBlocks on a generated repository", () => {
 
   it("adds nothing when run again (incremental), and only the new fix after a new commit", async () => {
     const store = await openIndex(dir);
-    const repoId = store.db.prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
+    const repoId = sqlite(store).prepare("SELECT id FROM repos WHERE role = 'self'").pluck().get() as number;
     try {
       assert.equal((await buildDefectBlocks(store, repoId, dir, rules)).added, 0);
     } finally {

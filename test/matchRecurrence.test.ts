@@ -2,6 +2,7 @@
  * A match means the change writes a past bug again: each rule of src/suggest/recurrence.ts and of the
  * defect-block sources, on a planted history in a real git repository with a real index.
  */
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -11,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { indexRepository, openIndex } from "../src/api.js";
 import { readStagedChange } from "../src/git/staged.js";
+import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
@@ -152,8 +154,8 @@ describe("a match means the change writes a past bug again", () => {
   it("defect blocks come from code fixes only: no test file, no workflow, no cosmetic fix", async () => {
     const store = await openIndex(dir, { readonly: true });
     try {
-      const repo = store.db.prepare("SELECT id FROM repos LIMIT 1").get() as { id: number };
-      const blocks = [...new DefectBlockReader(store.db).inHistoryOrder(repo.id)];
+      const repo = sqlite(store).prepare("SELECT id FROM repos LIMIT 1").get() as { id: number };
+      const blocks = [...new DefectBlockReader(store).inHistoryOrder(repo.id)];
       const fixes = new Set(blocks.map((b) => b.fix.sha));
       assert.ok(fixes.has(sha.fix!), "the off-by-one fix gives a block");
       assert.ok(fixes.has(sha.check!), "the missing check gives a block");

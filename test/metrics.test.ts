@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { indexRepository, openIndex } from "../src/api.js";
 import { diffHunks, readStagedChange } from "../src/git/staged.js";
+import { sqlite } from "../src/index/connection.js";
 import type { IndexStore } from "../src/index/store.js";
 import { stagedTokens, type TokenBags } from "../src/metrics/changeTokens.js";
 import { diffIgnoringWhitespace } from "../src/metrics/diffIgnoringWhitespace.js";
@@ -135,7 +136,7 @@ test("every metric equals its hand-computed value on a small history", async (t)
   t.after(() => store.close());
 
   // Precondition: SZZ linked the fix c6 to c2 (the line it replaced), and only c6 is a fix.
-  const links = store.db
+  const links = sqlite(store)
     .prepare(
       "SELECT f.sha AS fix, i.sha AS inducing FROM links l JOIN commits f ON f.id = l.fix_id JOIN commits i ON i.id = l.inducing_id",
     )
@@ -230,7 +231,7 @@ test("a commit recreated as a staged change on top of its parent gets the same m
   const calibrated = new Map<string, TokenBags>();
   for await (const b of commitTokens(dir, Object.values(c), rules)) calibrated.set(b.meta.sha, b);
   const fixes = new Map(
-    (store.db.prepare("SELECT sha, is_fix FROM commits").all() as { sha: string; is_fix: number }[]).map(
+    (sqlite(store).prepare("SELECT sha, is_fix FROM commits").all() as { sha: string; is_fix: number }[]).map(
       (r) => [r.sha, r.is_fix === 1],
     ),
   );

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { generateRandomHistory, generateRepo } from "../fixtures/generate.js";
 import { indexRepository, labels, openIndex } from "../src/api.js";
 import { mineHistory } from "../src/history/mine.js";
+import { sqlite } from "../src/index/connection.js";
 import { compareWithBlame, gitOut, tempDir } from "./helpers/repo.js";
 
 test("line ownership equals git blame -w on random histories with merges, renames and re-indents", async (t) => {
@@ -119,7 +120,7 @@ test("a second run reads only new commits and ends where a fresh index ends", as
     assert.deepEqual(cmp.mismatches, [], "incremental ownership still equals blame");
     const norm = (s: typeof a) =>
       (
-        s.db
+        sqlite(s)
           .prepare("SELECT c.sha, c.is_fix, c.la, c.ld, c.n_files FROM commits c ORDER BY sha")
           .all() as object[]
       ).map((r) => JSON.stringify(r));
@@ -186,8 +187,8 @@ test("killing the indexer mid-run leaves a usable index that the next run comple
   const file = join(dir, ".git", "dejafix", "index.sqlite");
   assert.ok(existsSync(file));
   const store = await openIndex(dir, { readonly: true });
-  const partial = (store.db.prepare("SELECT COUNT(*) AS n FROM commits").get() as { n: number }).n;
-  const integrity = store.db.pragma("integrity_check", { simple: true });
+  const partial = (sqlite(store).prepare("SELECT COUNT(*) AS n FROM commits").get() as { n: number }).n;
+  const integrity = sqlite(store).pragma("integrity_check", { simple: true });
   store.close();
   assert.equal(integrity, "ok");
   assert.ok(partial > 0 && partial < 3000, `partial index holds ${partial} commits`);

@@ -72,21 +72,17 @@ long loading the rules, the index and the model takes on this machine.`,
       try {
         const store = new IndexStore(file, { readonly: true });
         const opened = performance.now() - t;
-        const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
-          | { id: number }
-          | undefined;
-        if (repo) {
-          const s = store.summary(repo.id);
-          const run = store.db
-            .prepare("SELECT finished_at, status, commits FROM runs ORDER BY id DESC LIMIT 1")
-            .get() as { finished_at: number | null; status: string; commits: number } | undefined;
+        const repoId = store.selfRepoId();
+        if (repoId !== null) {
+          const s = store.summary(repoId);
+          const run = store.lastRun();
           lines.push(
             ok(
               `index: ${s.commits} commits, ${s.fixes} fix commits, ${s.links} defect→fix links (${opened.toFixed(0)} ms to open)`,
             ),
           );
           if (run) {
-            const when = run.finished_at ? new Date(run.finished_at * 1000).toISOString() : "unfinished";
+            const when = run.finishedAt ? new Date(run.finishedAt * 1000).toISOString() : "unfinished";
             lines.push(`  last run: ${run.status}, ${run.commits} commits, ${when}`);
           }
         } else lines.push(bad("index is empty: run `npx dejafix index`"));

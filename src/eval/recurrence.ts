@@ -80,7 +80,7 @@ export function replayRecurrence(
   opts: RecurrenceOptions,
 ): RecurrenceFigures {
   const t0 = performance.now();
-  const reader = new DefectBlockReader(store.db);
+  const reader = new DefectBlockReader(store);
   const index = createMemoryBlockStore({ indexThreshold: Math.max(0.3, opts.threshold) });
   const known = new Map<number, DefectBlock>();
   const figures: RecurrenceFigures = {

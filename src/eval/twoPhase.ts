@@ -23,7 +23,7 @@ export async function replayMatches(
 ): Promise<boolean[] | null> {
   const store = await openIndex(repoDir, { readonly: true });
   try {
-    if (!hasDefectBlocks(store.db)) return null;
+    if (!hasDefectBlocks(store)) return null;
     const out: boolean[] = [];
     const parents = await readParents(
       repoDir,

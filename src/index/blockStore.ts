@@ -2,6 +2,8 @@ import type { Database } from "better-sqlite3";
 import { elementsOf, positionAllows, prefixOf, regionSizeRange, sizeRange } from "../clones/prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "../clones/types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "../clones/verify.js";
+import { sqlite } from "./connection.js";
+import type { IndexStore } from "./store.js";
 
 /**
  * SQLite tables of the clone index:
@@ -35,6 +37,11 @@ export const CLONE_TABLES_SQL = `
       value TEXT NOT NULL
     ) WITHOUT ROWID;
   `;
+
+/** The clone index of an index file (its `clone_*` tables). */
+export function cloneIndex(store: IndexStore, options: OpenBlockStoreOptions = {}): SqliteBlockStore {
+  return openBlockStore(sqlite(store), options);
+}
 
 /** Creates the clone tables where the migrations did not (a database of its own, in tests and benches). */
 export function createBlockTables(db: Database): void {

@@ -5,6 +5,7 @@
  * Rules gate by share of commits (Meta: 5% / 10% / 50% riskiest): a level at percentile 90 fires
  * when a change scores above p90 of this repository's own history under the model in use.
  */
+import { sqlite } from "./connection.js";
 import type { IndexStore } from "./store.js";
 
 /**
@@ -26,7 +27,7 @@ export const CALIBRATION_TABLE_SQL = `
 `;
 
 export function ensureCalibrationTable(store: IndexStore): void {
-  store.db.exec(CALIBRATION_TABLE_SQL);
+  sqlite(store).exec(CALIBRATION_TABLE_SQL);
 }
 
 export interface Calibration {
@@ -46,7 +47,7 @@ export function saveCalibration(store: IndexStore, repoId: number, c: Calibratio
   if (c.percentiles.length !== 99)
     throw new RangeError(`expected 99 percentiles, got ${c.percentiles.length}`);
   ensureCalibrationTable(store);
-  store.db
+  sqlite(store)
     .prepare(
       `INSERT OR REPLACE INTO calibration (repo_id, model, model_path, computed_at, commits, first_sha, last_sha, percentiles)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -65,11 +66,11 @@ export function saveCalibration(store: IndexStore, repoId: number, c: Calibratio
 
 /** The stored percentiles for a model (by its sha256), or null when none were computed. */
 export function readCalibration(store: IndexStore, repoId: number, model: string): Calibration | null {
-  const exists = store.db
+  const exists = sqlite(store)
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'calibration'")
     .get();
   if (!exists) return null;
-  const row = store.db
+  const row = sqlite(store)
     .prepare(
       "SELECT model, model_path, computed_at, commits, first_sha, last_sha, percentiles FROM calibration WHERE repo_id = ? AND model = ?",
     )
@@ -98,7 +99,7 @@ export function readCalibration(store: IndexStore, repoId: number, model: string
 
 /** The newest `n` non-merge commits of a repository, oldest first (index order). */
 export function recentCommits(store: IndexStore, repoId: number, n: number): string[] {
-  const rows = store.db
+  const rows = sqlite(store)
     .prepare("SELECT sha FROM commits WHERE repo_id = ? AND is_merge = 0 ORDER BY seq DESC LIMIT ?")
     .raw()
     .all(repoId, n) as [string][];
@@ -107,7 +108,7 @@ export function recentCommits(store: IndexStore, repoId: number, n: number): str
 
 /** Author time of the newest non-merge commit (the history's "now"), or null for an empty index. */
 export function newestCommitTime(store: IndexStore, repoId: number): number | null {
-  const row = store.db
+  const row = sqlite(store)
     .prepare("SELECT MAX(author_time) AS t FROM commits WHERE repo_id = ? AND is_merge = 0")
     .get(repoId) as { t: number | null };
   return row.t;

@@ -19,7 +19,8 @@ import { selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { openBlockStore } from "./blockStore.js";
+import { cloneIndex } from "./blockStore.js";
+import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
 import type { IndexStore } from "./store.js";
 
@@ -52,7 +53,9 @@ export const DEFECT_BLOCKS_MIGRATION = `
   ) WITHOUT ROWID;
 `;
 
-export function hasDefectBlocks(db: Db): boolean {
+/** Whether the index holds any defect block (none yet: matching has nothing to do). */
+export function hasDefectBlocks(store: IndexStore): boolean {
+  const db = sqlite(store);
   return db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined;
 }
 
@@ -78,7 +81,7 @@ export async function buildDefectBlocks(
   repoDir: string,
   rules: Rules,
 ): Promise<{ added: number }> {
-  const db = store.db;
+  const db = sqlite(store);
   const select = historySettings(rules, repoDir).select;
   const ids = store.commitIds(repoId);
   const done = new Set(
@@ -97,7 +100,7 @@ export async function buildDefectBlocks(
      FROM fix_hunks fh JOIN file_changes fc ON fc.commit_id = fh.commit_id AND fc.path = fh.path
      WHERE fh.commit_id = ? ORDER BY fh.path, fh.old_start`,
   );
-  const blockStore = openBlockStore(db, { indexThreshold: Math.max(0.3, rules.clones.threshold) });
+  const blockStore = cloneIndex(store, { indexThreshold: Math.max(0.3, rules.clones.threshold) });
   const insertBlock = db.prepare(
     `INSERT INTO defect_blocks (id, repo_id, fix_id, inducing, path, new_path, start_line, end_line, language,
        norm_lines, before_text, after_text, edits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -280,7 +283,11 @@ export class DefectBlockReader {
   private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
 
-  constructor(private readonly db: Db) {
+  private readonly db: Db;
+
+  constructor(store: IndexStore) {
+    const db = sqlite(store);
+    this.db = db;
     this.byId = db.prepare(`${BLOCK_SELECT} WHERE d.id = ?`);
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",

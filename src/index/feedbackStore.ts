@@ -2,7 +2,9 @@
  * Marks a team puts on suggestions (`dejafix feedback <match-id> useful|wrong`). The latest mark of a
  * defect block decides: a block marked wrong is no longer proposed until someone marks it useful.
  */
+import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
+import type { IndexStore } from "./store.js";
 
 /** Table of the marks (migration 4 of db.ts; migration 5 adds `path`). */
 export const FEEDBACK_MIGRATION = `
@@ -46,7 +48,7 @@ export function parseMatchId(id: string): { defectBlockId: number; fixPrefix: st
 }
 
 export function addFeedback(
-  db: Db,
+  store: IndexStore,
   mark: {
     defectBlockId: number;
     fixSha: string;
@@ -57,6 +59,7 @@ export function addFeedback(
   },
   now: number = Math.floor(Date.now() / 1000),
 ): void {
+  const db = sqlite(store);
   db.prepare(
     "INSERT INTO feedback (defect_block_id, fix_sha, path, verdict, note, author, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
   ).run(
@@ -76,7 +79,8 @@ export function markKey(fixSha: string, path: string): string {
 }
 
 /** Fixes-in-a-file whose latest mark is "wrong" (`markKey`): they are not proposed. */
-export function suppressedFixes(db: Db): Set<string> {
+export function suppressedFixes(store: IndexStore): Set<string> {
+  const db = sqlite(store);
   const rows = db
     .prepare(
       `SELECT f.fix_sha, f.path FROM feedback f
@@ -88,7 +92,8 @@ export function suppressedFixes(db: Db): Set<string> {
 }
 
 /** Every mark, oldest first (for `dejafix eval` and reports). */
-export function feedbackMarks(db: Db): FeedbackMark[] {
+export function feedbackMarks(store: IndexStore): FeedbackMark[] {
+  const db = sqlite(store);
   const rows = db
     .prepare(
       "SELECT defect_block_id, fix_sha, path, verdict, note, author, created_at FROM feedback ORDER BY id",
@@ -121,11 +126,12 @@ export interface FeedbackSummary {
   suppressed: number;
 }
 
-export function feedbackSummary(db: Db): FeedbackSummary {
-  const marks = feedbackMarks(db);
+export function feedbackSummary(store: IndexStore): FeedbackSummary {
+  const db = sqlite(store);
+  const marks = feedbackMarks(store);
   return {
     useful: marks.filter((m) => m.verdict === "useful").length,
     wrong: marks.filter((m) => m.verdict === "wrong").length,
-    suppressed: suppressedFixes(db).size,
+    suppressed: suppressedFixes(store).size,
   };
 }

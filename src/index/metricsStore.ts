@@ -13,7 +13,9 @@ import type {
   PastCommit,
 } from "../metrics/types.js";
 import { DATASET_METRICS } from "../model/dataset.js";
+import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
+import type { IndexStore } from "./store.js";
 
 /**
  * Schema of the metrics tables, written to be pasted as one migration step of db.ts.
@@ -109,7 +111,8 @@ export interface LineStatsRow {
 }
 
 /** Stores the trivial-line counts of commits (one transaction). */
-export function writeLineStats(db: Db, rows: readonly LineStatsRow[]): void {
+export function writeLineStats(store: IndexStore, rows: readonly LineStatsRow[]): void {
+  const db = sqlite(store);
   createMetricsTables(db);
   const ins = db.prepare(
     "INSERT OR REPLACE INTO commit_line_stats (commit_id, trivial_added, trivial_deleted) VALUES (?, ?, ?)",
@@ -120,7 +123,8 @@ export function writeLineStats(db: Db, rows: readonly LineStatsRow[]): void {
 }
 
 /** Non-merge commits of a repository that have no line stats yet: sha → id. */
-export function commitsWithoutLineStats(db: Db, repoId: number): Map<string, number> {
+export function commitsWithoutLineStats(store: IndexStore, repoId: number): Map<string, number> {
+  const db = sqlite(store);
   createMetricsTables(db);
   const out = new Map<string, number>();
   for (const r of db
@@ -178,9 +182,10 @@ function changedFile(
  * line stats and metrics state, and, per commit linked to a fix, the seq of its first fix.
  */
 export function loadReplay(
-  db: Db,
+  store: IndexStore,
   repoId: number,
 ): { commits: ReplayCommit[]; firstFixSeq: Map<number, number> } {
+  const db = sqlite(store);
   createMetricsTables(db);
   const commits: ReplayCommit[] = [];
   const byId = new Map<number, ReplayCommit>();
@@ -195,6 +200,7 @@ export function loadReplay(
     )
     .raw()
     .iterate(repoId)) {
+    const db = sqlite(store);
     const [id, sha, seq, email, time, isMerge, isFix, ta, td, known] = r as [
       number,
       string,
@@ -262,7 +268,8 @@ export interface MetricsRow {
 }
 
 /** Stores computed metrics (one transaction per call). */
-export function writeMetrics(db: Db, rows: readonly MetricsRow[]): void {
+export function writeMetrics(store: IndexStore, rows: readonly MetricsRow[]): void {
+  const db = sqlite(store);
   createMetricsTables(db);
   const names = DATASET_METRICS.join(", ");
   const ins = db.prepare(
@@ -276,7 +283,8 @@ export function writeMetrics(db: Db, rows: readonly MetricsRow[]): void {
 }
 
 /** Stored metrics of a repository's commits: sha → metrics (merges have none). */
-export function readMetrics(db: Db, repoId: number): Map<string, Metrics> {
+export function readMetrics(store: IndexStore, repoId: number): Map<string, Metrics> {
+  const db = sqlite(store);
   const out = new Map<string, Metrics>();
   if (!hasTable(db, "commit_metrics")) return out;
   const stmt = db.prepare(
@@ -305,7 +313,8 @@ export interface HistoryRows {
 }
 
 /** Seq up to which the history_* tables are written (0 when never). */
-export function historyStateSeq(db: Db, repoId: number): number {
+export function historyStateSeq(store: IndexStore, repoId: number): number {
+  const db = sqlite(store);
   createMetricsTables(db);
   const row = db.prepare("SELECT seq FROM metrics_state WHERE repo_id = ?").get(repoId) as
     | { seq: number }
@@ -318,12 +327,13 @@ export function historyStateSeq(db: Db, repoId: number): number {
  * link an old commit), in one transaction, then records `upToSeq`.
  */
 export function writeHistoryTables(
-  db: Db,
+  store: IndexStore,
   repoId: number,
   rows: readonly HistoryRows[],
   defects: readonly { commitId: number; firstFixSeq: number; seq: number; dirs: readonly string[] }[],
   upToSeq: number,
 ): void {
+  const db = sqlite(store);
   createMetricsTables(db);
   const insFile = db.prepare(
     `INSERT OR REPLACE INTO history_files (repo_id, path, seq, commit_id, status, old_path, author_email, author_time)
@@ -361,7 +371,8 @@ export function writeHistoryTables(
  * on the commit), so the next computeHistoryMetrics recomputes everything, e.g. after fixes were
  * re-classified with new rules.
  */
-export function clearMetrics(db: Db, repoId: number): void {
+export function clearMetrics(store: IndexStore, repoId: number): void {
+  const db = sqlite(store);
   createMetricsTables(db);
   db.transaction(() => {
     db.prepare(
@@ -386,7 +397,13 @@ export function clearMetrics(db: Db, repoId: number): void {
  * against exactly the commits its historical metrics saw; a staged change sits right after its base;
  * with a base the index does not know yet (stale index, unborn branch), every indexed commit is earlier.
  */
-export function historyBound(db: Db, repoId: number, commit: string | null, base: string | null): number {
+export function historyBound(
+  store: IndexStore,
+  repoId: number,
+  commit: string | null,
+  base: string | null,
+): number {
+  const db = sqlite(store);
   const seqOf = db.prepare("SELECT seq FROM commits WHERE repo_id = ? AND sha = ?");
   if (commit !== null) {
     const row = seqOf.get(repoId, commit) as { seq: number } | undefined;
@@ -403,7 +420,8 @@ export function historyBound(db: Db, repoId: number, commit: string | null, base
 }
 
 /** True when computeHistoryMetrics has written the hook-time tables of this index. */
-export function hasHistoryTables(db: Db): boolean {
+export function hasHistoryTables(store: IndexStore): boolean {
+  const db = sqlite(store);
   return hasTable(db, "history_files");
 }
 
@@ -413,7 +431,8 @@ export function hasHistoryTables(db: Db): boolean {
  * its author is the creator) or at an earlier deletion (excluded: a file re-created at the same path is
  * a new file). The history replay keeps the same lists in memory (src/metrics/history.ts).
  */
-export function fileLineage(db: Db, repoId: number, path: string, bound: number): FileLineage {
+export function fileLineage(store: IndexStore, repoId: number, path: string, bound: number): FileLineage {
+  const db = sqlite(store);
   const stmt = db.prepare(
     `SELECT h.commit_id, h.seq, h.author_email, h.author_time, h.status, h.old_path, d.first_fix_seq
      FROM history_files h LEFT JOIN history_defects d ON d.commit_id = h.commit_id
@@ -454,12 +473,13 @@ export function fileLineage(db: Db, repoId: number, path: string, bound: number)
 
 /** The author's earlier commits, oldest first, each marked when it touched one of `subsystems`. */
 export function authorCommits(
-  db: Db,
+  store: IndexStore,
   repoId: number,
   email: string,
   bound: number,
   subsystems: ReadonlySet<string>,
 ): AuthorCommit[] {
+  const db = sqlite(store);
   const rows = db
     .prepare(
       `SELECT author_time, subsystems FROM history_authors
@@ -480,7 +500,13 @@ export function authorCommits(
 }
 
 /** Earlier commits linked by SZZ to a fix committed before `bound` that touched a file directly in one of `dirs`. */
-export function dirDefects(db: Db, repoId: number, dirs: readonly string[], bound: number): DefectRef[] {
+export function dirDefects(
+  store: IndexStore,
+  repoId: number,
+  dirs: readonly string[],
+  bound: number,
+): DefectRef[] {
+  const db = sqlite(store);
   const stmt = db.prepare(
     `SELECT commit_id, seq, first_fix_seq FROM history_defect_dirs
      WHERE repo_id = ? AND dir = ? AND seq < ? AND first_fix_seq < ?`,

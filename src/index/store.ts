@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { CommitMeta, Hunk } from "../git/types.js";
 import type { DeclaredRef, FixClassification, FixReason } from "../history/types.js";
+import { attach } from "./connection.js";
 import { type Db, openDb } from "./db.js";
 
 /** The index file of a repository: under the git common dir, shared by worktrees, never committed. */
@@ -92,13 +93,14 @@ export interface IndexSummary {
 
 /** Every read and write of the SQLite index goes through this class; each write is one transaction. */
 export class IndexStore {
-  readonly db: Db;
+  private readonly db: Db;
 
   constructor(
     readonly file: string,
     opts: { readonly?: boolean } = {},
   ) {
     this.db = openDb(file, opts);
+    attach(this, this.db);
   }
 
   close(): void {
@@ -346,6 +348,73 @@ export class IndexStore {
         lines: l.lines,
         paths: JSON.parse(l.paths) as string[],
       })),
+    }));
+  }
+
+  /** Id of the repository the index belongs to (not a related one), or null while it is empty. */
+  selfRepoId(): number | null {
+    const row = this.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
+      | { id: number }
+      | undefined;
+    return row?.id ?? null;
+  }
+
+  repoName(repoId: number): string {
+    return (
+      (this.db.prepare("SELECT name FROM repos WHERE id = ?").pluck().get(repoId) as string | undefined) ?? ""
+    );
+  }
+
+  /** Git dirs of the related repositories added with `index --add-repo`, in the order they were added. */
+  relatedRepoPaths(): string[] {
+    return this.db
+      .prepare("SELECT path FROM repos WHERE role = 'related' ORDER BY id")
+      .pluck()
+      .all() as string[];
+  }
+
+  /** The latest mining run. */
+  lastRun(): { finishedAt: number | null; status: string; commits: number } | null {
+    const r = this.db
+      .prepare("SELECT finished_at, status, commits FROM runs ORDER BY id DESC LIMIT 1")
+      .get() as { finished_at: number | null; status: string; commits: number } | undefined;
+    return r ? { finishedAt: r.finished_at, status: r.status, commits: r.commits } : null;
+  }
+
+  /** Non-merge commits indexed after `sha` in history order (how stale something computed at `sha` is). */
+  commitsAfter(repoId: number, sha: string): number {
+    return (
+      this.db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM commits WHERE repo_id = ? AND is_merge = 0
+           AND seq > (SELECT seq FROM commits WHERE repo_id = ? AND sha = ?)`,
+        )
+        .get(repoId, repoId, sha) as { n: number }
+    ).n;
+  }
+
+  /** Every non-merge commit in history order, with what a replay of metrics needs. */
+  nonMergeCommits(
+    repoId: number,
+  ): Array<{ sha: string; authorEmail: string; authorTime: number; isFix: boolean; nFiles: number }> {
+    return (
+      this.db
+        .prepare(
+          "SELECT sha, author_email, author_time, is_fix, n_files FROM commits WHERE repo_id = ? AND is_merge = 0 ORDER BY seq",
+        )
+        .all(repoId) as Array<{
+        sha: string;
+        author_email: string;
+        author_time: number;
+        is_fix: number;
+        n_files: number;
+      }>
+    ).map((r) => ({
+      sha: r.sha,
+      authorEmail: r.author_email,
+      authorTime: r.author_time,
+      isFix: r.is_fix === 1,
+      nFiles: r.n_files,
     }));
   }
 

@@ -18,28 +18,18 @@ import { fillLineStats } from "./fillLineStats.js";
 import { computeHistoryMetrics, readHistoryMetrics } from "./history.js";
 import { stagedMetrics } from "./staged.js";
 
-interface Sampled {
-  sha: string;
-  author_email: string;
-  author_time: number;
-  is_fix: number;
-  n_files: number;
-}
-
 const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(2);
 
 async function main(repo: string, sample: number): Promise<void> {
   const store = await openIndex(repo);
   try {
-    const root = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
-      | { id: number }
-      | undefined;
-    if (!root) throw new Error(`${repo} has no index yet: run \`dejafix index --repo ${repo}\` first.`);
-    const repoId = root.id;
+    const repoId = store.selfRepoId();
+    if (repoId === null)
+      throw new Error(`${repo} has no index yet: run \`dejafix index --repo ${repo}\` first.`);
     let t0 = performance.now();
     const filled = await fillLineStats(store, repoId, repo);
     console.log(`line stats filled for ${filled} commits in ${seconds(t0)} s`);
-    clearMetrics(store.db, repoId);
+    clearMetrics(store, repoId);
     t0 = performance.now();
     const { computed } = computeHistoryMetrics(store, repoId);
     console.log(`metrics of ${computed} commits computed and stored in ${seconds(t0)} s`);
@@ -48,20 +38,16 @@ async function main(repo: string, sample: number): Promise<void> {
     console.log(`incremental run with nothing new: ${seconds(t0)} s`);
 
     const historical = readHistoryMetrics(store, repoId);
-    const commits = store.db
-      .prepare(
-        "SELECT sha, author_email, author_time, is_fix, n_files FROM commits WHERE repo_id = ? AND is_merge = 0 ORDER BY seq",
-      )
-      .all(repoId) as Sampled[];
+    const commits = store.nonMergeCommits(repoId);
     const step = Math.max(1, Math.floor(commits.length / sample));
     let equal = 0;
     let total = 0;
     const differ = new Map<string, string[]>();
     const times: number[] = [];
     for (let i = commits.length - 1; i >= 0 && total < sample; i -= step) {
-      const c = commits[i] as Sampled;
+      const c = commits[i]!;
       const change = readCommitChange(repo, c.sha);
-      const who = { authorEmail: c.author_email, time: c.author_time, isFix: c.is_fix === 1 };
+      const who = { authorEmail: c.authorEmail, time: c.authorTime, isFix: c.isFix };
       let best = Number.POSITIVE_INFINITY;
       let staged = stagedMetrics(store, repoId, change, who);
       for (let run = 0; run < 3; run++) {
@@ -69,7 +55,7 @@ async function main(repo: string, sample: number): Promise<void> {
         staged = stagedMetrics(store, repoId, change, who);
         best = Math.min(best, performance.now() - t);
       }
-      if (c.n_files <= 5) times.push(best);
+      if (c.nFiles <= 5) times.push(best);
       const past = historical.get(c.sha);
       total++;
       let same = past !== undefined;

@@ -12,7 +12,7 @@ const CHUNK = 2000;
  * 2,000 commits (never one per commit). Returns how many commits got their counts.
  */
 export async function fillLineStats(store: IndexStore, repoId: number, repoDir: string): Promise<number> {
-  const missing = commitsWithoutLineStats(store.db, repoId);
+  const missing = commitsWithoutLineStats(store, repoId);
   const shas = [...missing.keys()];
   let filled = 0;
   for (let i = 0; i < shas.length; i += CHUNK) {
@@ -22,7 +22,7 @@ export async function fillLineStats(store: IndexStore, repoId: number, repoDir: 
       if (commitId === undefined) continue;
       rows.push({ commitId, ...lineStats(diff.files) });
     }
-    writeLineStats(store.db, rows);
+    writeLineStats(store, rows);
     filled += rows.length;
   }
   return filled;

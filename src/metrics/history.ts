@@ -46,8 +46,8 @@ const WRITE_BATCH = 2000;
  * the compact history tables the hook reads (stagedMetrics) up to date: call it after every mining run.
  */
 export function computeHistoryMetrics(store: IndexStore, repoId: number): { computed: number } {
-  const { commits, firstFixSeq } = loadReplay(store.db, repoId);
-  const writtenUpTo = historyStateSeq(store.db, repoId);
+  const { commits, firstFixSeq } = loadReplay(store, repoId);
+  const writtenUpTo = historyStateSeq(store, repoId);
   const newRows: HistoryRows[] = [];
   const defects: { commitId: number; firstFixSeq: number; seq: number; dirs: string[] }[] = [];
   let lastSeq = writtenUpTo;
@@ -94,7 +94,7 @@ export function computeHistoryMetrics(store: IndexStore, repoId: number): { comp
       pending.push({ commitId: c.id, metrics, trivialKnown: c.lineStats !== null });
       computed++;
       if (pending.length >= WRITE_BATCH) {
-        writeMetrics(store.db, pending);
+        writeMetrics(store, pending);
         pending = [];
       }
     }
@@ -139,8 +139,8 @@ export function computeHistoryMetrics(store: IndexStore, repoId: number): { comp
     history.push({ time: c.time, subsystems });
     authors.set(c.email, history);
   }
-  if (pending.length > 0) writeMetrics(store.db, pending);
-  writeHistoryTables(store.db, repoId, newRows, defects, lastSeq);
+  if (pending.length > 0) writeMetrics(store, pending);
+  writeHistoryTables(store, repoId, newRows, defects, lastSeq);
   return { computed };
 }
 
@@ -158,5 +158,5 @@ function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 
 /** Stored metrics of every non-merge commit: sha → metrics. */
 export function readHistoryMetrics(store: IndexStore, repoId: number): Map<string, Metrics> {
-  return readMetrics(store.db, repoId);
+  return readMetrics(store, repoId);
 }

@@ -35,13 +35,12 @@ export function stagedMetrics(
   /** `ignoringWhitespace(change)`, when the caller already has it (the hook shares it with the token bags). */
   diffs: readonly FileChange[] = ignoringWhitespace(change),
 ): Metrics {
-  const db = store.db;
-  if (!hasHistoryTables(db))
+  if (!hasHistoryTables(store))
     throw new Error(
       `The index at ${store.file} has no change history for metrics yet. Run \`dejafix index\` once, then commit again.`,
     );
   const email = who.authorEmail.toLowerCase();
-  const bound = historyBound(db, repoId, change.source === "commit" ? change.commit : null, change.base);
+  const bound = historyBound(store, repoId, change.source === "commit" ? change.commit : null, change.base);
   const files: ChangedFile[] = change.files.map((f, i) => {
     const path = f.newPath ?? f.oldPath ?? "";
     const readable = f.skipped === null && !f.binary;
@@ -62,7 +61,7 @@ export function stagedMetrics(
   });
   const lineages = files.map((f): FileLineage => {
     if (f.status === "A" || f.status === "C") return { commits: [], creator: null };
-    return fileLineage(db, repoId, f.status === "R" && f.oldPath !== null ? f.oldPath : f.path, bound);
+    return fileLineage(store, repoId, f.status === "R" && f.oldPath !== null ? f.oldPath : f.path, bound);
   });
   const paths = files.map((f) => f.path);
   const trivial = lineStats(diffs);
@@ -75,7 +74,7 @@ export function stagedMetrics(
     trivialDeleted: trivial.trivialDeleted,
     bound,
     lineages,
-    author: authorCommits(db, repoId, email, bound, changeSubsystems(paths)),
-    dirDefects: dirDefects(db, repoId, [...changeDirectories(paths)], bound),
+    author: authorCommits(store, repoId, email, bound, changeSubsystems(paths)),
+    dirDefects: dirDefects(store, repoId, [...changeDirectories(paths)], bound),
   });
 }

@@ -32,15 +32,13 @@ export async function recordFeedback(
   }
   const store = await openIndex(repoDir);
   try {
-    const block = hasDefectBlocks(store.db)
-      ? new DefectBlockReader(store.db).get(parsed.defectBlockId)
-      : undefined;
+    const block = hasDefectBlocks(store) ? new DefectBlockReader(store).get(parsed.defectBlockId) : undefined;
     if (!block?.fix.sha.startsWith(parsed.fixPrefix)) {
       throw new FeedbackError(
         `no suggestion ${id} in this repository's index (it may have been rebuilt since): mark the id of a suggestion shown after the last \`dejafix index\`.`,
       );
     }
-    addFeedback(store.db, {
+    addFeedback(store, {
       defectBlockId: block.id,
       fixSha: block.fix.sha,
       path: block.path,
@@ -60,7 +58,7 @@ export async function listFeedback(
 ): Promise<{ marks: FeedbackMark[]; summary: FeedbackSummary }> {
   const store = await openIndex(repoDir);
   try {
-    return { marks: feedbackMarks(store.db), summary: feedbackSummary(store.db) };
+    return { marks: feedbackMarks(store), summary: feedbackSummary(store) };
   } finally {
     store.close();
   }

@@ -68,8 +68,7 @@ async function mineRelated(
   });
   const rules: Rules = { ...theirRules, clones: ownRules.clones };
   const { added } = await buildDefectBlocks(store, res.repoId, root, rules);
-  const name =
-    (store.db.prepare("SELECT name FROM repos WHERE id = ?").pluck().get(res.repoId) as string) ?? "";
+  const name = store.repoName(res.repoId);
   return { repoId: res.repoId, name, mined: res.mined, blocks: added };
 }
 
@@ -78,10 +77,7 @@ export async function updateRelatedRepos(repoDir: string): Promise<RelatedRepoRe
   const { rules } = await repoRules(repoDir);
   const store = await openIndex(repoDir);
   try {
-    const paths = store.db
-      .prepare("SELECT path FROM repos WHERE role = 'related' ORDER BY id")
-      .pluck()
-      .all() as string[];
+    const paths = store.relatedRepoPaths();
     const out: RelatedRepoResult[] = [];
     for (const p of paths) {
       // repos.path is the related clone's git dir; git runs there like in a bare repository.

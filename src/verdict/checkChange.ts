@@ -63,10 +63,8 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
     throw e;
   }
   try {
-    const repo = store.db.prepare("SELECT id FROM repos WHERE role = 'self' ORDER BY id LIMIT 1").get() as
-      | { id: number }
-      | undefined;
-    if (!repo)
+    const repoId = store.selfRepoId();
+    if (repoId === null)
       return {
         level: "none",
         action: "pass",
@@ -82,7 +80,7 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
           ...(Number.isFinite(ctx.budgetMs) ? { deadline: started + 0.75 * ctx.budgetMs } : {}),
         })
       : Promise.resolve([]);
-    const scored = await scoreChange(store, repo.id, input);
+    const scored = await scoreChange(store, repoId, input);
     const matches = await matchesP;
 
     const active = activeLevelAction(rules, {

@@ -14,7 +14,7 @@ import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
 import type { StagedChange, StagedFile } from "../git/staged.js";
-import { openBlockStore } from "../index/blockStore.js";
+import { cloneIndex } from "../index/blockStore.js";
 import {
   type CommitInfo,
   type DefectBlock,
@@ -181,11 +181,10 @@ export async function matchChange(
   rules: Rules,
   opts: MatchOptions = {},
 ): Promise<SuggestedMatch[]> {
-  const db = store.db;
-  if (!hasDefectBlocks(db)) return [];
-  const index = openBlockStore(db);
-  const reader = new DefectBlockReader(db);
-  const suppressed = suppressedFixes(db);
+  if (!hasDefectBlocks(store)) return [];
+  const index = cloneIndex(store);
+  const reader = new DefectBlockReader(store);
+  const suppressed = suppressedFixes(store);
   const { threshold, minLines } = rules.clones;
   const lookup = (norm: NormalizedBlock): RegionMatch[] =>
     threshold <= index.indexThreshold

@@ -1,0 +1,18 @@
+/**
+ * The SQLite connection behind an index handle. Only the modules of src/index ask for it (the layering
+ * test in test/layers.test.ts checks that): everything else reads and writes through their functions.
+ * A module of its own, without imports, so that every module of src/index can use it.
+ */
+import type Database from "better-sqlite3";
+
+const connections = new WeakMap<object, Database.Database>();
+
+export function attach(owner: object, db: Database.Database): void {
+  connections.set(owner, db);
+}
+
+export function sqlite(owner: object): Database.Database {
+  const db = connections.get(owner);
+  if (!db) throw new Error("this index handle is closed or was never opened");
+  return db;
+}
