@@ -1,3 +1,4 @@
+export { percentiles } from "../model/percentile.js";
 /**
  * The figures of a replay: how well a score ranks and flags defect-introducing commits.
  * Definitions follow `models/train.py` (`evaluate`) so a model's metadata and `dejafix eval` agree:
@@ -207,22 +208,4 @@ export function captureCurve(
     points.push({ gated: step / steps, caught: found / pos });
   }
   return points;
-}
-
-/**
- * Score percentiles p1..p99 with linear interpolation between closest ranks (numpy's default, the
- * way train.py computes a model's validation percentiles).
- */
-export function percentiles(scores: readonly number[]): number[] {
-  if (scores.length === 0) return [];
-  const sorted = [...scores].sort((a, b) => a - b);
-  const out: number[] = [];
-  for (let q = 1; q <= 99; q++) {
-    const pos = ((sorted.length - 1) * q) / 100;
-    const lo = Math.floor(pos);
-    const hi = Math.min(lo + 1, sorted.length - 1);
-    const a = sorted[lo]!;
-    out.push(a + (sorted[hi]! - a) * (pos - lo));
-  }
-  return out;
 }

@@ -22,3 +22,21 @@ export function percentileOf(score: number, points: readonly number[]): number |
   // Scale when fewer than 99 points were stored (e.g. quartiles).
   return points.length === 99 ? value : (value * 99) / points.length;
 }
+
+/**
+ * Score percentiles p1..p99 with linear interpolation between closest ranks (numpy's default, the
+ * way train.py computes a model's validation percentiles).
+ */
+export function percentiles(scores: readonly number[]): number[] {
+  if (scores.length === 0) return [];
+  const sorted = [...scores].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let q = 1; q <= 99; q++) {
+    const pos = ((sorted.length - 1) * q) / 100;
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, sorted.length - 1);
+    const a = sorted[lo]!;
+    out.push(a + (sorted[hi]! - a) * (pos - lo));
+  }
+  return out;
+}
