@@ -45,6 +45,9 @@ const FIXED = CART.replace("i <= items.length", "i < items.length");
 const CHECKED = FIXED.replace(
   "    const item = items[i];\n",
   "    const item = items[i];\n    if (isGone(item)) {\n      continue;\n    }\n",
+).replace(
+  'import { priceOf, log } from "./prices.js";',
+  'import { isGone, log, priceOf } from "./prices.js";',
 );
 /** The same function under other variable names (calls and members keep theirs, as a developer's copy). */
 const rename = (text: string): string =>
@@ -126,8 +129,8 @@ describe("a match means the change writes a past bug again", () => {
       dir,
       {
         "src/cart.js": CHECKED.replace("the cart is empty", "your cart is empty").replace(
-          'import { priceOf, log } from "./prices.js";',
-          'import { priceOf, log } from "./prices.js";\nimport { round } from "./round.js";',
+          'import { isGone, log, priceOf } from "./prices.js";',
+          'import { isGone, log, priceOf } from "./prices.js";\nimport { round } from "./round.js";',
         ),
         "src/round.js": "export const round = (x) => Math.round(x * 100) / 100;\n",
       },
@@ -312,5 +315,43 @@ describe("a match means the change writes a past bug again", () => {
       git(dir, ["reset", "-q", "--hard", "HEAD~1"]);
       git(dir, ["branch", "-q", "-D", "old"]);
     }
+  });
+});
+
+describe("a withdrawn fix", () => {
+  it("is not proposed once a later commit reverted it", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-withdrawn-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/cart.js": CART, "src/prices.js": "export const priceOf = (i) => i.price;\n" },
+      "Add the cart",
+    );
+    const fix = commit(dir, { "src/cart.js": FIXED }, "fix(cart): stop reading past the end of the items");
+    const rules = defaultRules();
+    const copy = async (): Promise<SuggestedMatch[]> => {
+      await indexRepository({ repoDir: dir, rules });
+      write(dir, { "src/basket.js": rename(CART) });
+      git(dir, ["add", "-A"]);
+      const store = await openIndex(dir, { readonly: true });
+      try {
+        return await matchChange(store, readStagedChange(dir, { amend: false }), rules);
+      } finally {
+        store.close();
+        git(dir, ["reset", "-q", "--hard", "HEAD"]);
+        fs.rmSync(path.join(dir, "src/basket.js"), { force: true });
+      }
+    };
+    assert.ok(
+      (await copy()).some((m) => m.fix.sha === fix),
+      "while it stands, a copy of the bug is matched",
+    );
+    commit(
+      dir,
+      { "src/cart.js": CART },
+      `Revert "fix(cart): stop reading past the end of the items"\n\nThis reverts commit ${fix}.\n`,
+    );
+    assert.ok(!(await copy()).some((m) => m.fix.sha === fix), "reverted, it is proposed no more");
   });
 });

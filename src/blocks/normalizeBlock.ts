@@ -26,12 +26,13 @@ const STRING_START = /^(?:[rbfuRBFU@$]{0,2})["'`]/;
 
 /**
  * Words kept verbatim where a grammar leaves them untyped (`default`): blind renaming must rename
- * identifiers only, never the keywords that give a block its shape.
+ * identifiers only, never the keywords that give a block its shape. Contextual words that are often
+ * variable names (`from`, `as`) are left out: a loop's `from` is a name.
  */
 const KEYWORDS = new Set(
   (
     "if else elif for while do switch case default break continue return yield function def lambda class " +
-    "struct enum interface import from export as new delete try catch except finally throw throws raise with " +
+    "struct enum interface import export new delete try catch except finally throw throws raise with " +
     "in is not and or var let const static public private protected final abstract async await typeof " +
     "instanceof sizeof void goto"
   ).split(" "),

@@ -373,6 +373,20 @@ export class IndexStore {
       .all() as string[];
   }
 
+  /**
+   * Commits that a later commit reverted: written sha (as the revert names it, maybe abbreviated) →
+   * the reverting commit. A fix that was reverted is no fix to propose any more.
+   */
+  revertedCommits(): Map<string, string> {
+    const out = new Map<string, string>();
+    const rows = this.db
+      .prepare(`SELECT sha, declared FROM commits WHERE declared LIKE '%"revert"%'`)
+      .all() as Array<{ sha: string; declared: string }>;
+    for (const r of rows)
+      for (const d of JSON.parse(r.declared) as DeclaredRef[]) if (d.how === "revert") out.set(d.sha, r.sha);
+    return out;
+  }
+
   /** The latest mining run. */
   lastRun(): { finishedAt: number | null; status: string; commits: number } | null {
     const r = this.db

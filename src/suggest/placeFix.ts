@@ -13,7 +13,7 @@ import { diffHunks } from "../git/staged.js";
 import type { MatchReport } from "../report/types.js";
 import { applyCheck } from "./applyCheck.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
-import type { Recurrence } from "./recurrence.js";
+import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";
 import { renderDiff } from "./renderDiff.js";
 
 export interface DeveloperBlock {
@@ -83,13 +83,25 @@ function unsound(
  * the same function, the same call written twice): it duplicates a line. Short lines (`return NULL;`,
  * `}`) are everywhere and do not count.
  */
-function elsewhereInFile(dev: DeveloperBlock, oldWindow: string[], newWindow: string[]): string | null {
-  const before = new Set(oldWindow.map((l) => l.trim()));
+function elsewhereInFile(
+  dev: DeveloperBlock,
+  oldWindow: string[],
+  newWindow: string[],
+  language: string,
+): string | null {
+  const before = new Set(oldWindow.map(codeLine));
   const words = (l: string): number => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length;
-  const file = new Set(dev.lines.map((l) => l.trim()));
+  const file = new Set(dev.lines.map(codeLine));
+  const known = new Set(dev.lines.flatMap(wordsOf));
   for (const l of newWindow) {
-    const t = l.trim();
-    if (!before.has(t) && words(t) >= 2 && file.has(t)) return "it would duplicate a line of your file";
+    const t = codeLine(l);
+    if (before.has(t)) continue;
+    if (words(t) >= 2 && file.has(t)) return "it would duplicate a line of your file";
+    // A name your file never mentions (a field, a function, a macro of that other code) would not build.
+    const unknown = normalizeBlock([l], language, 1).tokens.find(
+      (k) => k.kind === "identifier" && !known.has(k.text),
+    );
+    if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
   }
   return null;
 }
@@ -124,7 +136,8 @@ export async function placeFix(
   const oldWindow = dev.lines.slice(dev.range.start - 1, dev.range.end);
   const newWindow = replay.newLines.slice(dev.range.start - 1, dev.range.end + delta);
   const why =
-    unsound(fix, dev, oldWindow, newWindow, fix.language) ?? elsewhereInFile(dev, oldWindow, newWindow);
+    unsound(fix, dev, oldWindow, newWindow, fix.language) ??
+    elsewhereInFile(dev, oldWindow, newWindow, fix.language);
   if (why !== null) return asItWas(why);
   const newText = replay.newLines.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
   const diff = renderDiff(dev.path, dev.text, newText);

@@ -25,6 +25,18 @@ export interface ChangeLines {
   deletions: ReadonlyArray<{ after: number; lines: readonly string[] }>;
   /** Every word (name, number, quoted string) the whole change adds, in any file, with the lines (trimmed). */
   words: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Every line the whole change removes, in any file, as `codeLine` writes it: what it moved or re-indented. */
+  removed: ReadonlySet<string>;
+  /** The added lines of this file by line number. */
+  text: ReadonlyMap<number, string>;
+}
+
+/** A line of code with its whitespace collapsed and a trailing `//` comment dropped, to compare lines. */
+export function codeLine(line: string): string {
+  return line
+    .replace(/\s\/\/.*$|\/\*.*?\*\//g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** Names, numbers and quoted strings of a line of code, as `ChangeLines.words` holds them. */
@@ -114,12 +126,21 @@ export function findRecurrence(
   dev: NormalizedBlock,
   pairs: Array<[number, number]>,
   change: ChangeLines,
-  lineage: boolean,
-  /** Every word of the developer's file (the names a fix's inserted lines use must exist there). */
-  fileWords: ReadonlySet<string> = new Set(),
-  /** Similarity of the two blocks (NiCad's L / max n). */
-  similarity = 0,
+  opts: {
+    /** The developer's code descends from the fixed block (the same file of this repository). */
+    lineage: boolean;
+    /** Every word of the developer's file (the names a fix's inserted lines use must exist there). */
+    fileWords?: ReadonlySet<string>;
+    /** Every line of the developer's file, as `codeLine` writes it. */
+    fileLines?: ReadonlySet<string>;
+    /** Similarity of the two blocks (NiCad's L / max n). */
+    similarity?: number;
+  },
 ): Recurrence | null {
+  const { lineage } = opts;
+  const fileWords = opts.fileWords ?? new Set<string>();
+  const similarity = opts.similarity ?? 0;
+
   const { lineMap, tokenPairs } = alignBlocks(defect.before, dev, pairs);
   const bugLines = new Set<number>();
   for (const e of defect.edits) for (let i = 0; i < e.del.length; i++) bugLines.add(e.at + 1 + i);
@@ -171,6 +192,7 @@ export function findRecurrence(
             devFirst,
             devLast,
             fileWords,
+            fileLines: opts.fileLines ?? new Set(),
             nearlySame: similarity >= NEARLY_SAME,
           });
     if (written === null) return;
@@ -178,6 +200,16 @@ export function findRecurrence(
     for (const l of written) lines.add(l);
   });
   if (edits.length === 0) return null;
+  if (lineage) {
+    // A revert gets the old code back and writes nothing new in the block: a change that also writes
+    // other code there is a redesign that happens to drop what the fix had added.
+    const before = new Set(defect.beforeLines.map(codeLine));
+    for (const [line, text] of change.text) {
+      if (line < devFirst || line > devLast) continue;
+      const t = codeLine(text);
+      if (t !== "" && !before.has(t)) return null;
+    }
+  }
   return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
 }
 
@@ -240,7 +272,10 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   const counterparts = del.map((d) => c.lineMap.get(d));
   if (counterparts.some((v) => v === undefined)) return null;
   const devLines = [...new Set(counterparts as number[])];
-  const written = devLines.filter((v) => c.change.added.has(v));
+  // Written by the change, and not a line it only moved or re-indented from elsewhere.
+  const written = devLines.filter(
+    (v) => c.change.added.has(v) && !c.change.removed.has(codeLine(c.change.text.get(v) ?? "")),
+  );
   if (written.length === 0) return null;
   const delToks = del.flatMap((d) => c.defTok.get(d) ?? []);
   const devToks = devLines.flatMap((v) => c.devTok.get(v) ?? []);
@@ -315,6 +350,7 @@ interface GapContext {
   devFirst: number;
   devLast: number;
   fileWords: ReadonlySet<string>;
+  fileLines: ReadonlySet<string>;
   /** The two blocks are nearly the same code (a copy): the fix's names need not be in the file. */
   nearlySame: boolean;
 }
@@ -358,9 +394,14 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
   if (fixTexts.some((t) => near.has(t))) return null;
   const gapDeletions = g.change.deletions.filter((d) => d.after >= from - 1 && d.after < to);
   if (g.lineage) {
-    // Only a deletion of the fix's own lines is its revert.
-    const trimmed = new Set(e.add.map((l) => l.trim()).filter((l) => l !== ""));
-    const reverted = gapDeletions.filter((d) => d.lines.some((l) => trimmed.has(l.trim())));
+    // Only a deletion of the fix's own lines, and of nothing else there, is its revert; and the file
+    // must not still have them (a duplicate removed is no check removed).
+    const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+    if ([...fixed].some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l))) return null;
+    const reverted = gapDeletions.filter((d) => {
+      const gone = d.lines.map(codeLine).filter((l) => l !== "");
+      return gone.length > 0 && gone.every((l) => fixed.has(l));
+    });
     return reverted.length > 0 ? reverted.map((d) => Math.max(1, d.after)) : null;
   }
   const written = [above, below].filter((v): v is number => v !== undefined && g.change.added.has(v));

@@ -27,7 +27,13 @@ import type { CommitRef, MatchReport } from "../report/types.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
-import { type ChangeLines, type DefectCode, findRecurrence, wordsOf } from "../suggest/recurrence.js";
+import {
+  type ChangeLines,
+  codeLine,
+  type DefectCode,
+  findRecurrence,
+  wordsOf,
+} from "../suggest/recurrence.js";
 
 /** A match with what feedback and reports need beyond `MatchReport`. */
 export interface SuggestedMatch extends MatchReport {
@@ -77,11 +83,15 @@ export function commitRef(c: CommitInfo): CommitRef {
 export function changeLinesOf(
   file: Pick<StagedFile, "hunks">,
   words: ReadonlyMap<string, ReadonlySet<string>>,
+  removed: ReadonlySet<string> = new Set(),
 ): ChangeLines {
   const added = new Set<number>();
+  const text = new Map<number, string>();
   const deletions: Array<{ after: number; lines: string[] }> = [];
   for (const h of file.hunks) {
     for (let l = h.newStart; l < h.newStart + h.newLines; l++) added.add(l);
+    let at = h.newStart;
+    for (const l of h.lines) if (l.kind === "+") text.set(at++, l.text);
     if (h.oldLines > 0) {
       deletions.push({
         after: h.newLines > 0 ? h.newStart - 1 : h.newStart,
@@ -89,7 +99,16 @@ export function changeLinesOf(
       });
     }
   }
-  return { added, deletions, words };
+  return { added, deletions, words, removed, text };
+}
+
+/** Every line the change removes, in any file (`codeLine`), to tell moved code from code written anew. */
+function linesRemoved(change: StagedChange): Set<string> {
+  const out = new Set<string>();
+  for (const f of change.files)
+    for (const h of f.hunks) for (const l of h.lines) if (l.kind === "-") out.add(codeLine(l.text));
+  out.delete("");
+  return out;
 }
 
 /** Every word the change adds, in any of its files (to tell a fix moved elsewhere from a fix undone). */
@@ -185,6 +204,10 @@ export async function matchChange(
   const index = cloneIndex(store);
   const reader = new DefectBlockReader(store);
   const suppressed = suppressedFixes(store);
+  // A fix that was itself reverted later (and the revert is known) was withdrawn: nothing to propose.
+  const reverts = [...store.revertedCommits()];
+  const withdrawn = (fix: string): boolean =>
+    reverts.some(([written, by]) => fix.startsWith(written) && (opts.knownFix?.(by) ?? true));
   const { threshold, minLines } = rules.clones;
   const lookup = (norm: NormalizedBlock): RegionMatch[] =>
     threshold <= index.indexThreshold
@@ -200,7 +223,8 @@ export async function matchChange(
       d =
         block === undefined ||
         suppressed.has(markKey(block.fix.sha, block.path)) ||
-        (opts.knownFix && !opts.knownFix(block.fix.sha))
+        (opts.knownFix && !opts.knownFix(block.fix.sha)) ||
+        withdrawn(block.fix.sha)
           ? null
           : {
               block,
@@ -228,10 +252,13 @@ export async function matchChange(
     change: ChangeLines;
     /** Every word of the staged file: names a fix's new lines use must exist here. */
     fileWords: ReadonlySet<string>;
+    /** Every line of the staged file (`codeLine`). */
+    fileLines: ReadonlySet<string>;
     windows: LineRange[];
   }
   const work: Work[] = [];
   const words = wordsAdded(change);
+  const removed = linesRemoved(change);
   for (const file of change.files) {
     const path = file.newPath;
     if (path === null || file.newText === null || file.skipped !== null || file.hunks.length === 0) continue;
@@ -252,8 +279,9 @@ export async function matchChange(
       language,
       lines,
       fb,
-      change: changeLinesOf(file, words),
+      change: changeLinesOf(file, words, removed),
       fileWords: new Set(lines.flatMap(wordsOf)),
+      fileLines: new Set(lines.map(codeLine)),
       windows: [...seen.values()],
     });
   }
@@ -299,7 +327,12 @@ export async function matchChange(
         const known = out.get(block.fix.sha);
         if (known?.recurrence.kind === "revert" && known.complete) continue;
         const lineage = block.repo.role === "self" && (w.path === block.newPath || w.path === block.path);
-        const rec = findRecurrence(code, norm, m.pairs, w.change, lineage, w.fileWords, m.similarity);
+        const rec = findRecurrence(code, norm, m.pairs, w.change, {
+          lineage,
+          fileWords: w.fileWords,
+          fileLines: w.fileLines,
+          similarity: m.similarity,
+        });
         if (rec === null) continue;
         const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
         const suggestion = await placeFix(
