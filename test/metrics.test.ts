@@ -5,16 +5,18 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { indexRepository, openIndex } from "../src/api.js";
 import { diffHunks, readStagedChange } from "../src/git/staged.js";
+import { lineStats } from "../src/history/lineStats.js";
 import { sqlite } from "../src/index/connection.js";
+import { METRIC_COLUMNS } from "../src/index/metricsStore.js";
 import type { IndexStore } from "../src/index/store.js";
 import { stagedTokens, type TokenBags } from "../src/metrics/changeTokens.js";
 import { diffIgnoringWhitespace } from "../src/metrics/diffIgnoringWhitespace.js";
 import { commitTokens, historyTokens } from "../src/metrics/diffTokens.js";
 import { fillLineStats } from "../src/metrics/fillLineStats.js";
 import { computeHistoryMetrics, readHistoryMetrics } from "../src/metrics/history.js";
-import { lineStats } from "../src/metrics/lineStats.js";
 import { stagedMetrics } from "../src/metrics/staged.js";
 import type { Metrics } from "../src/metrics/types.js";
+import { METRIC_NAMES } from "../src/metrics/types.js";
 import { DATASET_METRICS } from "../src/model/dataset.js";
 import { loadRules } from "../src/rules/loadRules.js";
 import { tempDir } from "./helpers/repo.js";
@@ -355,4 +357,9 @@ test("lineStats counts blank and comment-only changed lines in the file's langua
     file("c.png", [["+", ""]], true),
   ]);
   assert.deepEqual(stats, { trivialAdded: 3, trivialDeleted: 1 });
+});
+
+test("the index's metric columns are the metrics stage's names, in its order", () => {
+  assert.deepEqual([...METRIC_COLUMNS], [...METRIC_NAMES]);
+  assert.deepEqual([...DATASET_METRICS], [...METRIC_NAMES]);
 });

@@ -1,5 +1,6 @@
 import { readParents } from "../git/parents.js";
-import { git } from "../git/run.js";
+import { resolveCommit } from "../git/repo.js";
+import { rangeCommits } from "../git/revList.js";
 import { readCommitChange, readStagedChange, type StagedChange } from "../git/staged.js";
 import { ancestorsOf } from "../history/ancestry.js";
 import { colors } from "../report/colors.js";
@@ -34,9 +35,10 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
     const changes: { commit: string | null; read: () => StagedChange }[] = [];
     if (!target) changes.push({ commit: null, read: () => readStagedChange(repoDir) });
     else {
-      const shas = target.includes("..")
-        ? (await git(repoDir, ["rev-list", "--reverse", "--no-merges", target])).split("\n").filter(Boolean)
-        : [(await git(repoDir, ["rev-parse", "--verify", `${target}^{commit}`])).trim()];
+      const one = target.includes("..") ? null : await resolveCommit(repoDir, target);
+      if (!target.includes("..") && one === null)
+        throw new UsageError(`${target} is not a commit of ${repoDir}`);
+      const shas = one !== null ? [one] : await rangeCommits(repoDir, target);
       for (const sha of shas) changes.push({ commit: sha, read: () => readCommitChange(repoDir, sha) });
     }
     const parents = await readParents(

@@ -5,8 +5,9 @@
  * Only the rules (which the harness has already loaded) are imported up front, so that `prepare`
  * runs early; the verdict stage (SQLite, metrics, clone matching) is imported when a change is checked.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { currentBranchFromGitDir } from "../git/headFile.js";
 import type { StagedChange } from "../git/staged.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, Checker, Verdict } from "../report/types.js";
@@ -33,16 +34,6 @@ function rulesOf(top: string, commonDir: string, notices: string[]): Rules {
   } catch (e) {
     notices.push(`rules not usable (${(e as Error).message.split("\n")[0]}); built-in defaults applied`);
     return loadRules(null);
-  }
-}
-
-/** The checked-out branch from the worktree's HEAD file (`ref: refs/heads/main`): no git process. */
-function branchFromHead(gitDir: string): string | null {
-  try {
-    const m = /^ref: refs\/heads\/(.+)$/m.exec(readFileSync(join(gitDir, "HEAD"), "utf8"));
-    return m ? (m[1] as string).trim() : null;
-  } catch {
-    return null;
   }
 }
 
@@ -102,7 +93,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     rules,
     commonDir,
     author: author ?? { email: "", time: now, tzMinutes: -new Date().getTimezoneOffset() },
-    branch: ctx.layout ? branchFromHead(ctx.layout.gitDir) : await currentBranchName(top),
+    branch: ctx.layout ? currentBranchFromGitDir(ctx.layout.gitDir) : await currentBranchName(top),
     isFix,
     ctx,
     model,

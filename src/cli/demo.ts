@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { demoReintroduction, generateRepo } from "../../fixtures/generate.js";
 import { indexRepository, labels } from "../api.js";
+import { commitStaged, stagePaths } from "../git/workTree.js";
 import { init } from "../install/init.js";
 import { colors } from "../report/colors.js";
 import { type Command, parse } from "./args.js";
@@ -62,16 +62,10 @@ export async function runDemo(dir: string, out: NodeJS.WriteStream = process.std
       "key (give dejafix your tracker's bug list: fixes.bugIssues in .dejafix/rules.yml).\n",
   );
 
-  const commit = (message: string): number => {
-    const r = spawnSync("git", ["commit", "-q", "-m", message], {
-      cwd: target,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    return r.status ?? 1;
-  };
+  const commit = (message: string): number => commitStaged(target, message);
   step("an ordinary commit: dejafix says nothing");
   appendFileSync(join(target, "README.md"), "\nSee docs/ for the release checklist.\n");
-  spawnSync("git", ["add", "README.md"], { cwd: target });
+  stagePaths(target, ["README.md"]);
   out.write(`  $ git commit -m "Point to the release checklist"\n`);
   const ordinary = commit("Point to the release checklist");
   out.write(`  → ${ordinary === 0 ? "committed" : `stopped (exit ${ordinary})`}\n`);
@@ -80,7 +74,7 @@ export async function runDemo(dir: string, out: NodeJS.WriteStream = process.std
   step(`a commit that writes the "${again.of}" defect again, in other names, in ${again.path}`);
   mkdirSync(dirname(join(target, again.path)), { recursive: true });
   writeFileSync(join(target, again.path), again.content);
-  spawnSync("git", ["add", again.path], { cwd: target });
+  stagePaths(target, [again.path]);
   out.write(`  $ git commit -m "Add field splitting for CSV import"\n`);
   const risky = commit("Add field splitting for CSV import");
   out.write(

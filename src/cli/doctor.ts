@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRules } from "../api.js";
-import { gitCommonDir, repoRoot } from "../git/repo.js";
-import { git } from "../git/run.js";
+import { gitCommonDir, gitVersion, repoRoot } from "../git/repo.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { readManifest } from "../install/manifest.js";
@@ -40,7 +39,7 @@ long loading the rules, the index and the model takes on this machine.`,
     const root = await repoRoot(values.repo as string);
     const common = await gitCommonDir(root);
     lines.push(
-      `dejafix ${version()} · node ${process.version} (${process.execPath}) · ${(await git(root, ["--version"])).trim()}`,
+      `dejafix ${version()} · node ${process.version} (${process.execPath}) · ${await gitVersion(root)}`,
     );
 
     current = "hooks";
@@ -114,7 +113,7 @@ long loading the rules, the index and the model takes on this machine.`,
       const versions = {
         dejafix: version(),
         node: process.version,
-        git: (await git(root, ["--version"])).trim(),
+        git: await gitVersion(root),
       };
       process.stdout.write(`${JSON.stringify({ versions, repository: root, findings }, null, 2)}\n`);
     } else process.stdout.write(`${lines.join("\n")}\n`);

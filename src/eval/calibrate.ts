@@ -1,9 +1,15 @@
 import { basename } from "node:path";
-import { openIndex, repoRules } from "../api.js";
 import { gitCommonDir } from "../git/repo.js";
+import { repoRules } from "../history/repoRules.js";
 import { readCalibration, recentCommits, saveCalibration } from "../index/calibrationStore.js";
+import { openIndex } from "../index/openIndex.js";
 import { historyMetrics } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
+import {
+  calibrateLevels as calibrateIndex,
+  type LevelOptions,
+  type LevelResult,
+} from "../model/calibrateLevels.js";
 import { loadModel, type RiskModel } from "../model/load.js";
 import { scoreValues } from "../model/score.js";
 import type { ScoreInput } from "../model/vector.js";
@@ -15,54 +21,15 @@ import { splitAt } from "./timeSplit.js";
 // ---------------------------------------------------------------------------------------------
 // Calibrated levels
 
-export interface LevelOptions {
-  /** How many of the newest non-merge commits to score (default 2,000). */
-  commits?: number;
-  /** ONNX model; default: the repository's own, else the shipped one (ModelUnavailableError when none). */
-  model?: string;
-  /** Fewer scored commits than this store nothing: percentiles of a handful of commits mislead (default 50). */
-  minCommits?: number;
-}
+export type { LevelOptions, LevelResult } from "../model/calibrateLevels.js";
 
-export interface LevelResult {
-  /** Commits scored (0 when too few to store). */
-  commits: number;
-  /** p1..p99 ascending; empty when nothing was stored. */
-  percentiles: number[];
-  model: string;
-}
-
-/** Scores in batches (one inference call per batch). */
-/**
- * Scores the newest non-merge commits of the index with the model in use (tokens from one
- * `git diff-tree --stdin` pass) and stores the percentiles of their scores.
- */
+/** `calibrateLevels` of src/model on the index of `repoDir` (for `dejafix calibrate --levels`). */
 export async function calibrateLevels(repoDir: string, opts: LevelOptions = {}): Promise<LevelResult> {
   const { root, rules } = await repoRules(repoDir);
   const common = await gitCommonDir(root);
-  const model = await loadModel(opts.model, { gitCommonDir: common });
-  const dim = model.meta.features.token_hash.dim;
   const store = await openIndex(repoDir);
   try {
-    const repoId = store.repoId(common, basename(root));
-    const shas = recentCommits(store, repoId, opts.commits ?? 2000);
-    if (shas.length < (opts.minCommits ?? 50)) return { commits: 0, percentiles: [], model: model.path };
-    const metrics = await historyMetrics(store, repoId);
-    const inputs: ScoreInput[] = [];
-    for await (const bags of commitTokens(root, shas, rules, { dim }))
-      inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
-    const scores = await scoreValues(model, inputs);
-    const points = percentilesOf(scores);
-    saveCalibration(store, repoId, {
-      model: model.digest,
-      modelPath: model.path,
-      computedAt: Math.floor(Date.now() / 1000),
-      commits: scores.length,
-      firstSha: shas[0] ?? null,
-      lastSha: shas[shas.length - 1] ?? null,
-      percentiles: points,
-    });
-    return { commits: scores.length, percentiles: points, model: model.path };
+    return await calibrateIndex(store, store.repoId(common, basename(root)), root, rules, opts);
   } finally {
     store.close();
   }

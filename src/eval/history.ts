@@ -3,9 +3,10 @@
  * the index brought up to date, the change metrics, the labels (SZZ or a file) and the records.
  */
 import { basename } from "node:path";
-import { indexRepository, labels, openIndex, repoRules } from "../api.js";
 import { gitCommonDir } from "../git/repo.js";
+import { repoRules } from "../history/repoRules.js";
 import { newestCommitTime } from "../index/calibrationStore.js";
+import { openIndex } from "../index/openIndex.js";
 import {
   fixTimes,
   type HistoryRecord,
@@ -14,6 +15,7 @@ import {
   type LabelSource,
   type MetricValues,
 } from "../metrics/dataset.js";
+import { indexRepository, labels } from "../pipeline/indexRepository.js";
 import type { Rules } from "../rules/types.js";
 
 export interface PreparedHistory {

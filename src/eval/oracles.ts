@@ -7,7 +7,7 @@
  * - ApacheJIT commit labels (buggy / clean), for the risk model rather than for SZZ links.
  */
 import { readFileSync } from "node:fs";
-import { git } from "../git/run.js";
+import { commitMessages, resolveShas } from "../git/revList.js";
 
 /** fix sha → the shas of the commits that introduced the defect it fixed (full, lower-case). */
 export type Oracle = Map<string, Set<string>>;
@@ -217,22 +217,14 @@ export interface DeclaredOptions {
  */
 export async function declaredOracle(gitDir: string, opts: DeclaredOptions = {}): Promise<DeclaredOracle> {
   const rev = opts.rev ?? "HEAD";
-  // `git log -z --format=%H%x1f%P%x1f%B`: one NUL-terminated record per commit, fields split by
-  // the unit separator; the message (%B) is last because it may contain anything but NUL:
-  //   9e89d5b9…\x1f7c1e3f0a…\x1fip: fix the thing\n\nFixes: 1d93483985f0 ("iplink: …")\n\0
-  const log = await git(gitDir, ["log", "-z", "--format=%H%x1f%P%x1f%B", rev, "--"]);
   const onHistory = new Set<string>();
   const declared: { fix: string; refs: MessageRef[]; message: string }[] = [];
   let mergesSkipped = 0;
-  for (const record of log.split("\0")) {
-    const fields = record.replace(/^\n/, "").split("\x1f");
-    const sha = fields[0];
-    if (!sha || !FULL_SHA.test(sha)) continue;
+  for (const { sha, parents, message } of await commitMessages(gitDir, rev)) {
     onHistory.add(sha);
-    const message = fields.slice(2).join("\x1f");
     const refs = messageRefs(message, { reverts: opts.reverts ?? false });
     if (refs.length === 0) continue;
-    if ((fields[1] ?? "").trim().split(/\s+/).length > 1) {
+    if (parents.length > 1) {
       mergesSkipped++;
       continue;
     }
@@ -280,35 +272,4 @@ export async function declaredOracle(gitDir: string, opts: DeclaredOptions = {})
     }
   }
   return { oracle, stats, messages, unresolved };
-}
-
-type Resolution =
-  | { kind: "commit"; sha: string }
-  | { kind: "other"; sha: string }
-  | { kind: "missing" }
-  | { kind: "ambiguous" };
-
-/**
- * Resolves abbreviated shas with a single `git cat-file --batch-check`. Each input line is
- * `<abbrev>^{commit}` so an abbreviation shared by a commit and a blob resolves to the commit.
- * Output, one line per input line, in order (git-cat-file(1), BATCH OUTPUT):
- *
- *   1d93483985f0c2a3b2…40 commit 912
- *   deadbee^{commit} missing
- *   abc1234^{commit} ambiguous
- */
-export async function resolveShas(gitDir: string, abbreviations: string[]): Promise<Map<string, Resolution>> {
-  const out = new Map<string, Resolution>();
-  if (abbreviations.length === 0) return out;
-  const input = `${abbreviations.map((a) => `${a}^{commit}`).join("\n")}\n`;
-  const lines = (await git(gitDir, ["cat-file", "--batch-check"], { input })).split("\n");
-  abbreviations.forEach((abbrev, i) => {
-    const parts = (lines[i] ?? "").split(" ");
-    if (parts[1] === "missing") out.set(abbrev, { kind: "missing" });
-    else if (parts[1] === "ambiguous") out.set(abbrev, { kind: "ambiguous" });
-    else if (parts[1] === "commit" && FULL_SHA.test(parts[0] ?? ""))
-      out.set(abbrev, { kind: "commit", sha: parts[0] ?? "" });
-    else out.set(abbrev, { kind: "other", sha: parts[0] ?? "" });
-  });
-  return out;
 }

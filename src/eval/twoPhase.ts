@@ -6,11 +6,12 @@
  * by the hook's own code (`matchChange`) against the index's defect blocks, restricted to the fixes the
  * hook would have known then: no defect is matched against a fix from its own future.
  */
-import { openIndex } from "../api.js";
+
 import { readParents } from "../git/parents.js";
 import { readCommitChanges } from "../git/staged.js";
 import { ancestorsOf } from "../history/ancestry.js";
 import { hasDefectBlocks } from "../index/defectBlocks.js";
+import { openIndex } from "../index/openIndex.js";
 import type { Rules } from "../rules/types.js";
 import { matchChange } from "../verdict/matchChange.js";
 

@@ -66,3 +66,8 @@ export async function currentBranchName(dir: string): Promise<string | null> {
   const out = await gitMaybe(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
   return out ? out.trim() : null;
 }
+
+/** `git --version` as git prints it ("git version 2.39.5"). */
+export async function gitVersion(dir: string): Promise<string> {
+  return (await git(dir, ["--version"])).trim();
+}

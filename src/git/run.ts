@@ -1,8 +1,16 @@
-import { type ChildProcessByStdio, execFile, spawn } from "node:child_process";
+import { type ChildProcessByStdio, execFile, spawn, spawnSync } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 
 /** Settings every dejafix git call uses: no pager, no colour, paths unquoted beyond what -z needs. */
-const BASE = ["-c", "core.quotepath=false", "-c", "color.ui=false", "-c", "log.showSignature=false"];
+export const GIT_BASE_ARGS = [
+  "-c",
+  "core.quotepath=false",
+  "-c",
+  "color.ui=false",
+  "-c",
+  "log.showSignature=false",
+];
+const BASE = GIT_BASE_ARGS;
 
 export class GitError extends Error {
   constructor(
@@ -16,7 +24,7 @@ export class GitError extends Error {
 }
 
 /** Environment for git children: never prompt, never page, keep output in English for parsing. */
-function gitEnv(): NodeJS.ProcessEnv {
+export function gitEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_PAGER: "cat", LC_ALL: "C", GIT_OPTIONAL_LOCKS: "0" };
 }
 
@@ -53,6 +61,32 @@ export function git(
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
+}
+
+/**
+ * Runs git synchronously (a hook does one thing at a time and exits) with the same base flags and
+ * environment as `git`, returning stdout as bytes; throws `GitError`.
+ */
+export function gitSync(cwd: string, args: string[], input?: string | Buffer): Buffer {
+  const r = spawnSync("git", [...BASE, ...args], {
+    cwd,
+    env: gitEnv(),
+    input,
+    maxBuffer: 1 << 30,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    throw new GitError(
+      args,
+      null,
+      code === "ENOENT"
+        ? `cannot run git in ${cwd} (no such folder, or git is not installed)`
+        : String(r.error),
+    );
+  }
+  if (r.status !== 0) throw new GitError(args, r.status, r.stderr.toString("utf8"));
+  return r.stdout;
 }
 
 /** Like `git` but returns null instead of throwing (for probes such as rev-parse of a maybe-missing ref). */

@@ -9,13 +9,41 @@ import type {
   ChangedFile,
   DefectRef,
   FileLineage,
+  MetricName,
   Metrics,
   PastCommit,
 } from "../metrics/types.js";
-import { DATASET_METRICS } from "../model/dataset.js";
 import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
 import type { IndexStore } from "./store.js";
+
+/**
+ * The metric columns of `commit_metrics`, as migration 2 created them: frozen with the schema (a new
+ * metric is a new migration, never a model change). test/metrics.test.ts checks that they are the
+ * metrics stage's names.
+ */
+export const METRIC_COLUMNS: readonly MetricName[] = Object.freeze([
+  "ns",
+  "nd",
+  "nf",
+  "entropy",
+  "la",
+  "ld",
+  "lt",
+  "fix",
+  "ndev",
+  "age",
+  "nuc",
+  "exp",
+  "rexp",
+  "sexp",
+  "only_new_files",
+  "prior_defects_file",
+  "prior_defects_dir",
+  "author_created_file",
+  "n_languages",
+  "trivial_share",
+]);
 
 /**
  * Schema of the metrics tables, written to be pasted as one migration step of db.ts.
@@ -271,14 +299,14 @@ export interface MetricsRow {
 export function writeMetrics(store: IndexStore, rows: readonly MetricsRow[]): void {
   const db = sqlite(store);
   createMetricsTables(db);
-  const names = DATASET_METRICS.join(", ");
+  const names = METRIC_COLUMNS.join(", ");
   const ins = db.prepare(
     `INSERT OR REPLACE INTO commit_metrics (commit_id, ${names}, trivial_known)
-     VALUES (?, ${DATASET_METRICS.map(() => "?").join(", ")}, ?)`,
+     VALUES (?, ${METRIC_COLUMNS.map(() => "?").join(", ")}, ?)`,
   );
   db.transaction(() => {
     for (const r of rows)
-      ins.run(r.commitId, ...DATASET_METRICS.map((m) => r.metrics[m]), r.trivialKnown ? 1 : 0);
+      ins.run(r.commitId, ...METRIC_COLUMNS.map((m) => r.metrics[m]), r.trivialKnown ? 1 : 0);
   })();
 }
 
@@ -288,13 +316,13 @@ export function readMetrics(store: IndexStore, repoId: number): Map<string, Metr
   const out = new Map<string, Metrics>();
   if (!hasTable(db, "commit_metrics")) return out;
   const stmt = db.prepare(
-    `SELECT c.sha, ${DATASET_METRICS.map((m) => `m.${m}`).join(", ")}
+    `SELECT c.sha, ${METRIC_COLUMNS.map((m) => `m.${m}`).join(", ")}
      FROM commit_metrics m JOIN commits c ON c.id = m.commit_id WHERE c.repo_id = ? ORDER BY c.seq`,
   );
   for (const r of stmt.raw().iterate(repoId)) {
     const [sha, ...values] = r as [string, ...number[]];
     const metrics = {} as Metrics;
-    DATASET_METRICS.forEach((m, i) => {
+    METRIC_COLUMNS.forEach((m, i) => {
       metrics[m] = values[i] ?? 0;
     });
     out.set(sha, metrics);

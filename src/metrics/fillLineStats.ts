@@ -1,7 +1,7 @@
 import { streamLog } from "../git/streamLog.js";
+import { lineStats } from "../history/lineStats.js";
 import { commitsWithoutLineStats, type LineStatsRow, writeLineStats } from "../index/metricsStore.js";
 import type { IndexStore } from "../index/store.js";
-import { lineStats } from "./lineStats.js";
 
 /** Commits per git process: keeps the command line well under the OS limit (41 bytes a sha). */
 const CHUNK = 2000;

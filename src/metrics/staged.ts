@@ -1,5 +1,6 @@
 import type { StagedChange } from "../git/staged.js";
 import type { FileChange } from "../git/types.js";
+import { lineStats } from "../history/lineStats.js";
 import {
   authorCommits,
   dirDefects,
@@ -10,7 +11,6 @@ import {
 import type { IndexStore } from "../index/store.js";
 import { changeDirectories, changeSubsystems, computeMetrics } from "./computeMetrics.js";
 import { ignoringWhitespace } from "./diffIgnoringWhitespace.js";
-import { lineStats } from "./lineStats.js";
 import type { ChangedFile, FileLineage, Metrics } from "./types.js";
 
 /** Lines of a text as git counts them (a last line without newline counts). */

@@ -1,7 +1,28 @@
-import type { DATASET_METRICS } from "../model/dataset.js";
+/** The metric names, in the order the dataset header lists them (docs/metrics.md defines each). */
+export const METRIC_NAMES = [
+  "ns",
+  "nd",
+  "nf",
+  "entropy",
+  "la",
+  "ld",
+  "lt",
+  "fix",
+  "ndev",
+  "age",
+  "nuc",
+  "exp",
+  "rexp",
+  "sexp",
+  "only_new_files",
+  "prior_defects_file",
+  "prior_defects_dir",
+  "author_created_file",
+  "n_languages",
+  "trivial_share",
+] as const;
 
-/** The metric names, fixed by the dataset contract (src/model/dataset.ts). */
-export type MetricName = (typeof DATASET_METRICS)[number];
+export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** One value per metric; see docs/metrics.md for every definition. */
 export type Metrics = Record<MetricName, number>;

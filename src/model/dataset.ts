@@ -10,30 +10,10 @@
  * Several datasets with the same header may be concatenated.
  */
 import { TOKEN_HASH_ALGORITHM, TOKEN_HASH_DIM } from "../metrics/tokens.js";
+import { METRIC_NAMES } from "../metrics/types.js";
 
-/** The metric names, in the order the header lists them. */
-export const DATASET_METRICS = [
-  "ns",
-  "nd",
-  "nf",
-  "entropy",
-  "la",
-  "ld",
-  "lt",
-  "fix",
-  "ndev",
-  "age",
-  "nuc",
-  "exp",
-  "rexp",
-  "sexp",
-  "only_new_files",
-  "prior_defects_file",
-  "prior_defects_dir",
-  "author_created_file",
-  "n_languages",
-  "trivial_share",
-] as const;
+/** The metric names, in the order the header lists them (the metrics stage's own list). */
+export const DATASET_METRICS = METRIC_NAMES;
 
 export type DatasetMetric = (typeof DATASET_METRICS)[number];
 

@@ -7,7 +7,7 @@
  * weekends and for freeze windows a lead declares.
  */
 
-import { DEFAULT_FIX_CONFIG } from "../history/classify.js";
+import { DEFAULT_FIX_CONFIG } from "./fixes.js";
 import type { Rules } from "./types.js";
 
 export function defaultRules(): Rules {
@@ -73,6 +73,7 @@ export function defaultRules(): Rules {
         "**/npm-shrinkwrap.json",
         "**/yarn.lock",
         "**/pnpm-lock.yaml",
+        "**/bun.lockb",
         "**/Cargo.lock",
         "**/go.sum",
         "**/poetry.lock",

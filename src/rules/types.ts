@@ -4,7 +4,7 @@
  * published schema for editors.
  */
 
-import type { FixConfig } from "../history/classify.js";
+import type { FixConfig } from "./fixes.js";
 
 /** What a level does when a change reaches it. */
 export type Action = "warn" | "block" | "off";

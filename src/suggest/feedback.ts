@@ -1,4 +1,3 @@
-import { openIndex } from "../api.js";
 import { DefectBlockReader, hasDefectBlocks } from "../index/defectBlocks.js";
 import {
   addFeedback,
@@ -10,6 +9,7 @@ import {
   matchId,
   parseMatchId,
 } from "../index/feedbackStore.js";
+import { openIndex } from "../index/openIndex.js";
 
 export class FeedbackError extends Error {}
 

@@ -9,9 +9,9 @@
 import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
+import { applyCheck } from "../git/applyCheck.js";
 import { diffHunks } from "../git/staged.js";
 import type { MatchReport } from "../report/types.js";
-import { applyCheck } from "./applyCheck.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
 import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";
 import { renderDiff } from "./renderDiff.js";

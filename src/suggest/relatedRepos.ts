@@ -1,9 +1,10 @@
 import { resolve } from "node:path";
-import { openIndex, repoRules } from "../api.js";
 import { gitCommonDir, repoRoot } from "../git/repo.js";
 import { historySettings } from "../history/indexOptions.js";
 import { mineHistory } from "../history/mine.js";
+import { repoRules } from "../history/repoRules.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { openIndex } from "../index/openIndex.js";
 import type { IndexStore } from "../index/store.js";
 import type { Rules } from "../rules/types.js";
 

@@ -1,7 +1,7 @@
 /**
  * Measures the change metrics on a real repository that `dejafix index` has mined:
  *
- *   node dist/src/metrics/bench.js REPO [SAMPLE]
+ *   node dist/bench/metricsBench.js REPO [SAMPLE]
  *
  * prints the time to fill line stats and to compute every commit's metrics from scratch, then replays
  * SAMPLE commits (default 300, spread over history) through the hook path (`readCommitChange` +
@@ -10,13 +10,13 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { openIndex } from "../api.js";
-import { readCommitChange } from "../git/staged.js";
-import { clearMetrics } from "../index/metricsStore.js";
-import { DATASET_METRICS } from "../model/dataset.js";
-import { fillLineStats } from "./fillLineStats.js";
-import { computeHistoryMetrics, readHistoryMetrics } from "./history.js";
-import { stagedMetrics } from "./staged.js";
+import { openIndex } from "../src/api.js";
+import { readCommitChange } from "../src/git/staged.js";
+import { clearMetrics } from "../src/index/metricsStore.js";
+import { fillLineStats } from "../src/metrics/fillLineStats.js";
+import { computeHistoryMetrics, readHistoryMetrics } from "../src/metrics/history.js";
+import { stagedMetrics } from "../src/metrics/staged.js";
+import { DATASET_METRICS } from "../src/model/dataset.js";
 
 const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(2);
 
@@ -85,7 +85,7 @@ async function main(repo: string, sample: number): Promise<void> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [repo, sample] = process.argv.slice(2);
   if (!repo) {
-    process.stderr.write("usage: node dist/src/metrics/bench.js REPO [SAMPLE]\n");
+    process.stderr.write("usage: node dist/bench/metricsBench.js REPO [SAMPLE]\n");
     process.exitCode = 2;
   } else {
     main(repo, Number(sample ?? 300)).catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import type { FileChange } from "../git/types.js";
-import { isNonCodeLine } from "../history/evidence.js";
+import { isNonCodeLine } from "./evidence.js";
 
 export interface LineStats {
   /** Added lines that are blank or only a comment (or a lone brace) in the file's language. */

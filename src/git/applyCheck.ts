@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
-import { GitError, git } from "../git/run.js";
+import { GitError, git } from "./run.js";
 
 /**
  * Whether `diff` applies cleanly to `content` (the developer's staged blob of `path`), by

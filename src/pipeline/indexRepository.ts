@@ -1,0 +1,143 @@
+/**
+ * The index-time pipeline, in one place: history mined (one git log pass, SZZ), change metrics and the
+ * tables the hook reads, the blocks of the defects fixed since the last run, and the score percentiles
+ * of the repository's own commits. `labels` reads what SZZ found.
+ */
+import { gitCommonDir } from "../git/repo.js";
+import { historySettings } from "../history/indexOptions.js";
+import { type MineResult, mineHistory } from "../history/mine.js";
+import { repoRules } from "../history/repoRules.js";
+import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
+import type { FixReason } from "../history/types.js";
+import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { openIndex } from "../index/openIndex.js";
+import type { IndexStore, IndexSummary } from "../index/store.js";
+import { computeHistoryMetrics } from "../metrics/history.js";
+import type { Rules } from "../rules/types.js";
+
+export interface IndexOptions {
+  repoDir: string;
+  rev?: string;
+  onProgress?: (done: number, total: number) => void;
+  /** Rules to use instead of the repository's own `.dejafix/rules.yml`. */
+  rules?: Rules;
+}
+
+export interface IndexResult extends MineResult {
+  file: string;
+  summary: IndexSummary;
+  /** Defect blocks added in this run. */
+  defectBlocks: number;
+  /** Commits scored to calibrate levels in this run (0 when the stored percentiles were still fresh). */
+  calibrated: number;
+  /** Seconds spent in each stage of this run. */
+  stages: { mine: number; metrics: number; blocks: number; calibrate: number };
+}
+
+/** Mines new history into the index (incremental) and returns what the index now holds. */
+export async function indexRepository(opts: IndexOptions): Promise<IndexResult> {
+  const { root, rules } = opts.rules
+    ? { root: opts.repoDir, rules: opts.rules }
+    : await repoRules(opts.repoDir);
+  const settings = historySettings(rules, root);
+  const store = await openIndex(opts.repoDir);
+  try {
+    const res = await mineHistory({
+      repoDir: opts.repoDir,
+      store,
+      rev: opts.rev,
+      onProgress: opts.onProgress,
+      classify: settings.classify,
+      evidence: settings.evidence,
+    });
+    // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
+    let t = performance.now();
+    computeHistoryMetrics(store, res.repoId);
+    const metricsSeconds = (performance.now() - t) / 1000;
+    // Blocks of the defects fixed since the last run, for clone matching and suggestions.
+    t = performance.now();
+    const blocks = await buildDefectBlocks(store, res.repoId, root, rules);
+    const blocksSeconds = (performance.now() - t) / 1000;
+    // Score percentiles of this repository's own commits, so rules can gate by share of commits.
+    t = performance.now();
+    const calibrated = await refreshCalibration(opts.repoDir, store, res.repoId, root, rules);
+    const calibrateSeconds = (performance.now() - t) / 1000;
+    return {
+      ...res,
+      file: store.file,
+      summary: store.summary(res.repoId),
+      defectBlocks: blocks.added,
+      calibrated,
+      stages: {
+        mine: res.seconds,
+        metrics: metricsSeconds,
+        blocks: blocksSeconds,
+        calibrate: calibrateSeconds,
+      },
+    };
+  } finally {
+    store.close();
+  }
+}
+
+/** New commits after which the stored score percentiles are computed again. */
+const RECALIBRATE_AFTER = 500;
+/** Newest commits scored for the percentiles: enough for p1..p99, cheap enough for `index`. */
+const CALIBRATION_COMMITS = 1000;
+
+/**
+ * Recomputes the score percentiles when the model in use has none yet or many commits arrived since.
+ * No model, no percentiles (levels by share of commits then use the model's own validation percentiles).
+ */
+async function refreshCalibration(
+  repoDir: string,
+  store: IndexStore,
+  repoId: number,
+  root: string,
+  rules: Rules,
+): Promise<number> {
+  const { loadModel, ModelUnavailableError } = await import("../model/load.js");
+  const { readCalibration } = await import("../index/calibrationStore.js");
+  let digest: string;
+  try {
+    ({ digest } = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) }));
+  } catch (e) {
+    if (e instanceof ModelUnavailableError) return 0;
+    throw e;
+  }
+  const stored = readCalibration(store, repoId, digest);
+  if (stored?.lastSha) {
+    if (store.commitsAfter(repoId, stored.lastSha) < RECALIBRATE_AFTER) return 0;
+  }
+  const { calibrateLevels } = await import("../model/calibrateLevels.js");
+  return (await calibrateLevels(store, repoId, root, rules, { commits: CALIBRATION_COMMITS })).commits;
+}
+
+export interface LabelRecord {
+  fix: string;
+  inducing: Inducing[];
+  reasons: FixReason[];
+  issues: string[];
+  time: number;
+}
+
+/** One record per fix commit with its defect-introducing commits under a selection policy. */
+export async function labels(repoDir: string, select: Partial<SelectOptions> = {}): Promise<LabelRecord[]> {
+  const { root: top, rules } = await repoRules(repoDir);
+  const base = historySettings(rules, top).select;
+  const store = await openIndex(repoDir);
+  try {
+    const root = store.selfRepoId();
+    if (root === null) return [];
+    const opts = { ...base, ...select };
+    return store.fixes(root).map((f) => ({
+      fix: f.sha,
+      inducing: selectInducing(f, opts),
+      reasons: f.reasons,
+      issues: f.issues,
+      time: f.authorTime,
+    }));
+  } finally {
+    store.close();
+  }
+}
