@@ -89,14 +89,22 @@ function elsewhereInFile(
   newWindow: string[],
   language: string,
 ): string | null {
-  const before = new Set(oldWindow.map(codeLine));
+  const count = (lines: readonly string[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const l of lines) m.set(codeLine(l), (m.get(codeLine(l)) ?? 0) + 1);
+    return m;
+  };
+  const before = count(oldWindow);
+  const after = count(newWindow);
   const words = (l: string): number => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length;
   const file = new Set(dev.lines.map(codeLine));
   const known = new Set(dev.lines.flatMap(wordsOf));
   for (const l of newWindow) {
     const t = codeLine(l);
-    if (before.has(t)) continue;
-    if (words(t) >= 2 && file.has(t)) return "it would duplicate a line of your file";
+    const more = (after.get(t) ?? 0) - (before.get(t) ?? 0);
+    if (more <= 0) continue;
+    if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
+      return "it would duplicate a line of your file";
     // A name your file never mentions (a field, a function, a macro of that other code) would not build.
     const unknown = normalizeBlock([l], language, 1).tokens.find(
       (k) => k.kind === "identifier" && !known.has(k.text),

@@ -169,13 +169,26 @@ export function findRecurrence(
     const [w] = wordsOf(t);
     return w !== undefined && (change.words.get(w)?.has(t) ?? false);
   };
+  const fileLines = opts.fileLines ?? new Set<string>();
+  const renamed = (line: string): string =>
+    line.replace(/[\p{L}_$][\p{L}\p{N}_$]*/gu, (w) => mapping.get(w) ?? w);
+  const isSubstantial = (line: string): boolean =>
+    (codeLine(line).match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length >= 2;
+  const fixLineInFile = (line: string): boolean =>
+    fileLines.has(codeLine(line)) || fileLines.has(codeLine(renamed(line)));
   defect.edits.forEach((e, k) => {
     // An import is where a fix's names come from, not its bug.
     if (importEdit(e, importsBefore, importsAfter)) return;
     // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
     // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
     if (lineage && (fixWords(e, afterTok, beforeWords).some(movedTo) || e.add.some(writtenElsewhere))) return;
-    const del = e.del.map((_, i) => e.at + 1 + i).filter((d) => (defTok.get(d)?.length ?? 0) > 0);
+    // The file already has what the fix wrote (in its own names or the developer's): nothing is missing.
+    const substantial = e.add.filter(isSubstantial);
+    if (substantial.length > 0 && substantial.every(fixLineInFile)) return;
+    // Import lines are no bug lines, even in an edit that also changed code.
+    const del = e.del
+      .map((_, i) => e.at + 1 + i)
+      .filter((d) => (defTok.get(d)?.length ?? 0) > 0 && !importsBefore.has(d - 1));
     const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
     const written =
       del.length > 0
@@ -376,6 +389,10 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
         return null;
     }
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? ""))) return null;
+    // Nor is a new function, class or import: that is new code, not a missing check.
+    const defines =
+      /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
+    if (e.add.some((l) => defines.test(l))) return null;
   }
   let above: number | undefined;
   for (let l = e.at; l >= 1 && above === undefined; l--)
@@ -398,6 +415,10 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // must not still have them (a duplicate removed is no check removed).
     const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
     if ([...fixed].some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l))) return null;
+    // A change that also drops the names the fix used (the helper it called, gone from the file) is a
+    // redesign, not the fix undone.
+    const names = add.flatMap((a) => g.afterTok.get(a) ?? []).filter((t) => t.kind === "identifier");
+    if (names.some((t) => !g.fileWords.has(t.text))) return null;
     const reverted = gapDeletions.filter((d) => {
       const gone = d.lines.map(codeLine).filter((l) => l !== "");
       return gone.length > 0 && gone.every((l) => fixed.has(l));
