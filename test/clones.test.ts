@@ -6,7 +6,12 @@ import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { Rng } from "../fixtures/rng.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
-import { findClones, findClonesBruteForce } from "../src/clones/findClones.js";
+import {
+  findClones,
+  findClonesBruteForce,
+  findInRegion,
+  findInRegionBruteForce,
+} from "../src/clones/findClones.js";
 import { createMemoryBlockStore } from "../src/clones/memoryBlockStore.js";
 import { prefixOf, sizeRange } from "../src/clones/prefixFilter.js";
 import type { BlockStore } from "../src/clones/types.js";
@@ -204,6 +209,89 @@ function checkLossless(store: BlockStore, queries: number[][]): { pairs: number;
   }
   return { pairs, candidates };
 }
+
+/**
+ * Regions as a change gives them: unrelated lines around a perturbed copy of a stored block (or of
+ * two), so the block matches a part of the region, never the whole.
+ */
+function regions(seed: number, stored: number[][]): number[][] {
+  const rand = rng(seed);
+  const noise = (n: number): number[] =>
+    Array.from({ length: n }, () => Math.imul(1000 + Math.floor(rand() * 500), 0x85ebca6b) >>> 0);
+  return stored.slice(0, 60).map((b, k) => {
+    const copy = b.filter(() => rand() > 0.15);
+    const other = stored[(k * 7 + 3) % stored.length]!;
+    return [
+      ...noise(Math.floor(rand() * 20)),
+      ...copy,
+      ...noise(Math.floor(rand() * 10)),
+      ...other,
+      ...noise(5),
+    ];
+  });
+}
+
+function checkRegionLossless(store: BlockStore, queries: number[][]): number {
+  let pairs = 0;
+  const everything = store.all();
+  for (const threshold of [0.3, 0.2, 0]) {
+    for (const minLines of [6, 10]) {
+      for (const r of queries) {
+        const options = { threshold, minLines };
+        const key = (m: { id: number; from: number; to: number; lcs: number }) =>
+          `${m.id}:${m.from}-${m.to}:${m.lcs}`;
+        const brute = findInRegionBruteForce({ hashes: r }, everything, options).map(key);
+        const indexed = findInRegion({ hashes: r }, store, options).map(key);
+        assert.deepEqual(indexed, brute, `T=${threshold} minLines=${minLines} |region|=${r.length}`);
+        pairs += brute.length;
+      }
+    }
+  }
+  return pairs;
+}
+
+describe("region retrieval is lossless (every block that is a clone of a part of a region)", () => {
+  it("in memory and in SQLite, against brute force, with the part each block matches", () => {
+    const { stored } = corpus(5);
+    const memory = createMemoryBlockStore({ indexThreshold: 0.3 });
+    for (const b of stored) memory.add({ hashes: b });
+    memory.freeze();
+    const queries = regions(9, stored);
+    const pairs = checkRegionLossless(memory, queries);
+    assert.ok(pairs > queries.length, `enough pairs to be meaningful: ${pairs}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-regions-"));
+    try {
+      const db = new Database(path.join(dir, "index.db"));
+      const sql = openBlockStore(db, { indexThreshold: 0.3 });
+      sql.addMany(stored.map((hashes) => ({ hashes })));
+      sql.freeze();
+      assert.equal(checkRegionLossless(sql, queries), pairs);
+      db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("finds a block inside a region it is far smaller than, and reports that part", () => {
+    const block = Array.from({ length: 12 }, (_, i) => i + 1);
+    const region = [
+      ...Array.from({ length: 30 }, (_, i) => 100 + i),
+      ...block,
+      ...Array.from({ length: 20 }, (_, i) => 200 + i),
+    ];
+    const store = createMemoryBlockStore();
+    store.add({ hashes: block });
+    store.freeze();
+    const [m] = findInRegion({ hashes: region }, store, { threshold: 0.3, minLines: 10 });
+    assert.ok(m);
+    assert.deepEqual([m.from, m.to, m.lcs, m.similarity], [30, 41, 12, 1]);
+    assert.equal(
+      findClones({ hashes: region }, store, { threshold: 0.3, minLines: 10 }).length,
+      0,
+      "no whole-block clone",
+    );
+  });
+});
 
 describe("retrieval is lossless (property test against brute force)", () => {
   const dirs: string[] = [];
