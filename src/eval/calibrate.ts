@@ -1,19 +1,15 @@
 import { basename } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { repoRules } from "../history/repoRules.js";
-import { readCalibration, recentCommits, saveCalibration } from "../index/calibrationStore.js";
+import { readCalibration } from "../index/calibrationStore.js";
 import { openIndex } from "../index/openIndex.js";
-import { historyMetrics } from "../metrics/dataset.js";
-import { commitTokens } from "../metrics/diffTokens.js";
 import {
   calibrateLevels as calibrateIndex,
   type LevelOptions,
   type LevelResult,
 } from "../model/calibrateLevels.js";
-import { loadModel, type RiskModel } from "../model/load.js";
-import { scoreValues } from "../model/score.js";
-import type { ScoreInput } from "../model/vector.js";
-import { evaluate, type Figures, percentiles as percentilesOf, type ScoredCommit } from "./figures.js";
+import type { RiskModel } from "../model/load.js";
+import { evaluate, type Figures, type ScoredCommit } from "./figures.js";
 import { isoDay, type MonthFigures, monthly, type Period, period, scoredCommits } from "./replay.js";
 import { type ScoreHistoryOptions, type ScorerName, scoreHistory } from "./scoreHistory.js";
 import { splitAt } from "./timeSplit.js";

@@ -3,7 +3,6 @@
  * defect block decides: a block marked wrong is no longer proposed until someone marks it useful.
  */
 import { sqlite } from "./connection.js";
-import type { Db } from "./db.js";
 import type { IndexStore } from "./store.js";
 
 /** Table of the marks (migration 4 of db.ts; migration 5 adds `path`). */
@@ -127,7 +126,6 @@ export interface FeedbackSummary {
 }
 
 export function feedbackSummary(store: IndexStore): FeedbackSummary {
-  const db = sqlite(store);
   const marks = feedbackMarks(store);
   return {
     useful: marks.filter((m) => m.verdict === "useful").length,

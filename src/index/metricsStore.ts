@@ -228,7 +228,6 @@ export function loadReplay(
     )
     .raw()
     .iterate(repoId)) {
-    const db = sqlite(store);
     const [id, sha, seq, email, time, isMerge, isFix, ta, td, known] = r as [
       number,
       string,
