@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +14,7 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { readStagedChange } from "../src/git/staged.js";
 import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
+import type { MatchExplanation } from "../src/report/types.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
 import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
@@ -247,6 +248,73 @@ describe("a match means the change writes a past bug again", () => {
     }
   });
 
+  it("explains every resemblance: shown as a revert, or why not", async () => {
+    const explainStaged = async (files: Record<string, string | null>) => {
+      git(dir, ["reset", "-q", "--hard", "HEAD"]);
+      write(dir, files);
+      git(dir, ["add", "-A"]);
+      const store = await openIndex(dir, { readonly: true });
+      const told: MatchExplanation[] = [];
+      try {
+        const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
+          explain: (e) => told.push(e),
+        });
+        return { matches, told };
+      } finally {
+        store.close();
+        git(dir, ["reset", "-q", "--hard", "HEAD"]);
+      }
+    };
+    const reverted = await explainStaged({ "src/cart.js": current().replace("i < items", "i <= items") });
+    const shown = reverted.told.filter((e) => e.fix === sha.fix);
+    assert.ok(shown.some((e) => e.outcome === "shown as a revert" && e.path === "src/cart.js"));
+    assert.ok(reverted.matches.some((m) => m.fix.sha === sha.fix));
+    const edited = await explainStaged({
+      "src/cart.js": current().replace(
+        'log("total", rounded, currency);',
+        'log("cart total", rounded, count);',
+      ),
+    });
+    assert.deepEqual(edited.matches, []);
+    assert.ok(edited.told.length > 0, "the edited function still resembles its past defect blocks");
+    for (const e of edited.told) {
+      assert.doesNotMatch(e.outcome, /^shown/);
+      assert.ok(e.outcome.length > 0);
+      assert.ok(e.similarity > 0 && e.similarity <= 1);
+    }
+  });
+
+  it("dejafix check --explain says on standard error why a resemblance is not shown", () => {
+    const edited = commit(
+      dir,
+      {
+        "src/cart.js": current().replace(
+          'log("total", rounded, currency);',
+          'log("cart total", rounded, count);',
+        ),
+      },
+      "Log the count with the total",
+    );
+    try {
+      const run = spawnSync(process.execPath, [CLI, "check", edited, "--repo", dir, "--explain"], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+      });
+      assert.equal(run.status, 0, run.stderr);
+      const lines = run.stderr.trim().split("\n");
+      assert.ok(lines.length > 0);
+      for (const l of lines)
+        assert.match(
+          l,
+          new RegExp(
+            `^${edited.slice(0, 10)}: src/cart\\.js:\\d+ ~ fix [0-9a-f]{10} \\(block \\d+, \\d+% alike\\): (?!shown)`,
+          ),
+        );
+    } finally {
+      git(dir, ["reset", "-q", "--hard", "HEAD~1"]);
+    }
+  });
+
   it("past its time budget, matching stops and says how much of the change it left out", async () => {
     git(dir, ["reset", "-q", "--hard", "HEAD"]);
     write(dir, {
@@ -353,5 +421,61 @@ describe("a withdrawn fix", () => {
       `Revert "fix(cart): stop reading past the end of the items"\n\nThis reverts commit ${fix}.\n`,
     );
     assert.ok(!(await copy()).some((m) => m.fix.sha === fix), "reverted, it is proposed no more");
+  });
+});
+
+describe("a fix that wrapped code in a check", () => {
+  /** Sends every message; the fix only sends while the socket is writable, re-indenting the send. */
+  const SEND = `import { encode, log } from "./wire.js";
+
+export function sendAll(queue, socket) {
+  let sent = 0;
+  let count = 0;
+  for (const message of queue) {
+    const payload = encode(message);
+    socket.write(payload);
+    sent += payload.length;
+    count += 1;
+  }
+  log("sent", count, sent);
+  return { sent, count };
+}
+`;
+  const GUARDED = SEND.replace(
+    "    socket.write(payload);\n    sent += payload.length;\n",
+    "    if (socket.writable) {\n      socket.write(payload);\n      sent += payload.length;\n    }\n",
+  );
+
+  it("is undone when the change unwraps it: a revert with that fix, the check put back", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-wrap-"));
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      {
+        "src/send.js": SEND,
+        "src/wire.js": "export const encode = (m) => m;\nexport const log = () => {};\n",
+      },
+      "Add sendAll",
+    );
+    const fix = commit(dir, { "src/send.js": GUARDED }, "fix(send): crashed writing to a closed socket");
+    const rules = defaultRules();
+    await indexRepository({ repoDir: dir, rules });
+    write(dir, { "src/send.js": SEND });
+    git(dir, ["add", "-A"]);
+    const store = await openIndex(dir, { readonly: true });
+    try {
+      const told: MatchExplanation[] = [];
+      const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
+        explain: (e) => told.push(e),
+      });
+      const m = matches.find((x) => x.fix.sha === fix);
+      assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
+      assert.equal(m.recurrence.kind, "revert");
+      assert.ok(m.suggestion?.placed, m.suggestion?.why);
+      assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
+    } finally {
+      store.close();
+    }
   });
 });

@@ -7,26 +7,30 @@ import { colors } from "../report/colors.js";
 import { renderJson } from "../report/renderJson.js";
 import { renderSarif } from "../report/renderSarif.js";
 import { renderText } from "../report/renderText.js";
-import type { ReportItem } from "../report/types.js";
+import { sanitizeLine } from "../report/sanitize.js";
+import type { MatchExplanation, ReportItem } from "../report/types.js";
 import { type Command, formatOf, parse, UsageError } from "./args.js";
 import { check } from "./checker.js";
 import { version } from "./version.js";
 
 export const checkCmd: Command = {
   summary: "check the staged change, a commit or a range, as the hooks would",
-  help: `Usage: dejafix check [--staged | REV | RANGE] [--repo DIR] [--format text|json|sarif] [--verbose]
+  help: `Usage: dejafix check [--staged | REV | RANGE] [--repo DIR] [--format text|json|sarif] [--verbose] [--explain]
 
 --staged (default) checks what \`git commit\` would record now; REV checks one commit against its first
 parent; RANGE (A..B) checks every non-merge commit in it. A commit is matched only against past fixes
 that are its ancestors: what the hook knew when it was made. Reads only git objects: your work tree and
 index are never touched. Exit code 1 when a change would be blocked, else 0.
---format sarif writes SARIF 2.1.0 for code-scanning tools in CI.`,
+--format sarif writes SARIF 2.1.0 for code-scanning tools in CI.
+--explain lists, on standard error, every past defect block the change resembles and why it is shown
+or not (docs/matching.md says what each reason means).`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
       repo: { type: "string", default: "." },
       staged: { type: "boolean", default: false },
       format: { type: "string", default: "text" },
       verbose: { type: "boolean", default: false },
+      explain: { type: "boolean", default: false },
     });
     const format = formatOf(values.format, ["text", "json", "sarif"]);
     const repoDir = values.repo as string;
@@ -46,6 +50,7 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
       changes.flatMap((c) => (c.commit ? [c.commit] : [])),
     );
     const items: ReportItem[] = [];
+    const explained: MatchExplanation[] = [];
     for (const { commit, read } of changes) {
       const change = read();
       const known = commit ? ancestorsOf(parents, commit) : null;
@@ -54,7 +59,9 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
         budgetMs: Number.POSITIVE_INFINITY,
         hook: "check",
         ...(known ? { knownFix: (sha: string) => known.has(sha) } : {}),
+        ...(values.explain ? { explain: (e: MatchExplanation) => explained.push(e) } : {}),
       });
+      if (values.explain) writeExplanations(commit, explained.splice(0));
       const first = change.files.find((f) => f.newPath && f.hunks.length > 0);
       const anchor = first?.newPath
         ? { path: first.newPath, line: first.hunks[0]?.newStart ?? 1 }
@@ -78,3 +85,18 @@ index are never touched. Exit code 1 when a change would be blocked, else 0.
     return items.some((i) => i.verdict.action === "block") ? 1 : 0;
   },
 };
+
+/** One line per past defect block the change resembled: where, which fix, how alike, what became of it. */
+function writeExplanations(commit: string | null, explained: MatchExplanation[]): void {
+  const what = commit ? commit.slice(0, 10) : "the staged change";
+  if (explained.length === 0) {
+    process.stderr.write(`${what}: resembles no past defect block\n`);
+    return;
+  }
+  for (const e of explained)
+    process.stderr.write(
+      sanitizeLine(
+        `${what}: ${e.path}:${e.line} ~ fix ${e.fix.slice(0, 10) || "?"} (block ${e.defectBlockId}, ${Math.round(100 * e.similarity)}% alike): ${e.outcome}`,
+      ) + "\n",
+    );
+}

@@ -104,6 +104,19 @@ export interface CheckContext {
    * when it was made, its ancestors (`dejafix check REV`, replays). Absent: every fix in the index.
    */
   knownFix?: (fixSha: string) => boolean;
+  /** Told of every past defect block the change resembles and why it is shown or not (`--explain`). */
+  explain?: (e: MatchExplanation) => void;
+}
+
+/** One clone of a past defect block found in the change, and what became of it. */
+export interface MatchExplanation {
+  fix: string;
+  defectBlockId: number;
+  path: string;
+  line: number;
+  similarity: number;
+  /** `shown as a revert|copy` when it became a match; otherwise why not. */
+  outcome: string;
 }
 
 /** The risk score + clone match, plugged into the harness (src/cli/hookRunner.ts) as a parameter. */

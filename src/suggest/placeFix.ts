@@ -105,9 +105,11 @@ function elsewhereInFile(
     if (more <= 0) continue;
     if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
       return "it would duplicate a line of your file";
-    // A name your file never mentions (a field, a function, a macro of that other code) would not build.
-    const unknown = normalizeBlock([l], language, 1).tokens.find(
-      (k) => k.kind === "identifier" && !known.has(k.text),
+    // A name your file never mentions (a function, a macro of that other code) would not build. A
+    // member (`socket.writable`) belongs to a value's type, which the file need not spell out.
+    const toks = normalizeBlock([l], language, 1).tokens;
+    const unknown = toks.find(
+      (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
     );
     if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
   }
@@ -118,6 +120,9 @@ function elsewhereInFile(
 export function historicalDiff(fix: HistoricalFix): string {
   return renderDiff(fix.path, `${fix.before.join("\n")}\n`, `${fix.after.join("\n")}\n`, 3, fix.startLine);
 }
+
+/** Tokens after which a name is a member of a value, not a name of the file's scope. */
+const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 
 export async function placeFix(
   fix: HistoricalFix,

@@ -91,34 +91,45 @@ function linesOf(norm: NormalizedBlock): NormToken[][] {
   return out;
 }
 
-/** The lines of `norm` whose source lies in [from, to] (inclusive), in their exact tokens. */
+/**
+ * The texts of `norm` around [from, to] (inclusive), in their exact tokens: each statement that
+ * touches the range, and each source line in it (a statement spread over lines is compared line by line).
+ */
 function exactTextsIn(norm: NormalizedBlock, from: number, to: number): Set<string> {
   const lines = linesOf(norm);
   const out = new Set<string>();
   norm.spans.forEach((s, i) => {
     if (s.last >= from && s.first <= to) out.add(exactText(lines[i]!));
   });
+  for (const [line, toks] of byLine(norm.tokens)) if (line >= from && line <= to) out.add(exactText(toks));
   return out;
 }
 
 /**
- * The lines of `norm` inside [first, last] that carry meaning (a name, a keyword or a literal), not
- * `}` or `);`, in their exact tokens with names renamed through `mapping`.
+ * What the fix wrote on `lines` (source lines of the post-fix block), in exact tokens with names renamed
+ * through `mapping`: each statement wholly inside them, and each line that carries meaning (a name, a
+ * keyword or a literal; not `}` or `);`), so that a condition added to a statement over many lines counts.
  */
 function meaningfulTexts(
   norm: NormalizedBlock,
-  first: number,
-  last: number,
+  lines: readonly number[],
   mapping: ReadonlyMap<string, string>,
 ): string[] {
-  const lines = linesOf(norm);
+  const at = new Set(lines);
+  const byIndex = linesOf(norm);
   const out: string[] = [];
-  norm.spans.forEach((s, i) => {
-    const toks = lines[i]!;
-    if (s.first >= first && s.last <= last && toks.some((t) => t.kind !== "symbol"))
-      out.push(exactText(toks, mapping));
-  });
+  const meaningful = (toks: readonly NormToken[]) => toks.some((t) => t.kind !== "symbol");
+  for (const toks of byIndex)
+    if (toks.every((t) => at.has(t.line)) && meaningful(toks)) out.push(exactText(toks, mapping));
+  for (const [line, toks] of byLine(norm.tokens))
+    if (at.has(line) && meaningful(toks)) out.push(exactText(toks, mapping));
   return out;
+}
+
+/** Says why a match is no recurrence, and gives the null that means so. */
+function rejected(why: (reason: string) => void, reason: string): null {
+  why(reason);
+  return null;
 }
 
 export function findRecurrence(
@@ -135,8 +146,11 @@ export function findRecurrence(
     fileLines?: ReadonlySet<string>;
     /** Similarity of the two blocks (NiCad's L / max n). */
     similarity?: number;
+    /** Told why the match is no recurrence (for `check --explain`). */
+    why?: (reason: string) => void;
   },
 ): Recurrence | null {
+  const why = opts.why ?? (() => {});
   const { lineage } = opts;
   const fileWords = opts.fileWords ?? new Set<string>();
   const similarity = opts.similarity ?? 0;
@@ -148,7 +162,10 @@ export function findRecurrence(
   const mapping = identifierMap(context);
   // Code elsewhere is the same code in other names only when one name stands for one name throughout:
   // look-alikes of the same shape pair their names up every which way.
-  if (!lineage && !consistentNames(context, mapping)) return null;
+  if (!lineage && !consistentNames(context, mapping)) {
+    why("the names of the two blocks do not pair up one to one");
+    return null;
+  }
   const defTok = byLine(defect.before.tokens);
   const afterTok = byLine(defect.after.tokens);
   const devTok = byLine(dev.tokens);
@@ -156,6 +173,8 @@ export function findRecurrence(
   const devLast = dev.spans[dev.spans.length - 1]?.last ?? devFirst;
 
   const edits: number[] = [];
+  /** Edits undone that wrote more than punctuation (or changed lines). */
+  let meaningful = 0;
   const lines = new Set<number>();
   const importsBefore = importLines(defect.beforeLines);
   const importsAfter = importLines(defect.afterLines);
@@ -164,8 +183,10 @@ export function findRecurrence(
   // A fix word the change writes in a line the block did not have before the fix: the fix went there.
   const movedTo = (w: string): boolean => [...(change.words.get(w) ?? [])].some((l) => !beforeText.has(l));
   // A line the fix added, written by the change itself somewhere (`sdsfree(s);` now in the callee).
+  // A line the fix only re-indented was there before it: a revert writes it back in its old place.
   const writtenElsewhere = (line: string): boolean => {
     const t = line.trim();
+    if (beforeText.has(t)) return false;
     const [w] = wordsOf(t);
     return w !== undefined && (change.words.get(w)?.has(t) ?? false);
   };
@@ -176,23 +197,57 @@ export function findRecurrence(
     (codeLine(line).match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length >= 2;
   const fixLineInFile = (line: string): boolean =>
     fileLines.has(codeLine(line)) || fileLines.has(codeLine(renamed(line)));
-  defect.edits.forEach((e, k) => {
+  for (const [k, e] of defect.edits.entries()) {
+    const whyEdit = (reason: string) => why(`edit ${k + 1}: ${reason}`);
     // An import is where a fix's names come from, not its bug.
-    if (importEdit(e, importsBefore, importsAfter)) return;
+    if (importEdit(e, importsBefore, importsAfter)) {
+      whyEdit("an import");
+      continue;
+    }
     // Its own code losing what the fix brought in, while the change writes that elsewhere, is the fix
     // moved or restructured (a condition merged into another, a cleanup moved into a helper), not undone.
-    if (lineage && (fixWords(e, afterTok, beforeWords).some(movedTo) || e.add.some(writtenElsewhere))) return;
+    if (lineage) {
+      const moved = fixWords(e, afterTok, beforeWords).find(movedTo) ?? e.add.find(writtenElsewhere)?.trim();
+      if (moved !== undefined) {
+        whyEdit(`the change writes the fix's \`${moved}\` elsewhere`);
+        continue;
+      }
+    }
     // The file already has what the fix wrote (in its own names or the developer's): nothing is missing.
-    const substantial = e.add.filter(isSubstantial);
-    if (substantial.length > 0 && substantial.every(fixLineInFile)) return;
-    // Import lines are no bug lines, even in an edit that also changed code.
+    // Lines the fix only re-indented are no part of what it wrote.
+    const substantial = e.add.filter((l) => isSubstantial(l) && !beforeText.has(l.trim()));
+    if (substantial.length > 0 && substantial.every(fixLineInFile)) {
+      whyEdit("the file already has the fix's lines");
+      continue;
+    }
+    // Import lines are no bug lines, even in an edit that also changed code. Nor are lines the fix only
+    // re-indented (a fix that wraps code in a check is the check inserted).
+    const delCode = new Set(e.del.map(codeLine));
+    const addCode = new Set(e.add.map(codeLine));
+    const shifted = (l: string): boolean => delCode.has(codeLine(l)) && addCode.has(codeLine(l));
     const del = e.del
       .map((_, i) => e.at + 1 + i)
-      .filter((d) => (defTok.get(d)?.length ?? 0) > 0 && !importsBefore.has(d - 1));
-    const add = e.add.map((_, i) => e.afterAt + 1 + i).filter((a) => (afterTok.get(a)?.length ?? 0) > 0);
+      .filter(
+        (d) =>
+          (defTok.get(d)?.length ?? 0) > 0 &&
+          !importsBefore.has(d - 1) &&
+          !shifted(defect.beforeLines[d - 1] ?? ""),
+      );
+    const add = e.add
+      .map((_, i) => e.afterAt + 1 + i)
+      .filter((a) => (afterTok.get(a)?.length ?? 0) > 0 && !shifted(defect.afterLines[a - 1] ?? ""));
     const written =
       del.length > 0
-        ? changedLinesWritingBug(del, add, { defTok, afterTok, devTok, lineMap, mapping, change, lineage })
+        ? changedLinesWritingBug(del, add, {
+            defTok,
+            afterTok,
+            devTok,
+            lineMap,
+            mapping,
+            change,
+            lineage,
+            why: whyEdit,
+          })
         : insertionLeftOut(e, add, {
             defect,
             dev,
@@ -206,13 +261,19 @@ export function findRecurrence(
             devLast,
             fileWords,
             fileLines: opts.fileLines ?? new Set(),
+            beforeWords,
             nearlySame: similarity >= NEARLY_SAME,
+            why: whyEdit,
           });
-    if (written === null) return;
+    if (written === null) continue;
     edits.push(k);
+    if (del.length > 0 || add.some((a) => afterTok.get(a)?.some((t) => t.kind !== "symbol"))) meaningful++;
     for (const l of written) lines.add(l);
-  });
-  if (edits.length === 0) return null;
+  }
+  if (meaningful === 0) {
+    why("no edit of the fix is undone by the change");
+    return null;
+  }
   if (lineage) {
     // A revert gets the old code back and writes nothing new in the block: a change that also writes
     // other code there is a redesign that happens to drop what the fix had added.
@@ -220,7 +281,10 @@ export function findRecurrence(
     for (const [line, text] of change.text) {
       if (line < devFirst || line > devLast) continue;
       const t = codeLine(text);
-      if (t !== "" && !before.has(t)) return null;
+      if (t !== "" && !before.has(t)) {
+        why(`line ${line} is new code, not the pre-fix code back: a redesign`);
+        return null;
+      }
     }
   }
   return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
@@ -271,6 +335,7 @@ interface LineContext {
   mapping: Map<string, string>;
   change: ChangeLines;
   lineage: boolean;
+  why: (reason: string) => void;
 }
 
 /**
@@ -283,16 +348,17 @@ interface LineContext {
  */
 function changedLinesWritingBug(del: number[], add: number[], c: LineContext): number[] | null {
   const counterparts = del.map((d) => c.lineMap.get(d));
-  if (counterparts.some((v) => v === undefined)) return null;
+  if (counterparts.some((v) => v === undefined)) return rejected(c.why, "a bug line has no counterpart");
   const devLines = [...new Set(counterparts as number[])];
   // Written by the change, and not a line it only moved or re-indented from elsewhere.
   const written = devLines.filter(
     (v) => c.change.added.has(v) && !c.change.removed.has(codeLine(c.change.text.get(v) ?? "")),
   );
-  if (written.length === 0) return null;
+  if (written.length === 0) return rejected(c.why, "the change did not write the bug lines' counterparts");
   const delToks = del.flatMap((d) => c.defTok.get(d) ?? []);
   const devToks = devLines.flatMap((v) => c.devTok.get(v) ?? []);
-  if (delToks.length !== devToks.length || delToks.some((t, i) => t.norm !== devToks[i]!.norm)) return null;
+  if (delToks.length !== devToks.length || delToks.some((t, i) => t.norm !== devToks[i]!.norm))
+    return rejected(c.why, "the counterparts differ from the bug lines in shape");
   // Elsewhere, the bug lines must be about this code's own names: one of their names is one the
   // surrounding code maps (a field declared `unsigned int` in another struct is another field).
   // Or the bug is a global name itself, kept exactly (`except TypeError:`, `memcpy(`).
@@ -305,7 +371,7 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
           (!c.mapping.has(t.text) && t.text === devToks[i]!.text)),
     )
   )
-    return null;
+    return rejected(c.why, "the bug lines name nothing of the developer's code");
   const addToks = add.flatMap((a) => c.afterTok.get(a) ?? []);
   // Tokens the fix took out (and brought in): what differs between the two sides by exact text.
   const kept = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([i]) => i));
@@ -316,7 +382,7 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
     const t = devToks[i]!;
     const expected =
       b.kind === "identifier" ? (c.mapping.get(b.text) ?? locals.get(b.text) ?? b.text) : b.text;
-    if (t.text !== expected) return null;
+    if (t.text !== expected) return rejected(c.why, `\`${t.text}\` where the bug had \`${expected}\``);
   }
   return written;
 }
@@ -364,8 +430,11 @@ interface GapContext {
   devLast: number;
   fileWords: ReadonlySet<string>;
   fileLines: ReadonlySet<string>;
+  /** Words of the defect block before the fix: the names the fix found there. */
+  beforeWords: ReadonlySet<string>;
   /** The two blocks are nearly the same code (a copy): the fix's names need not be in the file. */
   nearlySame: boolean;
+  why: (reason: string) => void;
 }
 
 /**
@@ -373,26 +442,30 @@ interface GapContext {
  * them, and the change must have written that code (elsewhere), or deleted them (a revert).
  */
 function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | null {
-  if (add.length === 0) return null;
+  if (add.length === 0) return rejected(g.why, "the fix inserted no code");
   if (!g.lineage) {
     // Elsewhere, a missing line is a missing check on this code's own names, not a declaration of new
     // ones (a `#define`, a struct field, an import) that other code simply has no use for.
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
     // A missing check is a few lines; a missing function or branch of that other code is its own design.
-    if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK) return null;
+    if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK)
+      return rejected(g.why, "the fix inserted more than a check");
     // And every name it uses is one this code knows: mapped, or found in the developer's file (a
     // function of the same API). A new field, function or flag of that other code is no check here.
     // Code nearly the same as the defect block is a copy of it: whatever the fix added is missing.
     if (!g.nearlySame) {
-      if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text))) return null;
+      if (!toks.some((t) => t.kind === "identifier" && g.mapping.has(t.text)))
+        return rejected(g.why, "the inserted lines name nothing of the developer's code");
       if (toks.some((t) => t.kind === "identifier" && !g.mapping.has(t.text) && !g.fileWords.has(t.text)))
-        return null;
+        return rejected(g.why, "the inserted lines use names the file lacks");
     }
-    if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? ""))) return null;
+    if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? "")))
+      return rejected(g.why, "the fix inserted preprocessor lines only");
     // Nor is a new function, class or import: that is new code, not a missing check.
     const defines =
       /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
-    if (e.add.some((l) => defines.test(l))) return null;
+    if (add.some((a) => defines.test(g.defect.afterLines[a - 1] ?? "")))
+      return rejected(g.why, "the fix inserted a definition");
   }
   let above: number | undefined;
   for (let l = e.at; l >= 1 && above === undefined; l--)
@@ -400,32 +473,41 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
   let below: number | undefined;
   for (let l = e.at + 1 + e.del.length; l <= g.defect.lines && below === undefined; l++)
     if ((g.defTok.get(l)?.length ?? 0) > 0) below = g.lineMap.get(l);
-  if (above === undefined && below === undefined) return null;
-  if (above !== undefined && below !== undefined && above >= below) return null;
+  if (above === undefined && below === undefined) return rejected(g.why, "the gap has no counterpart");
+  if (above !== undefined && below !== undefined && above >= below)
+    return rejected(g.why, "the gap's sides are out of order");
   const from = above ?? g.devFirst;
   const to = below ?? g.devLast;
   // The fix's lines are there already (near the gap, in the developer's names): nothing to say.
-  const fixTexts = meaningfulTexts(g.defect.after, e.afterAt + 1, e.afterAt + e.add.length, g.mapping);
-  if (fixTexts.length === 0) return null;
+  const fixTexts = meaningfulTexts(g.defect.after, add, g.mapping);
+  // The closing `}` of a check the fix wrapped around code is undone with it; alone it is nothing.
+  if (fixTexts.length === 0 && !g.lineage) return rejected(g.why, "the fix inserted punctuation only");
   const near = exactTextsIn(g.dev, from - 2, to + 2);
-  if (fixTexts.some((t) => near.has(t))) return null;
+  if (fixTexts.some((t) => near.has(t))) return rejected(g.why, "the fix's lines are there");
   const gapDeletions = g.change.deletions.filter((d) => d.after >= from - 1 && d.after < to);
   if (g.lineage) {
-    // Only a deletion of the fix's own lines, and of nothing else there, is its revert; and the file
-    // must not still have them (a duplicate removed is no check removed).
+    // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is
+    // its revert; and the file must not still have them (a duplicate removed is no check removed).
     const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
-    if ([...fixed].some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l))) return null;
-    // A change that also drops the names the fix used (the helper it called, gone from the file) is a
-    // redesign, not the fix undone.
-    const names = add.flatMap((a) => g.afterTok.get(a) ?? []).filter((t) => t.kind === "identifier");
-    if (names.some((t) => !g.fileWords.has(t.text))) return null;
+    const inserted = add.map((a) => codeLine(g.defect.afterLines[a - 1] ?? "")).filter((l) => l !== "");
+    if (inserted.some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l)))
+      return rejected(g.why, "the file still has the fix's lines");
+    // A change that also drops names the fix found in the code (the variable it checked, gone from the
+    // file) is a redesign, not the fix undone. Names the fix brought in go with a revert of it.
+    const names = add
+      .flatMap((a) => g.afterTok.get(a) ?? [])
+      .filter((t) => t.kind === "identifier" && g.beforeWords.has(t.text));
+    if (names.some((t) => !g.fileWords.has(t.text)))
+      return rejected(g.why, "the change also drops names the fix found in the code: a redesign");
     const reverted = gapDeletions.filter((d) => {
       const gone = d.lines.map(codeLine).filter((l) => l !== "");
       return gone.length > 0 && gone.every((l) => fixed.has(l));
     });
-    return reverted.length > 0 ? reverted.map((d) => Math.max(1, d.after)) : null;
+    if (reverted.length === 0) return rejected(g.why, "the change deleted no fix lines alone at the gap");
+    return reverted.map((d) => Math.max(1, d.after));
   }
   const written = [above, below].filter((v): v is number => v !== undefined && g.change.added.has(v));
   if (written.length > 0) return written;
-  return gapDeletions.length > 0 ? gapDeletions.map((d) => Math.max(1, d.after)) : null;
+  if (gapDeletions.length === 0) return rejected(g.why, "the change wrote nothing around the gap");
+  return gapDeletions.map((d) => Math.max(1, d.after));
 }

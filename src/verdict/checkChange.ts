@@ -17,6 +17,7 @@ import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/
 import { activeLevelAction } from "../rules/schedule.js";
 import type { Rules } from "../rules/types.js";
 import { decideVerdict } from "../rules/verdict.js";
+import type { MatchOptions } from "./matchChange.js";
 
 export interface CheckInput {
   change: StagedChange;
@@ -36,7 +37,7 @@ export interface CheckInput {
     store: IndexStore,
     change: StagedChange,
     rules: Rules,
-    opts: { notices: string[]; knownFix?: (fixSha: string) => boolean; deadline?: number },
+    opts: MatchOptions,
   ) => Promise<MatchReport[]>;
 }
 
@@ -76,6 +77,7 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
       ? input.match(store, change, rules, {
           notices,
           ...(ctx.knownFix ? { knownFix: ctx.knownFix } : {}),
+          ...(ctx.explain ? { explain: ctx.explain } : {}),
           // Stop matching with a quarter of the budget left, so the verdict (partial) still arrives in time.
           ...(Number.isFinite(ctx.budgetMs) ? { deadline: started + 0.75 * ctx.budgetMs } : {}),
         })

@@ -23,7 +23,7 @@ import {
 } from "../index/defectBlocks.js";
 import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
-import type { CommitRef, MatchReport } from "../report/types.js";
+import type { CommitRef, MatchExplanation, MatchReport } from "../report/types.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
@@ -67,6 +67,8 @@ export interface MatchOptions {
   deadline?: number;
   /** One sentence per thing left out (the region budget, the deadline), for the verdict's notices. */
   notices?: string[];
+  /** Told of every past defect block the change resembles and why it is shown or not (`--explain`). */
+  explain?: (e: MatchExplanation) => void;
 }
 
 export function commitRef(c: CommitInfo): CommitRef {
@@ -120,8 +122,8 @@ function wordsAdded(change: StagedChange): Map<string, Set<string>> {
         if (l.kind !== "+") continue;
         const line = l.text.trim();
         for (const w of wordsOf(l.text)) {
-          let lines = out.get(w);
-          if (!lines) out.set(w, (lines = new Set()));
+          const lines = out.get(w) ?? new Set<string>();
+          out.set(w, lines);
           lines.add(line);
         }
       }
@@ -216,15 +218,24 @@ export async function matchChange(
   // Regions hold the largest defect block (MAX_BLOCK_FACTOR × minLines lines) with room on both sides.
   const regionLines = Math.ceil((MAX_BLOCK_FACTOR * minLines) / (1 - threshold));
   const blocks = new Map<number, { block: DefectBlock; code: DefectCode } | null>();
+  const left = new Map<number, { fix: string; why: string }>();
   const defectOf = (id: number) => {
     let d = blocks.get(id);
     if (d === undefined) {
       const block = reader.get(id);
+      const leftOut =
+        block === undefined
+          ? "gone from the index"
+          : suppressed.has(markKey(block.fix.sha, block.path))
+            ? "marked wrong by the team"
+            : opts.knownFix && !opts.knownFix(block.fix.sha)
+              ? "the fix is not an ancestor"
+              : withdrawn(block.fix.sha)
+                ? "the fix was reverted later"
+                : undefined;
+      if (leftOut !== undefined) left.set(id, { fix: block?.fix.sha ?? "", why: leftOut });
       d =
-        block === undefined ||
-        suppressed.has(markKey(block.fix.sha, block.path)) ||
-        (opts.knownFix && !opts.knownFix(block.fix.sha)) ||
-        withdrawn(block.fix.sha)
+        block === undefined || leftOut !== undefined
           ? null
           : {
               block,
@@ -322,18 +333,37 @@ export async function matchChange(
         const m = { ...found, pairs: found.pairs.map(([i, j]): [number, number] => [i - found.from, j]) };
         const range = { start: norm.spans[0]!.first, end: norm.spans[norm.spans.length - 1]!.last };
         const d = defectOf(m.id);
-        if (d === null) continue;
+        const tell = (fix: string, outcome: string) =>
+          opts.explain?.({
+            fix,
+            defectBlockId: m.id,
+            path: w.path,
+            line: range.start,
+            similarity: m.similarity,
+            outcome,
+          });
+        if (d === null) {
+          const l = left.get(m.id);
+          tell(l?.fix ?? "", l?.why ?? "left out");
+          continue;
+        }
         const { block, code } = d;
         const known = out.get(block.fix.sha);
         if (known?.recurrence.kind === "revert" && known.complete) continue;
         const lineage = block.repo.role === "self" && (w.path === block.newPath || w.path === block.path);
+        const reasons: string[] = [];
         const rec = findRecurrence(code, norm, m.pairs, w.change, {
           lineage,
           fileWords: w.fileWords,
           fileLines: w.fileLines,
           similarity: m.similarity,
+          why: opts.explain && ((r) => reasons.push(r)),
         });
-        if (rec === null) continue;
+        if (rec === null) {
+          tell(block.fix.sha, reasons.join("; ") || "not a recurrence");
+          continue;
+        }
+        tell(block.fix.sha, `shown as a ${rec.kind}`);
         const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
         const suggestion = await placeFix(
           { ...block, path: block.path, startLine: block.startLine },
