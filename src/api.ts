@@ -1,7 +1,7 @@
 /**
  * The library API. The CLI is a thin layer over these functions; tests call them directly.
  */
-export type { MineResult } from "./history/mine.js";
+export type { MineNotice, MineResult } from "./history/mine.js";
 export { repoRules, rulesFile } from "./history/repoRules.js";
 export type { SelectOptions } from "./history/szz.js";
 export { openIndex } from "./index/openIndex.js";

@@ -161,7 +161,7 @@ test("the index lives under the git common dir and is shared by worktrees", asyn
   assert.equal(gitOut(dir, ["status", "--porcelain"]), "", "nothing appears in the work tree");
 });
 
-test("killing the indexer mid-run leaves a usable index that the next run completes", async (t) => {
+test("killing the indexer mid-run leaves a usable index that the next run resumes and completes", async (t) => {
   const root = tempDir(t);
   const dir = join(root, "big");
   generateRandomHistory(dir, { seed: 5, commits: 3000, mergeEvery: 8, files: 12 });
@@ -170,7 +170,7 @@ test("killing the indexer mid-run leaves a usable index that the next run comple
   writeFileSync(
     script,
     `import { indexRepository } from ${JSON.stringify(api)};
-     await indexRepository({ repoDir: ${JSON.stringify(dir)}, onProgress: (d) => { if (d === 1200) console.log("halfway"); } });`,
+     await indexRepository({ repoDir: ${JSON.stringify(dir)}, checkpointSeconds: 0, onProgress: (d) => { if (d === 1200) console.log("halfway"); } });`,
   );
   const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
@@ -194,6 +194,8 @@ test("killing the indexer mid-run leaves a usable index that the next run comple
   assert.ok(partial > 0 && partial < 3000, `partial index holds ${partial} commits`);
   const res = await indexRepository({ repoDir: dir });
   assert.equal(res.summary.commits, 3000);
+  // Saved every 500 commits: the re-run starts at the last save before the kill, not from the start.
+  assert.ok(res.mined <= 2000, `the re-run mined ${res.mined} commits`);
   const s2 = await openIndex(dir);
   try {
     const cmp = compareWithBlame(dir, s2, res.repoId, res.tip as string);

@@ -1,6 +1,9 @@
 import { indexRepository, labels } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
+import { stderrColors } from "../report/colors.js";
+import { messages } from "../report/messages.js";
+import { sanitizeLine } from "../report/sanitize.js";
 import { type Command, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
 
@@ -26,6 +29,11 @@ dependencies with this one), so changes here are matched against its defects too
       rev: values.rev as string | undefined,
       onProgress: (d, t) => bar.update(d, t),
     }).finally(() => bar.stop());
+    // Files the history pass gave up on (it went on with the rest), after the bar is gone.
+    const c = stderrColors();
+    for (const n of res.skipped) {
+      process.stderr.write(`${messages.fileSkipped(c, sanitizeLine(n.path), n.commit, n.reason)}\n`);
+    }
     const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
     const added = (values["add-repo"] as string[] | undefined) ?? [];
     for (const path of added) await addRelatedRepo(values.repo as string, path);

@@ -86,3 +86,61 @@ export function catFile(repoDir: string): CatFile {
     },
   };
 }
+
+export interface ObjectInfo {
+  type: string;
+  size: number;
+}
+
+export interface CatFileCheck {
+  /** Type and size of an object, or null when git cannot find it. */
+  info(oid: string): Promise<ObjectInfo | null>;
+  close(): Promise<void>;
+}
+
+/**
+ * One long-lived `git cat-file --batch-check`: sizes before contents, so a huge binary is never read
+ * just to learn it is binary. Answers, one line per request: `<oid> blob 1234` or `<oid> missing`.
+ */
+export function catFileCheck(repoDir: string): CatFileCheck {
+  const args = ["cat-file", "--batch-check"];
+  const child: GitChild = spawnGit(repoDir, args, true);
+  const stdin = child.stdin!;
+  const exited = waitForExit(child, args);
+  const queue: { resolve: (i: ObjectInfo | null) => void; reject: (e: Error) => void }[] = [];
+  let rest = "";
+  let failure: Error | null = null;
+  const fail = (err: Error): void => {
+    failure = err;
+    for (const p of queue.splice(0)) p.reject(err);
+  };
+  exited.catch(fail);
+  stdin.on("error", (e) => fail(e));
+  child.stdout.setEncoding("latin1");
+  child.stdout.on("data", (chunk: string) => {
+    rest += chunk;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n")) {
+      const parts = rest.slice(0, nl).split(" ");
+      rest = rest.slice(nl + 1);
+      const size = Number(parts[2]);
+      queue
+        .shift()
+        ?.resolve(parts.length === 3 && Number.isInteger(size) ? { type: parts[1] ?? "", size } : null);
+    }
+  });
+  return {
+    info(oid: string): Promise<ObjectInfo | null> {
+      if (failure) return Promise.reject(failure);
+      if (ZERO.test(oid)) return Promise.resolve(null);
+      if (!/^[0-9a-f]{4,64}$/i.test(oid)) return Promise.reject(new Error(`not an object id: ${oid}`));
+      return new Promise((resolve, reject) => {
+        queue.push({ resolve, reject });
+        stdin.write(`${oid}\n`);
+      });
+    },
+    async close(): Promise<void> {
+      stdin.end();
+      await exited.catch(() => undefined);
+    },
+  };
+}

@@ -17,3 +17,21 @@ export async function readParents(repoDir: string, tips: readonly string[]): Pro
   }
   return out;
 }
+
+/** The parents of just these commits (`git rev-list --no-walk --parents`); commits git lacks are left out. */
+export async function parentsOf(repoDir: string, shas: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (shas.length === 0) return out;
+  const text = await git(
+    repoDir,
+    ["rev-list", "--no-walk=unsorted", "--parents", "--ignore-missing", "--stdin"],
+    {
+      input: `${shas.join("\n")}\n`,
+    },
+  ).catch(() => "");
+  for (const line of text.split("\n")) {
+    const [sha, ...ps] = line.trim().split(" ");
+    if (sha) out.set(sha, ps);
+  }
+  return out;
+}

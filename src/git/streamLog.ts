@@ -92,13 +92,16 @@ async function* streamDiffs(
     }
   });
   child.stdout.on("end", () => {
+    let last: CommitDiff[] = [];
     try {
-      enqueue([...parser.push(decoder.end()), ...parser.end()], 0);
+      last = [...parser.push(decoder.end()), ...parser.end()];
     } catch (e) {
       failure = e;
     }
     exited.then(
       () => {
+        // The last record is whole only if git finished: one cut short by a failure is never yielded.
+        if (!failure) enqueue(last, 0);
         ended = true;
         notify();
       },
@@ -131,7 +134,8 @@ async function* streamDiffs(
       });
     }
   } finally {
-    if (child.exitCode === null) child.kill();
+    // Ended early (the consumer failed or stopped): git must not stay blocked on a full pipe.
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     exited.catch(() => undefined);
   }
 }

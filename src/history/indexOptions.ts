@@ -11,6 +11,8 @@ export interface HistorySettings {
   classify: (message: string) => FixClassification;
   evidence: EvidenceFilter;
   select: SelectOptions;
+  /** Paths the rules ignore: no line ownership is kept for them. */
+  ignore: (path: string) => boolean;
 }
 
 /** Turns the rules file's `fixes`, `szz` and `paths` sections into what the miner and SZZ take. */
@@ -35,6 +37,7 @@ export function historySettings(rules: Rules, repoRoot: string): HistorySettings
       isTest: rules.szz.excludeTests ? (p) => isTestPath(rules, p) : undefined,
       ignore: (p) => isIgnoredPath(rules, p) || isGeneratedPath(rules, p),
     }),
+    ignore: (p) => isIgnoredPath(rules, p),
     select: {
       strategy: "lines",
       minShare: 0.5,

@@ -1,13 +1,16 @@
 import { basename } from "node:path";
 import { blameOwners } from "../git/blame.js";
 import { diffPair } from "../git/diffPair.js";
+import { parentsOf } from "../git/parents.js";
 import { gitCommonDir, repoRoot, resolveCommit } from "../git/repo.js";
 import { revGraph } from "../git/revList.js";
 import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, FileChange } from "../git/types.js";
-import type { Batch, CommitRow, FileRow, IndexStore } from "../index/store.js";
+import { blobProbe, commitSkippingUnreadable, unreadableObject } from "../git/unreadable.js";
+import type { Batch, CommitRow, FileLineState, FileRow, IndexStore } from "../index/store.js";
 import { defaultRules } from "../rules/defaults.js";
 import type { EvidenceFilter } from "./evidence.js";
+import { heapPacer } from "./heapPacer.js";
 import { type HistorySettings, historySettings } from "./indexOptions.js";
 import { lineStats } from "./lineStats.js";
 import { applyDiff, LineTree, mergeTrees, UNKNOWN } from "./ownership.js";
@@ -26,6 +29,20 @@ export interface MineOptions {
   /** Commits per write transaction: the unit of work a kill can lose. */
   batchSize?: number;
   role?: "self" | "related";
+  /** Paths whose lines are not tracked (the rules' `paths.ignore`). */
+  ignore?: (path: string) => boolean;
+  /** Called once for each file the pass gave up on; it goes on with the rest of the history. */
+  onNotice?: (notice: MineNotice) => void;
+  /** At most this long between two saves of where the pass stands (what a kill can lose). */
+  checkpointSeconds?: number;
+}
+
+/** A file whose lines the pass stopped tracking, from `commit` on; every other file is unaffected. */
+export interface MineNotice {
+  path: string;
+  commit: string;
+  /** unreadable: git could not read one of its blobs; unfit: its diffs never fitted its lines, even re-read. */
+  reason: "unreadable" | "unfit";
 }
 
 export interface MineResult {
@@ -39,8 +56,19 @@ export interface MineResult {
   blamedFiles: number;
   /** Content merges that needed a diff against a second parent. */
   mergeDiffs: number;
+  /** Files attributed again by `git blame` after a diff git printed as binary (text ↔ binary). */
+  reblamed: number;
+  /** Files given up on (also passed to `onNotice`). */
+  skipped: MineNotice[];
+  /** True when a deepened shallow clone made the whole history be mined again. */
+  deepened: boolean;
   seconds: number;
 }
+
+/** `git blame` re-reads of one path before it is given up on (a file that flips on every commit). */
+const MAX_REBLAMES_PER_PATH = 16;
+/** New `git log` passes after unreadable objects before the run gives up. */
+const MAX_RESTARTS = 64;
 
 /** What the classifier says of a message that names no fix, issue or commit. */
 const NOT_A_FIX: FixClassification = Object.freeze({ isFix: false, reasons: [], issues: [], declared: [] });
@@ -104,6 +132,13 @@ class DiffQueue {
   leftover(): string | null {
     return this.pending?.meta.sha ?? null;
   }
+
+  /** Ends the stream's git process (it may be blocked writing ahead of us). */
+  async close(): Promise<void> {
+    this.pending = null;
+    this.done = true;
+    await this.it.return(undefined).catch(() => undefined);
+  }
 }
 
 /**
@@ -125,19 +160,29 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     links: 0,
     blamedFiles: 0,
     mergeDiffs: 0,
+    reblamed: 0,
+    skipped: [],
+    deepened: false,
     seconds: 0,
   };
   if (!tip) return result;
 
-  const oldTips = store.tips(repoId).filter((t) => t !== tip);
-  if (store.tips(repoId).includes(tip)) {
+  // A shallow clone deepened since the last run: commits mined as parentless have parents now, and every
+  // line they were credited with may be older. The whole history is mined again (ids are kept).
+  const parentless = store.parentlessCommits(repoId);
+  const nowParents = await parentsOf(root, parentless);
+  result.deepened = parentless.some((sha) => (nowParents.get(sha)?.length ?? 0) > 0);
+  const storedTips = result.deepened ? [] : store.tips(repoId);
+  if (storedTips.includes(tip)) {
     result.seconds = (performance.now() - t0) / 1000;
     return result;
   }
+  const oldTips = storedTips.filter((t) => t !== tip);
   const defaults = opts.classify && opts.evidence ? null : historySettings(defaultRules(), root);
   const classify = opts.classify ?? (defaults as HistorySettings).classify;
   const filter = opts.evidence ?? (defaults as HistorySettings).evidence;
   const batchSize = opts.batchSize ?? 500;
+  const checkpointMs = (opts.checkpointSeconds ?? 60) * 1000;
   // Messages come with the graph, so fixes are known up front and their plain diffs stream alongside.
   // Only classifications that say something are kept; a plain commit's is recomputed when it is stored.
   const fixes = new Map<string, FixClassification>();
@@ -148,6 +193,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     subjects.set(sha, message.split("\n", 1)[0]!.trim());
   });
   dropRelandedReverts(graph.order, subjects, fixes);
+  subjects.clear();
 
   const ids = store.commitIds(repoId);
   let nextId = store.maxCommitId() + 1;
@@ -156,21 +202,46 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   // Line trees of commits whose children are still to come; freed as soon as the last child is done.
   const trees = new Map<string, LineTree>();
   const remaining = new Map(graph.children);
-  const savedTip = oldTips.length === 1 ? oldTips[0] : undefined;
+  // Children not yet mined, counted down only when a child is done: where the pass stands if it stops.
+  const unmined = new Map(graph.children);
+  const finished = new Set<string>();
+  /** Mined commits (in this run or before it) with children still to mine. */
+  const frontier = (): string[] =>
+    [...unmined]
+      .filter(([sha, n]) => n > 0 && (finished.has(sha) || !graph.parents.has(sha)))
+      .map(([sha]) => sha);
+  const withState = result.deepened ? new Set<string>() : store.tipsWithState(repoId);
 
+  // Files whose lines are not followed: ignored by the rules, or given up on (with a notice).
+  const given = new Set<string>();
+  const newlyGiven: string[] = [];
+  const untracked = (path: string): boolean => given.has(path) || (opts.ignore?.(path) ?? false);
+  const giveUp = (path: string, commit: string, reason: MineNotice["reason"]): void => {
+    if (given.has(path)) return;
+    given.add(path);
+    newlyGiven.push(path);
+    const n: MineNotice = { path, commit, reason };
+    result.skipped.push(n);
+    opts.onNotice?.(n);
+  };
+
+  /** A tree's files but those given up on (other branches may still hold their old lines). */
+  const tracked = (t: LineTree): [string, FileLineState][] =>
+    [...t.files].filter(([path]) => !given.has(path));
   const treeOf = (sha: string): LineTree => {
     const t = trees.get(sha);
     if (t) return t;
-    // A parent mined in an earlier run: the saved tip has its full state; any other is blamed lazily.
-    const loaded =
-      sha === savedTip ? new LineTree(store.loadTipState(repoId, sha)) : new LineTree(new Map(), sha);
+    // A parent mined in an earlier run: a saved tip has its full state; any other is blamed lazily.
+    const loaded = withState.has(sha)
+      ? new LineTree(store.loadTipState(repoId, sha))
+      : new LineTree(new Map(), sha);
     trees.set(sha, loaded);
     return loaded;
   };
   const ensure = async (tree: LineTree, paths: Iterable<string>): Promise<void> => {
     if (tree.lazyRev === null) return;
     for (const p of paths) {
-      if (tree.files.has(p)) continue;
+      if (tree.files.has(p) || untracked(p)) continue;
       let owners: string[];
       try {
         owners = await blameOwners(root, tree.lazyRev, p);
@@ -198,24 +269,105 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     if (left <= 0) trees.delete(sha);
   };
 
+  // A diff git printed as binary says nothing of the lines of a text side, and one that does not fit
+  // the state it replays on is a state gone wrong: `git blame -w` at that commit gives the lines exactly.
+  const probe = blobProbe(root);
+  const reblames = new Map<string, number>();
+  const reattribute = async (
+    tree: LineTree,
+    sha: string,
+    files: readonly FileChange[],
+    misfits: string[],
+  ) => {
+    const todo = new Map<string, string>(); // path → new blob
+    for (const f of files) {
+      if (f.newPath === null || untracked(f.newPath)) continue;
+      if (misfits.includes(f.newPath)) todo.set(f.newPath, f.newBlob);
+      else if (f.binary && (tree.files.get(f.newPath)?.owners.length ?? 0) === 0) {
+        if ((await probe.isText(f.newBlob)) === true) todo.set(f.newPath, f.newBlob);
+      }
+    }
+    for (const [path, blob] of todo) {
+      const n = (reblames.get(path) ?? 0) + 1;
+      reblames.set(path, n);
+      let owners: string[] | null = null;
+      let reason: MineNotice["reason"] = "unfit";
+      if (n <= MAX_REBLAMES_PER_PATH) {
+        try {
+          owners = await blameOwners(root, sha, path);
+        } catch (e) {
+          if (unreadableObject(e)) reason = "unreadable";
+        }
+      }
+      if (!owners) {
+        tree.files.delete(path);
+        giveUp(path, sha, reason);
+        continue;
+      }
+      result.reblamed++;
+      tree.files.set(path, { blob, owners: Int32Array.from(owners, (o) => ids.get(o) ?? UNKNOWN) });
+    }
+  };
+
   let batch: Batch = { commits: [], files: [], links: [], hunks: [] };
   const flush = (): void => {
     if (batch.commits.length === 0) return;
     store.writeBatch(batch);
     batch = { commits: [], files: [], links: [], hunks: [] };
   };
+  /**
+   * Saves where the pass stands (after a flush): every mined commit with children still to mine, and the
+   * line ownership of the newest of them unless `busy` (a tree the commit in progress may have changed).
+   * A new run starts from there; what a kill loses is at most one checkpoint interval.
+   */
+  let order = graph.order;
+  const checkpoint = (pos: number, busy: ReadonlySet<string> = new Set()): void => {
+    const tips = frontier();
+    const open = new Set(tips);
+    let newest: string | null = null;
+    for (let i = Math.min(pos, order.length - 1); i >= 0 && newest === null; i--) {
+      const sha = order[i] as string;
+      if (open.has(sha) && !busy.has(sha) && trees.get(sha)?.lazyRev === null) newest = sha;
+    }
+    const t = newest === null ? undefined : trees.get(newest);
+    store.saveTips(repoId, tips, t && newest ? { tip: newest, state: tracked(t) } : null);
+  };
 
-  const plainFixes = graph.order.filter(
-    (s) => fixes.get(s)?.isFix && (graph.parents.get(s)?.length ?? 0) <= 1,
-  );
+  const fixesFrom = (from: number): string[] =>
+    order.slice(from).filter((s) => fixes.get(s)?.isFix && (graph.parents.get(s)?.length ?? 0) <= 1);
+  const logRevs = (exclude: readonly string[]): string[] => [
+    tip,
+    ...(exclude.length > 0 ? ["--not", ...exclude] : []),
+  ];
 
+  const pacer = heapPacer();
   const runId = store.startRun(repoId);
-  const queue = new DiffQueue(streamLog(root, [tip, ...(oldTips.length > 0 ? ["--not", ...oldTips] : [])]));
-  const plainQueue = new DiffQueue(streamPlainDiffs(root, plainFixes));
+  let queue = new DiffQueue(streamLog(root, logRevs(oldTips)));
+  let plainQueue = new DiffQueue(streamPlainDiffs(root, fixesFrom(0)));
+  let restarts = 0;
+  let lastCheckpoint = performance.now();
+  let pos = 0;
+  let inProgress: readonly string[] = [];
   try {
-    for (const sha of graph.order) {
+    for (; pos < order.length; pos++) {
+      const sha = order[pos] as string;
       const parents = graph.parents.get(sha) ?? [];
-      const diffs = await queue.take(sha);
+      inProgress = parents;
+      let diffs: CommitDiff[];
+      let restartAfter = false;
+      try {
+        diffs = await queue.take(sha);
+      } catch (e) {
+        const oid = unreadableObject(e);
+        if (!oid || ++restarts > MAX_RESTARTS) throw e;
+        // git log stopped on a blob it cannot read: this commit without that file, then a new pass.
+        await queue.close();
+        const unreadable = new Set([oid]);
+        const alone = await commitSkippingUnreadable(root, sha, unreadable);
+        for (const path of alone.skipped) giveUp(path, sha, "unreadable");
+        diffs = [alone.diff];
+        restartAfter = true;
+      }
       const id = ids.get(sha) ?? nextId++;
       ids.set(sha, id);
       const meta = diffs[0]?.meta;
@@ -226,6 +378,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
       let firstDiff: FileChange[] = [];
       let firstParentTree: LineTree | null = null;
       let fileRows: FileRow[] = [];
+      let misfits: string[] = [];
       if (parents.length <= 1) {
         firstDiff = diffs[0]?.files ?? [];
         tree = parents[0] ? takeTree(parents[0]) : new LineTree();
@@ -238,15 +391,29 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
         for (const t of parentTrees.slice(1)) await ensure(t, newPaths(firstDiff));
         fileRows = firstDiff.map((f) => fileRow(id, f, parentTrees[0] as LineTree));
         const first = takeTree(parents[0] as string);
-        tree = await mergeTrees(parentTrees, firstDiff, id, first, async (k, paths) => {
-          result.mergeDiffs++;
-          const parent = parents[k] as string;
-          let d = await diffPair(root, parent, sha, paths);
-          // A path new to that parent may be a rename: only a whole-tree diff finds its source.
-          if (d.some((e) => e.status === "A")) d = await diffPair(root, parent, sha);
-          await ensure(parentTrees[k] as LineTree, oldPaths(d));
-          return d;
-        });
+        const merged = await mergeTrees(
+          parentTrees,
+          firstDiff,
+          id,
+          first,
+          async (k, paths) => {
+            result.mergeDiffs++;
+            const parent = parents[k] as string;
+            try {
+              let d = await diffPair(root, parent, sha, paths);
+              // A path new to that parent may be a rename: only a whole-tree diff finds its source.
+              if (d.some((e) => e.status === "A")) d = await diffPair(root, parent, sha);
+              await ensure(parentTrees[k] as LineTree, oldPaths(d));
+              return d;
+            } catch (e) {
+              if (!unreadableObject(e)) throw e;
+              return []; // lines not attributed to that parent stay the merge's
+            }
+          },
+          untracked,
+        );
+        tree = merged.tree;
+        misfits = merged.misfits;
         for (const p of parents.slice(1)) release(p);
       }
       // Sizes before the change (LT) come from the parent tree, before it is updated in place.
@@ -255,14 +422,24 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
       const links = new Map<number, { blame: number; declared: boolean; paths: Set<string> }>();
       let fixHunksFrom = firstDiff;
       if (fix.isFix && parents.length <= 1 && firstParentTree) {
-        const plain = (await plainQueue.take(sha))[0]?.files ?? firstDiff;
+        let plain = firstDiff;
+        try {
+          plain = (await plainQueue.take(sha))[0]?.files ?? firstDiff;
+        } catch (e) {
+          if (!unreadableObject(e)) throw e;
+          // The plain diffs stopped on an unreadable blob: this fix's -w diff will do, the rest go on.
+          await plainQueue.close();
+          plainQueue = new DiffQueue(streamPlainDiffs(root, fixesFrom(pos + 1)));
+        }
         await ensure(firstParentTree, oldPaths(plain));
         fixHunksFrom = plain;
         for (const c of blameCandidates(firstParentTree, plain, filter).values()) {
           links.set(c.owner, { blame: c.lines, declared: false, paths: c.paths });
         }
       }
-      if (parents.length <= 1) applyDiff(tree, firstDiff, id);
+      if (parents.length <= 1) misfits = applyDiff(tree, firstDiff, id, untracked);
+      await reattribute(tree, sha, firstDiff, misfits);
+      for (const path of newlyGiven.splice(0)) tree.files.delete(path);
       if (fix.isFix) {
         for (const d of fix.declared) {
           const target = resolvePrefix(d.sha, ids);
@@ -309,20 +486,47 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
         }
       }
       if ((remaining.get(sha) ?? 0) > 0 || sha === tip) trees.set(sha, tree);
+      for (const p of parents) unmined.set(p, (unmined.get(p) ?? 1) - 1);
+      finished.add(sha);
+      inProgress = [];
       result.mined++;
-      if (batch.commits.length >= batchSize) flush();
-      opts.onProgress?.(result.mined, graph.order.length);
+      if (restartAfter) {
+        // The rest of the history in a new pass that starts where this one stands.
+        const from = frontier();
+        const rest = await revGraph(root, tip, from);
+        order = [...order.slice(0, pos + 1), ...rest.order];
+        queue = new DiffQueue(streamLog(root, logRevs(from)));
+        await plainQueue.close();
+        plainQueue = new DiffQueue(streamPlainDiffs(root, fixesFrom(pos + 1)));
+      }
+      if (batch.commits.length >= batchSize) {
+        flush();
+        if (performance.now() - lastCheckpoint >= checkpointMs && sha !== tip) {
+          checkpoint(pos);
+          lastCheckpoint = performance.now();
+        }
+      }
+      pacer.tick();
+      opts.onProgress?.(result.mined, order.length);
     }
     const extra = queue.leftover();
     if (extra) throw new Error(`git log and git rev-list disagree on the order of history (at ${extra})`);
     flush();
     const tipTree = trees.get(tip);
-    if (tipTree && tipTree.lazyRev === null) store.saveTip(repoId, tip, tipTree.files);
+    if (tipTree && tipTree.lazyRev === null) store.saveTip(repoId, tip, tracked(tipTree));
     store.finishRun(runId, result.mined, "done");
   } catch (e) {
-    flush();
-    store.finishRun(runId, result.mined, "failed");
+    // The work done so far stays: its commits, and a checkpoint to resume from.
+    try {
+      flush();
+      if (result.mined > 0) checkpoint(pos, new Set(inProgress));
+      store.finishRun(runId, result.mined, "failed");
+    } catch {
+      // the first error is the one to report
+    }
     throw e;
+  } finally {
+    await Promise.all([queue.close(), plainQueue.close(), probe.close()]);
   }
   result.seconds = (performance.now() - t0) / 1000;
   return result;

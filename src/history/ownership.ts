@@ -124,6 +124,13 @@ export function applyChange(base: Int32Array | undefined, change: FileChange, ne
   for (const h of change.hunks) {
     // With -U0 a pure insertion "@@ -3,0 +4 @@" goes after old line 3; otherwise old lines start at oldStart.
     const before = h.oldLines === 0 ? h.oldStart : h.oldStart - 1;
+    // Hunks in order, inside the old file: anything else means the state is not the diff's old side
+    // (a file that was binary in between, say), and replaying it would silently shift every owner.
+    if (before < oldPos || before + h.oldLines > old.length) {
+      throw new MisfitError(
+        `hunk -${h.oldStart},${h.oldLines} does not fit a state of ${old.length} lines (line ${oldPos} reached)`,
+      );
+    }
     if (before > oldPos) {
       out.set(old.subarray(oldPos, before), o);
       o += before - oldPos;
@@ -139,26 +146,47 @@ export function applyChange(base: Int32Array | undefined, change: FileChange, ne
   return o === out.length ? out : out.slice(0, o);
 }
 
-/** Applies one diff to a tree in place (the caller owns the tree's Map). */
-export function applyDiff(tree: LineTree, files: readonly FileChange[], owner: number): void {
+/** A diff whose hunks do not fit the line state it is replayed on. */
+export class MisfitError extends Error {
+  override name = "MisfitError";
+}
+
+/**
+ * Applies one diff to a tree in place (the caller owns the tree's Map). Returns the new paths whose
+ * diff did not fit their state: they are left out of the tree for the caller to attribute otherwise.
+ * Paths `untracked` says yes to (ignored by the rules, or given up on) get no line state at all.
+ */
+export function applyDiff(
+  tree: LineTree,
+  files: readonly FileChange[],
+  owner: number,
+  untracked: (path: string) => boolean = () => false,
+): string[] {
   // Read all bases first: a rename chain (a→b, b→c) in one commit must see the parent's files.
   const bases = files.map((f) => (f.oldPath !== null ? tree.files.get(f.oldPath) : undefined));
   for (const f of files) {
     if (f.oldPath !== null && f.status !== "C") tree.files.delete(f.oldPath);
   }
+  const misfits: string[] = [];
   files.forEach((f, i) => {
     if (f.newPath === null) return;
+    if (untracked(f.newPath)) {
+      tree.files.delete(f.newPath);
+      return;
+    }
     const base = bases[i];
     let owners: Int32Array;
     try {
       owners = f.binary ? new Int32Array(0) : applyChange(base?.owners, f, owner);
     } catch (e) {
-      throw new Error(
-        `line state of ${f.oldPath} -> ${f.newPath} (${f.status}) does not fit its diff: ${String(e)} base=${base?.owners.length} hunks=${JSON.stringify(f.hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines]).slice(-3))}`,
-      );
+      if (!(e instanceof MisfitError)) throw e;
+      tree.files.delete(f.newPath);
+      misfits.push(f.newPath);
+      return;
     }
     tree.files.set(f.newPath, { blob: f.newBlob, owners });
   });
+  return misfits;
 }
 
 /**
@@ -180,19 +208,24 @@ export async function mergeTrees(
   owner: number,
   first: LineTree,
   diffAgainst: ParentDiff,
-): Promise<LineTree> {
-  applyDiff(first, d0, PENDING);
+  untracked: (path: string) => boolean = () => false,
+): Promise<{ tree: LineTree; misfits: string[] }> {
+  const misfits = applyDiff(first, d0, PENDING, untracked);
   const pending: string[] = [];
   for (const f of d0) {
     if (f.newPath === null || f.oldBlob === f.newBlob) continue;
     const state = first.files.get(f.newPath);
-    if (!state) continue;
+    const misfit = misfits.indexOf(f.newPath);
+    if (!state && misfit < 0) continue;
     let whole: Int32Array | undefined;
     for (let k = 1; k < trees.length && !whole; k++) {
       const s = (trees[k] as LineTree).files.get(f.newPath);
       if (s && s.blob !== "" && s.blob === f.newBlob) whole = s.owners;
     }
-    if (whole) first.files.set(f.newPath, { blob: state.blob, owners: whole });
+    if (whole) {
+      first.files.set(f.newPath, { blob: f.newBlob, owners: whole });
+      if (misfit >= 0) misfits.splice(misfit, 1);
+    } else if (!state) continue;
     else if (state.owners.includes(PENDING)) pending.push(f.newPath);
   }
   for (let k = 1; k < trees.length && pending.length > 0; k++) {
@@ -212,7 +245,13 @@ export async function mergeTrees(
         continue;
       }
       if (entry.binary) continue;
-      const theirs = applyChange(base, entry, PENDING);
+      let theirs: Int32Array;
+      try {
+        theirs = applyChange(base, entry, PENDING);
+      } catch (e) {
+        if (e instanceof MisfitError) continue; // that parent's lines stay unattributed: the merge's
+        throw e;
+      }
       if (theirs.length !== state.owners.length) continue;
       const owners = state.owners;
       for (let i = 0; i < owners.length; i++) {
@@ -225,5 +264,5 @@ export async function mergeTrees(
     if (!owners) continue;
     for (let i = 0; i < owners.length; i++) if (owners[i] === PENDING) owners[i] = owner;
   }
-  return first;
+  return { tree: first, misfits };
 }

@@ -268,25 +268,57 @@ export class IndexStore {
 
   /** Replaces the mined tips and the line ownership saved for incremental runs, in one transaction. */
   saveTip(repoId: number, tip: string, state: Iterable<[string, FileLineState]>): void {
+    this.saveTips(repoId, [tip], { tip, state });
+  }
+
+  /**
+   * Replaces the mined tips: every commit whose history is wholly in the index and that has children
+   * still to mine (a checkpoint of an unfinished run), or the one tip of a finished run. The line
+   * ownership of at most one of them is kept; the others are attributed by `git blame` when resumed.
+   */
+  saveTips(
+    repoId: number,
+    tips: readonly string[],
+    withState: { tip: string; state: Iterable<[string, FileLineState]> } | null,
+  ): void {
     const ins = this.db.prepare(
       "INSERT INTO line_state (repo_id, tip, path, blob, owners) VALUES (?, ?, ?, ?, ?)",
     );
+    const insTip = this.db.prepare("INSERT OR IGNORE INTO tips (repo_id, sha, mined_at) VALUES (?, ?, ?)");
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM line_state WHERE repo_id = ?").run(repoId);
       this.db.prepare("DELETE FROM tips WHERE repo_id = ?").run(repoId);
-      this.db
-        .prepare("INSERT INTO tips (repo_id, sha, mined_at) VALUES (?, ?, ?)")
-        .run(repoId, tip, Math.floor(Date.now() / 1000));
-      for (const [path, s] of state) {
+      const now = Math.floor(Date.now() / 1000);
+      for (const t of tips) insTip.run(repoId, t, now);
+      if (!withState) return;
+      for (const [path, s] of withState.state) {
         ins.run(
           repoId,
-          tip,
+          withState.tip,
           path,
           s.blob,
           Buffer.from(s.owners.buffer, s.owners.byteOffset, s.owners.byteLength),
         );
       }
     })();
+  }
+
+  /** Tips whose line ownership is saved (the others are blamed on demand). */
+  tipsWithState(repoId: number): Set<string> {
+    return new Set(
+      this.db
+        .prepare("SELECT DISTINCT tip FROM line_state WHERE repo_id = ?")
+        .pluck()
+        .all(repoId) as string[],
+    );
+  }
+
+  /** Commits stored without parents: roots, or the boundary of a shallow clone when it was mined. */
+  parentlessCommits(repoId: number): string[] {
+    return this.db
+      .prepare("SELECT sha FROM commits WHERE repo_id = ? AND parents = ''")
+      .pluck()
+      .all(repoId) as string[];
   }
 
   loadTipState(repoId: number, tip: string): Map<string, FileLineState> {

@@ -5,7 +5,7 @@
  */
 import { gitCommonDir } from "../git/repo.js";
 import { historySettings } from "../history/indexOptions.js";
-import { type MineResult, mineHistory } from "../history/mine.js";
+import { type MineNotice, type MineResult, mineHistory } from "../history/mine.js";
 import { repoRules } from "../history/repoRules.js";
 import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
@@ -21,6 +21,10 @@ export interface IndexOptions {
   onProgress?: (done: number, total: number) => void;
   /** Rules to use instead of the repository's own `.dejafix/rules.yml`. */
   rules?: Rules;
+  /** Called once for each file the history pass gave up on (it goes on with the rest). */
+  onNotice?: (notice: MineNotice) => void;
+  /** At most this long between two saves of where mining stands (default 60 s). */
+  checkpointSeconds?: number;
 }
 
 export interface IndexResult extends MineResult {
@@ -49,6 +53,9 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       onProgress: opts.onProgress,
       classify: settings.classify,
       evidence: settings.evidence,
+      ignore: settings.ignore,
+      onNotice: opts.onNotice,
+      checkpointSeconds: opts.checkpointSeconds,
     });
     // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
     let t = performance.now();

@@ -53,6 +53,16 @@ export const messages = {
     ),
   passLine: (c: Colors, detail: string) => c.dim(`${TAG} ✓ ${detail}`),
   notice: (c: Colors, text: string) => c.dim(`${TAG}: ${text}`),
+  // --- history pass ---------------------------------------------------------------------------------------
+  fileSkipped: (c: Colors, path: string, commit: string, reason: "unreadable" | "unfit") =>
+    c.yellow(
+      reason === "unreadable"
+        ? `${TAG}: skipped ${path} from commit ${commit.slice(0, 10)} on: git cannot read one of its versions ` +
+            "(a broken or partial clone). The rest of the history is indexed; run `git fsck` to see what is missing."
+        : `${TAG}: skipped ${path} from commit ${commit.slice(0, 10)} on: its diffs do not fit its lines, even read again ` +
+            "with git blame. The rest of the history is indexed; add the path to paths.ignore in .dejafix/rules.yml " +
+            "to silence this.",
+    ),
   commitHeader: (c: Colors, sha: string, subject: string) =>
     c.bold(`${TAG} · commit ${sha.slice(0, 10)} ${subject}`),
 

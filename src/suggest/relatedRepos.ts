@@ -65,6 +65,7 @@ async function mineRelated(
     role: "related",
     classify: settings.classify,
     evidence: settings.evidence,
+    ignore: settings.ignore,
     ...(onProgress ? { onProgress } : {}),
   });
   const rules: Rules = { ...theirRules, clones: ownRules.clones };
