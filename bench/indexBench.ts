@@ -24,17 +24,13 @@ interface WorkerResult {
 }
 
 const WORKER_FLAG = "--worker";
-/** The same heap cap the CLI uses for heavy commands (src/cli/main.ts). */
-const HEAP_MB = 640;
 
 /** Indexes one clone in a fresh Node, as `dejafix index` would, and reports time and peak memory. */
 function runWorker(clone: string): Promise<WorkerResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(
-      process.execPath,
-      [`--max-old-space-size=${HEAP_MB}`, fileURLToPath(import.meta.url), WORKER_FLAG, clone],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), WORKER_FLAG, clone], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();

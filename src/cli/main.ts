@@ -3,37 +3,7 @@
  * The `dejafix` command: argument parsing and dispatch only. Every command is a thin wrapper over the
  * library API in src/api.ts, which the tests call directly.
  */
-import { spawnSync } from "node:child_process";
 import { type Command, commands } from "./commands.js";
-
-/**
- * Commands that replay whole histories. V8 lets garbage pile up to gigabytes before a full collection,
- * so these run in a child Node with a heap cap that keeps the process under 1 GiB (costs one start-up,
- * ~40 ms, never paid by hooks).
- */
-const HEAVY = new Set(["index", "dataset", "eval", "calibrate", "init"]);
-const HEAP_MB = 640;
-
-function reexecWithHeapCap(argv: string[]): number | null {
-  if (
-    process.env.DEJAFIX_HEAP_CAPPED === "1" ||
-    process.execArgv.some((a) => a.startsWith("--max-old-space-size"))
-  ) {
-    return null;
-  }
-  const script = process.argv[1];
-  if (!script) return null;
-  const r = spawnSync(
-    process.execPath,
-    [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, script, ...argv],
-    {
-      stdio: "inherit",
-      env: { ...process.env, DEJAFIX_HEAP_CAPPED: "1" },
-    },
-  );
-  if (r.error) return null; // could not re-run: carry on uncapped
-  return r.status ?? (r.signal ? 128 + 9 : 1);
-}
 
 const USAGE = `dejafix — stop known bugs from coming back
 
@@ -65,10 +35,6 @@ async function main(argv: string[]): Promise<number> {
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(`${cmd.help}\n`);
     return 0;
-  }
-  if (HEAVY.has(name)) {
-    const code = reexecWithHeapCap(argv);
-    if (code !== null) return code;
   }
   return cmd.run(rest);
 }

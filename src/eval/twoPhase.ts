@@ -9,8 +9,9 @@
 
 import { readParents } from "../git/parents.js";
 import { readCommitChanges } from "../git/staged.js";
-import { ancestorsOf } from "../history/ancestry.js";
-import { hasDefectBlocks } from "../index/defectBlocks.js";
+import { TargetAncestry } from "../history/ancestry.js";
+import { heapPacer } from "../history/heapPacer.js";
+import { hasDefectBlocks, matchableFixes } from "../index/defectBlocks.js";
 import { openIndex } from "../index/openIndex.js";
 import type { Rules } from "../rules/types.js";
 import { matchChange } from "../verdict/matchChange.js";
@@ -35,13 +36,15 @@ export async function replayMatches(
       commits.map((c) => c.commit),
       { ignore: rules.paths.ignore, generated: rules.paths.generated },
     );
+    const ancestry = new TargetAncestry(parents, matchableFixes(store));
+    const pacer = heapPacer();
     for (const c of commits) {
+      pacer.tick();
       const change = changes.next();
       if (change.done) throw new Error(`no change read for commit ${c.commit}`);
-      const known = ancestorsOf(parents, c.commit);
       const matches = await matchChange(store, change.value, rules, {
         applyCheck: false,
-        knownFix: (sha) => known.has(sha),
+        knownFix: (sha) => ancestry.has(c.commit, sha),
       });
       out.push(matches.length > 0);
       if (out.length % 500 === 0) onProgress?.(out.length, commits.length);

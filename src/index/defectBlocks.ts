@@ -59,6 +59,15 @@ export function hasDefectBlocks(store: IndexStore): boolean {
   return db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined;
 }
 
+/** The fixes the index has defect blocks of, and the reverts that withdrew a fix (what a replay may ask about). */
+export function matchableFixes(store: IndexStore): string[] {
+  const fixes = sqlite(store)
+    .prepare("SELECT DISTINCT c.sha FROM defect_blocks d JOIN commits c ON c.id = d.fix_id")
+    .pluck()
+    .all() as string[];
+  return [...fixes, ...store.revertedCommits().values()];
+}
+
 interface PendingBlock {
   fixId: number;
   inducing: number[];

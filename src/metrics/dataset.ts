@@ -12,7 +12,7 @@ import type { DatasetRecord } from "../model/dataset.js";
 import type { Rules } from "../rules/types.js";
 import { historyTokens } from "./diffTokens.js";
 import { computeHistoryMetrics, readHistoryMetrics } from "./history.js";
-import { bagToRecord, TOKEN_HASH_DIM } from "./tokens.js";
+import { bagToRecord, PackedBag, TOKEN_HASH_DIM } from "./tokens.js";
 
 /** A metric vector as the metrics stage gives it (`Metrics` of src/metrics/types.ts). */
 export type MetricValues = Readonly<Record<string, number>>;
@@ -67,8 +67,8 @@ export interface HistoryRecord {
   fixedAt: number | null;
   /** Missing when the metrics stage has no row for the commit (fed to the model as neutral values). */
   metrics: MetricValues;
-  added: Map<number, number>;
-  removed: Map<number, number>;
+  added: ReadonlyMap<number, number>;
+  removed: ReadonlyMap<number, number>;
 }
 
 export interface HistoryRecordsOptions {
@@ -108,8 +108,9 @@ export async function* historyRecords(opts: HistoryRecordsOptions): AsyncGenerat
       label,
       fixedAt,
       metrics: opts.metrics.get(sha) ?? {},
-      added: bags.added,
-      removed: bags.removed,
+      // Compact: a replay keeps every record of the history in memory.
+      added: new PackedBag(bags.added),
+      removed: new PackedBag(bags.removed),
     };
   }
 }

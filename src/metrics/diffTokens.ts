@@ -8,6 +8,7 @@
  */
 import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, CommitMeta } from "../git/types.js";
+import { heapPacer } from "../history/heapPacer.js";
 import type { Rules } from "../rules/types.js";
 import { diffTokens, type TokenBags } from "./changeTokens.js";
 import { TOKEN_HASH_DIM } from "./tokens.js";
@@ -21,7 +22,9 @@ async function* bagsOf(
   rules: Rules,
   dim: number,
 ): AsyncGenerator<CommitBags> {
+  const pacer = heapPacer();
   for await (const diff of diffs) {
+    pacer.tick();
     if (diff.meta.parents.length > 1) continue;
     yield { meta: diff.meta, ...diffTokens(diff.files, rules, dim) };
   }

@@ -44,9 +44,15 @@ export function buildVector(meta: ModelMeta, input: ScoreInput): FeatureVector {
   return { values, missing };
 }
 
+/** A Map or a read-only map of the same shape (a packed bag), as opposed to a dataset line's object. */
+function isMapLike(bag: TokenBag): bag is ReadonlyMap<number, number> {
+  return bag instanceof Map || typeof (bag as { entries?: unknown }).entries === "function";
+}
+
 function addBag(values: Float32Array, bag: TokenBag, offset: number, dim: number): void {
-  const entries: Iterable<[number | string, number]> =
-    bag instanceof Map ? bag.entries() : Object.entries(bag as Record<string, number>);
+  const entries: Iterable<[number | string, number]> = isMapLike(bag)
+    ? bag.entries()
+    : Object.entries(bag as Record<string, number>);
   for (const [key, count] of entries) {
     const bucket = Number(key);
     // A bucket outside the model's range means the bag was hashed with another dimension.

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { generateRandomHistory } from "../fixtures/generate.js";
+import { readParents } from "../src/git/parents.js";
+import { ancestorsOf, TargetAncestry } from "../src/history/ancestry.js";
+import { heapPacer } from "../src/history/heapPacer.js";
+import { datasetRecord, type HistoryRecord } from "../src/metrics/dataset.js";
+import { hashBag, PackedBag } from "../src/metrics/tokens.js";
+import { buildVector } from "../src/model/vector.js";
+import { tempDir } from "./helpers/repo.js";
+
+test("a replay's ancestry bit sets answer exactly as the full ancestor sets do", async (t) => {
+  const dir = join(tempDir(t), "r");
+  generateRandomHistory(dir, { seed: 12, commits: 150, mergeEvery: 4, files: 5 });
+  const parents = await readParents(dir, ["HEAD"]);
+  const all = [...parents.keys()];
+  const targets = all.filter((_, i) => i % 3 === 0);
+  const ancestry = new TargetAncestry(parents, targets);
+  let yes = 0;
+  for (const c of all) {
+    const truth = ancestorsOf(parents, c);
+    // The targets given up front, and a few that were not (answered the slow way).
+    for (const f of [...targets, ...all.slice(0, 5)]) {
+      assert.equal(ancestry.has(c, f), truth.has(f), `${f} before ${c}`);
+      if (truth.has(f)) yes++;
+    }
+  }
+  assert.ok(yes > 1000, `${yes} ancestor pairs checked`);
+});
+
+test("a packed token bag reads, scores and exports as the Map it was made from", () => {
+  const words = Array.from({ length: 3000 }, (_, i) => `tok${(i * 7919) % 1700}`);
+  const bag = hashBag(words, 4096);
+  const packed = new PackedBag(bag);
+  assert.equal(packed.size, bag.size);
+  assert.ok(bag.size > 500);
+  for (const [k, v] of bag) assert.equal(packed.get(k), v);
+  assert.equal(packed.get(4097), undefined);
+  assert.equal(packed.has(4097), false);
+  assert.deepEqual(new Map(packed), new Map([...bag].sort((a, b) => a[0] - b[0])));
+  const record = (added: ReadonlyMap<number, number>): HistoryRecord => ({
+    repo: "r",
+    commit: "c",
+    seq: 0,
+    time: 1,
+    label: 1,
+    fixedAt: null,
+    metrics: { la: 3 },
+    added,
+    removed: new Map([[5, 2]]),
+  });
+  assert.deepEqual(datasetRecord(record(packed)), datasetRecord(record(bag)));
+  const meta = {
+    features: { metrics: [], token_hash: { dim: 4096 }, width: 8192 },
+    transforms: { metrics: [] },
+  } as unknown as Parameters<typeof buildVector>[0];
+  const input = (added: ReadonlyMap<number, number>) => ({ metrics: {}, added, removed: new Map() });
+  assert.deepEqual(buildVector(meta, input(packed)).values, buildVector(meta, input(bag)).values);
+});
+
+test("the heap pacer runs full collections when the heap passes its limit, and never stops the work", () => {
+  // A limit below any heap: the first check collects; the next limit is twice what survived.
+  const pacer = heapPacer(1);
+  let kept = 0;
+  for (let i = 0; i < 64; i++) {
+    kept += "x".repeat(1000 + i).length;
+    pacer.tick();
+  }
+  assert.ok(pacer.collections >= 1, `${pacer.collections} full collections`);
+  assert.ok(pacer.collections < 4, "not one per check: the limit rose to twice the live heap");
+  assert.equal(kept, 64 * 1000 + (63 * 64) / 2);
+});
