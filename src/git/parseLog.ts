@@ -79,7 +79,21 @@ export class LogParser {
   /** Where to resume looking for the next record start. */
   private scan = 0;
 
+  /** Chunks that came after `buf` and can start no record, joined to it once one can. */
+  private rest: string[] = [];
+
   push(text: string): CommitDiff[] {
+    // A long record (a generated file's diff) arrives over many chunks. Appending each to `buf` and
+    // searching it would copy the whole record once per chunk (gigabytes of garbage for a 10 MB
+    // diff): a chunk without \x01, after text with no undecided \x01 left, waits aside instead.
+    if (this.start >= 0 && !text.includes("\x01") && this.buf.indexOf("\x01", this.scan) < 0) {
+      this.rest.push(text);
+      return [];
+    }
+    if (this.rest.length > 0) {
+      this.buf += this.rest.join("");
+      this.rest = [];
+    }
     // Drop consumed text once per chunk, not once per record (records are often tiny).
     if (this.start > 0) {
       this.buf = this.buf.slice(this.start);
@@ -106,6 +120,10 @@ export class LogParser {
   }
 
   end(): CommitDiff[] {
+    if (this.rest.length > 0) {
+      this.buf += this.rest.join("");
+      this.rest = [];
+    }
     const out = this.start < 0 ? [] : [parseRecord(this.buf.slice(this.start + 1), this.maxHunkLines)];
     this.buf = "";
     this.start = -1;
