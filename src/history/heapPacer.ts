@@ -42,21 +42,26 @@ export interface HeapPacer {
   readonly collections: number;
 }
 
-export function heapPacer(softLimit = SOFT_LIMIT_BYTES): HeapPacer {
+/** Resident size above which a collection runs too: native memory held by objects V8 has not freed. */
+const SOFT_RSS_BYTES = 768 * 1024 * 1024;
+
+export function heapPacer(softLimit = SOFT_LIMIT_BYTES, softRss = SOFT_RSS_BYTES): HeapPacer {
   let ticks = 0;
   let limit = softLimit;
+  let rssLimit = softRss;
   let collections = 0;
   return {
     tick(): void {
       if (++ticks % EVERY !== 0) return;
       // Dead strings of big diffs sit in the large-object space until a full collection: count them all.
-      if (getHeapStatistics().used_heap_size < limit) return;
+      if (getHeapStatistics().used_heap_size < limit && process.memoryUsage.rss() < rssLimit) return;
       const gc = fullGc();
       if (!gc) return;
       gc();
       collections++;
       // What survives is live: collect again once as much again has piled up on top of it.
       limit = Math.max(softLimit, 2 * getHeapStatistics().used_heap_size);
+      rssLimit = Math.max(softRss, process.memoryUsage.rss() + softRss / 3);
     },
     get collections() {
       return collections;

@@ -14,6 +14,7 @@ import {
 } from "../blocks/fixBlocks.js";
 import { codeLanguageOf } from "../blocks/languageOf.js";
 import { catFile } from "../git/catFile.js";
+import { heapPacer } from "../history/heapPacer.js";
 import { historySettings } from "../history/indexOptions.js";
 import { selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
@@ -146,7 +147,10 @@ export async function buildDefectBlocks(
   try {
     let pending: PendingBlock[] = [];
     let fixes: Array<[number, number]> = [];
+    // Each fix reads and lexes whole files (a 1.5 MB generated one, again and again): collect as we go.
+    const pacer = heapPacer();
     for (const fix of todo) {
+      pacer.tick();
       const fixId = ids.get(fix.sha)!;
       const chosen = selectInducing(fix, select);
       if (chosen.length === 0) {
