@@ -71,3 +71,26 @@ test("the heap pacer runs full collections when the heap passes its limit, and n
   assert.ok(pacer.collections < 4, "not one per check: the limit rose to twice the live heap");
   assert.equal(kept, 64 * 1000 + (63 * 64) / 2);
 });
+
+test("a replay keeps token bags only from where it replays, the rest of each record as it was", async (t) => {
+  const dir = join(tempDir(t), "r");
+  generateRandomHistory(dir, { seed: 21, commits: 80, mergeEvery: 0, files: 4 });
+  const { prepareHistory, readRecords } = await import("../src/eval/history.js");
+  const history = await prepareHistory(dir);
+  const all = await readRecords(history);
+  const times = all.map((r) => r.time).sort((a, b) => a - b);
+  const from = times[Math.round(times.length * 0.6)] as number;
+  const some = await readRecords(history, { keepBags: (_sha, time) => time >= from });
+  assert.equal(some.length, all.length);
+  let kept = 0;
+  all.forEach((r, i) => {
+    const s = some[i] as HistoryRecord;
+    assert.equal(s.commit, r.commit);
+    assert.deepEqual(s.metrics, r.metrics);
+    if (r.time >= from) {
+      assert.deepEqual(datasetRecord(s), datasetRecord(r));
+      if (r.added.size > 0) kept++;
+    } else assert.equal(s.added.size + s.removed.size, 0);
+  });
+  assert.ok(kept > 10, `${kept} replayed records with bags`);
+});

@@ -63,7 +63,7 @@ export async function prepareHistory(repoDir: string, opts: PrepareOptions = {})
 /** The records of the prepared history as they stream, oldest first (topological order of the single log pass). */
 export function streamRecords(
   history: PreparedHistory,
-  opts: { dim?: number } = {},
+  opts: { dim?: number; keepBags?: (sha: string, time: number) => boolean } = {},
 ): AsyncGenerator<HistoryRecord> {
   return historyRecords({
     repoDir: history.root,
@@ -72,13 +72,14 @@ export function streamRecords(
     metrics: history.metrics,
     labels: history.labels,
     dim: opts.dim,
+    keepBags: opts.keepBags,
   });
 }
 
 /** All records of the prepared history, oldest first. */
 export async function readRecords(
   history: PreparedHistory,
-  opts: { dim?: number } = {},
+  opts: { dim?: number; keepBags?: (sha: string, time: number) => boolean } = {},
 ): Promise<HistoryRecord[]> {
   const out: HistoryRecord[] = [];
   for await (const record of streamRecords(history, opts)) out.push(record);

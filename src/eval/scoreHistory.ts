@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
+import { authorTimes } from "../git/revList.js";
 import { datasetRecord, type HistoryRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader, formatDataset } from "../model/dataset.js";
@@ -72,6 +73,23 @@ function la(record: HistoryRecord): number {
   return record.metrics.la ?? 0;
 }
 
+/**
+ * The author time from which commits are replayed: `splitAt` puts the oldest round(n·share) records
+ * before, by author time, so every replayed record is at least this recent (a few of the training part,
+ * of the same second, may be too).
+ */
+async function replayStart(
+  root: string,
+  trainShare: number,
+  fileLabels: ReadonlyMap<string, boolean> | undefined,
+): Promise<number> {
+  const times = [...(await authorTimes(root))]
+    .filter(([sha]) => !fileLabels || fileLabels.has(sha))
+    .map(([, t]) => t)
+    .sort((a, b) => a - b);
+  return times[Math.round(times.length * trainShare)] ?? Number.POSITIVE_INFINITY;
+}
+
 export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHistory> {
   const log = opts.onLog ?? (() => undefined);
   const trainShare = opts.trainShare ?? 0.6;
@@ -93,7 +111,12 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
     labels: fileLabels,
     index: opts.index,
   });
-  const records = await readRecords(history, { dim });
+  // Token bags are for the model's scores of the replayed part, and for training only with --within:
+  // the training part's bags of a 40k-commit history would be most of the memory a replay takes.
+  const keepFrom = opts.within
+    ? Number.NEGATIVE_INFINITY
+    : await replayStart(history.root, trainShare, fileLabels);
+  const records = await readRecords(history, { dim, keepBags: (_sha, time) => time >= keepFrom });
   const split = splitAt(records, trainShare);
   const latency = fileLabels ? 0 : (opts.labelLatencyDays ?? 90);
   const until = settledUntil(history, latency);

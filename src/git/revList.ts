@@ -69,6 +69,16 @@ export async function commitMessages(
   return out;
 }
 
+/** Author time (Unix seconds) of every non-merge commit reachable from `rev` (`git log --no-merges --format="%H %at"`). */
+export async function authorTimes(repoDir: string, rev = "HEAD"): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const line of (await git(repoDir, ["log", "--no-merges", "--format=%H %at", rev, "--"])).split("\n")) {
+    const [sha, at] = line.split(" ");
+    if (sha && at) out.set(sha, Number(at));
+  }
+  return out;
+}
+
 /** Non-merge commits of a range (`A..B`), oldest first. */
 export async function rangeCommits(repoDir: string, range: string): Promise<string[]> {
   return (await git(repoDir, ["rev-list", "--reverse", "--no-merges", range])).split("\n").filter(Boolean);

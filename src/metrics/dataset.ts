@@ -80,7 +80,11 @@ export interface HistoryRecordsOptions {
   labels: LabelSource;
   rev?: string;
   dim?: number;
+  /** Records whose token bags are kept (default all); the others get empty bags (a replay's training part). */
+  keepBags?: (sha: string, time: number) => boolean;
 }
+
+const NO_BAG = new PackedBag(new Map());
 
 /** The records of a history, oldest first; with a labels file, only the commits it lists. */
 export async function* historyRecords(opts: HistoryRecordsOptions): AsyncGenerator<HistoryRecord> {
@@ -109,8 +113,9 @@ export async function* historyRecords(opts: HistoryRecordsOptions): AsyncGenerat
       fixedAt,
       metrics: opts.metrics.get(sha) ?? {},
       // Compact: a replay keeps every record of the history in memory.
-      added: new PackedBag(bags.added),
-      removed: new PackedBag(bags.removed),
+      ...(opts.keepBags?.(sha, bags.meta.authorTime) === false
+        ? { added: NO_BAG, removed: NO_BAG }
+        : { added: new PackedBag(bags.added), removed: new PackedBag(bags.removed) }),
     };
   }
 }

@@ -96,17 +96,21 @@ export function hashBag(tokens: string[], dim: number): Map<number, number> {
 }
 
 /**
- * A token bag in two typed arrays, buckets ascending: 8 bytes a bucket where a Map takes ~40. A replay
- * holds one pair per commit of the whole history (a 10.8k-commit history: 720 MB of Maps).
+ * A token bag in two typed arrays, buckets ascending: 4 bytes a bucket where a Map takes ~40. A replay
+ * holds one pair per replayed commit (a 10.8k-commit history held 720 MB of Maps).
  */
 export class PackedBag implements ReadonlyMap<number, number> {
-  private readonly buckets: Uint32Array;
-  private readonly counts: Float32Array;
+  // 16 bits each whenever they fit (buckets below 65,536, whole counts up to 65,535): 4 bytes a bucket.
+  private readonly buckets: Uint16Array | Uint32Array;
+  private readonly counts: Uint16Array | Float64Array;
 
   constructor(bag: ReadonlyMap<number, number>) {
     const keys = [...bag.keys()].sort((a, b) => a - b);
-    this.buckets = Uint32Array.from(keys);
-    this.counts = Float32Array.from(keys, (k) => bag.get(k) as number);
+    const counts = keys.map((k) => bag.get(k) as number);
+    this.buckets = (keys[keys.length - 1] ?? 0) < 0x10000 ? Uint16Array.from(keys) : Uint32Array.from(keys);
+    this.counts = counts.every((c) => Number.isInteger(c) && c >= 0 && c < 0x10000)
+      ? Uint16Array.from(counts)
+      : Float64Array.from(counts);
   }
 
   get size(): number {
