@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -99,6 +99,12 @@ test("a blob git cannot read is skipped with a notice naming its file; the rest 
   const lost = gitOut(dir, ["rev-parse", "HEAD~2:a.txt"]).trim();
   rmSync(join(dir, ".git", "objects", lost.slice(0, 2), lost.slice(2)));
   assert.throws(() => gitOut(dir, ["log", "-p", "--format=%H"]), "git log -p fails on that history");
+  // The command says which file it left out and goes on (its exit code says the run succeeded).
+  const cli = new URL("../src/cli/main.js", import.meta.url);
+  const run = spawnSync(process.execPath, [cli.pathname, "index", "--repo", dir], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stderr, /skipped a\.txt from commit [0-9a-f]{10} on: git cannot read one of its versions/);
+  rmSync(join(dir, ".git", "dejafix"), { recursive: true, force: true });
   const notices: string[] = [];
   const res = await indexRepository({ repoDir: dir, onNotice: (n) => notices.push(`${n.path} ${n.reason}`) });
   assert.equal(res.mined, 5, "every commit indexed");
