@@ -10,6 +10,9 @@
 import { DEFAULT_FIX_CONFIG } from "./fixes.js";
 import type { Rules } from "./types.js";
 
+/** The largest time budget a hook takes (10 minutes); the schema says the same. */
+export const MAX_TIME_BUDGET_MS = 600_000;
+
 export function defaultRules(): Rules {
   return {
     version: 1,
@@ -144,7 +147,7 @@ export function defaultRules(): Rules {
       failure: "open",
       sequences: "skip",
       preCommit: { enabled: true },
-      prePush: { enabled: true, levels: [], timeBudgetMs: 10000 },
+      prePush: { enabled: true, levels: [], timeBudgetMs: 10000, maxCommits: 100 },
     },
     source: null,
   };

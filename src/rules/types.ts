@@ -104,13 +104,20 @@ export interface Rules {
     issueDateFilter: boolean;
   };
   hooks: {
+    /** Counted from the hook process's start: reading the rules, loading modules and the checker. */
     timeBudgetMs: number;
     /** open: a crash lets the commit through; closed: a crash stops it. */
     failure: "open" | "closed";
     /** During rebase, merge, cherry-pick, revert and am sequences. */
     sequences: "skip" | "warn" | "check";
     preCommit: { enabled: boolean };
-    prePush: { enabled: boolean; levels: string[]; timeBudgetMs: number };
+    prePush: {
+      enabled: boolean;
+      levels: string[];
+      timeBudgetMs: number;
+      /** A push checks at most this many new commits, the newest. */
+      maxCommits: number;
+    };
   };
   /** The file these rules were read from, or null for the built-in defaults. */
   source: string | null;
