@@ -386,3 +386,53 @@ it("a (#N) subject suffix counts as a bug reference when the tracker export list
   assert.equal(c.isFix, true);
   assert.deepEqual(c.issues, ["#87"]);
 });
+
+describe("classifyCommit: a team's own expressions run under a time limit", () => {
+  const BOMB = `${"a".repeat(35)}!`;
+
+  it("a pattern that backtracks without bound counts as no match, says so once by its rules key, and the others still work", () => {
+    const config = { patterns: ["^(a+)+$", "\\bSEC-\\d+\\b"] };
+    const notices: string[] = [];
+    const r = classifyCommit(BOMB, config, undefined, (n) => notices.push(n));
+    assert.equal(r.isFix, false);
+    assert.equal(notices.length, 1, notices.join("\n"));
+    assert.match(notices[0] ?? "", /^fixes\.patterns\[0\] \("\^\(a\+\)\+\$"\) took longer than 100 ms/);
+    // Switched off from then on (no second wait, no second notice); the other pattern still marks fixes.
+    assert.equal(classifyCommit("aaaa", config, undefined, (n) => notices.push(n)).isFix, false);
+    assert.equal(
+      classifyCommit("Patch SEC-42 in the parser", config, undefined, (n) => notices.push(n)).isFix,
+      true,
+    );
+    assert.equal(notices.length, 1);
+    // A fresh config with the same pattern matches where it is fast: the limit, not a blacklist.
+    assert.deepEqual(classifyCommit("aaaa", { patterns: ["^(a+)+$"] }).reasons, ["keyword"]);
+  });
+
+  it("an ignore phrase or an issue key pattern that backtracks without bound is switched off the same way", () => {
+    const notices: string[] = [];
+    const ignore = classifyCommit(`fix ${BOMB}`, { ignore: ["(a|aa)+$"] }, undefined, (n) => notices.push(n));
+    assert.equal(ignore.isFix, true, "with the ignore phrase off, the keyword counts");
+    const key = classifyCommit(
+      `Release ${"1".repeat(32)}!`,
+      { issueKeyPattern: "(\\w|\\d)+$" },
+      undefined,
+      (n) => notices.push(n),
+    );
+    assert.deepEqual(key.issues, []);
+    assert.deepEqual(
+      notices.map((n) => n.split(" ")[0]),
+      ["fixes.ignore[0]", "fixes.issueKeyPattern"],
+    );
+  });
+
+  it("a team's own fast expressions give the same answers as before", () => {
+    const config = {
+      patterns: ["\\bSEC-\\d+\\b"],
+      ignore: ["\\bfix(?:es)? the build\\b"],
+      issueKeyPattern: "[A-Z]+-\\d+",
+    };
+    assert.deepEqual(classifyCommit("Fix the build for SEC-9", config).reasons, ["keyword"]);
+    assert.deepEqual(classifyCommit("fixes the build", config).reasons, []);
+    assert.deepEqual(classifyCommit("Tidy up\n\nSee PROJ-7 and #12", config).issues, ["#12", "PROJ-7"]);
+  });
+});

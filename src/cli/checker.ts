@@ -85,7 +85,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   if (change.source === "commit" && change.commit) {
     const c = await commitAuthorAndMessage(top, change.commit);
     author = c.author ?? author;
-    isFix = classifyCommit(c.message, rules.fixes).isFix;
+    isFix = classifyCommit(c.message, rules.fixes, undefined, (n) => notices.push(n)).isFix;
   }
   const now = Math.floor(Date.now() / 1000);
   const verdict = await checkChange({

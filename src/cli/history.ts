@@ -25,6 +25,7 @@ dependencies with this one), so changes here are matched against its defects too
       repoDir: values.repo as string,
       rev: values.rev as string | undefined,
       onProgress: (d, t) => bar.update(d, t),
+      onNotice: (line) => process.stderr.write(`dejafix: ${line}\n`),
     }).finally(() => bar.stop());
     const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
     const added = (values["add-repo"] as string[] | undefined) ?? [];

@@ -25,7 +25,8 @@
  *   (or exactly 40 characters): "deadbeef", "facade" and "2019010" are words or numbers, not commits.
  */
 
-import { DEFAULT_FIX_CONFIG, type FixConfig, flagsFor } from "../rules/fixes.js";
+import { DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
+import { MessageRegexes, type MessageView } from "./messageRegexes.js";
 import type { DeclaredRef, FixClassification, FixReason } from "./types.js";
 
 export { checkFixConfig, DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
@@ -33,9 +34,8 @@ export { checkFixConfig, DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fix
 interface Compiled {
   /** All keywords as one alternation, run on the lower-cased message; null when there are none. */
   keywords: RegExp | null;
-  patterns: RegExp[];
-  ignore: RegExp[];
-  issueKey: RegExp;
+  /** patterns, ignore and issueKeyPattern: the team's own run under a time limit. */
+  regexes: MessageRegexes;
   keyIgnore: Set<string>;
   nonFixTypes: Set<string>;
   nonFixScopes: Set<string>;
@@ -66,10 +66,7 @@ function compile(config: Partial<FixConfig>): Compiled {
       alternatives.length === 0
         ? null
         : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}_])`, "u"),
-    patterns: full.patterns.map((p) => new RegExp(p, flagsFor(p, "i"))),
-    ignore: full.ignore.map((p) => new RegExp(p, flagsFor(p, "gi"))),
-    // Keys must not continue a word, a version ("1.0-RC-1") or a longer code ("ISO-8859-1").
-    issueKey: new RegExp(`(?<![\\p{L}\\p{N}_.\\-])(${full.issueKeyPattern})(?![\\p{L}\\p{N}_]|-\\d)`, "gu"),
+    regexes: new MessageRegexes(full),
     keyIgnore: new Set(full.issueKeyIgnore.map((k) => k.toUpperCase())),
     nonFixTypes: new Set(full.nonFixTypes.map((t) => t.toLowerCase())),
     nonFixScopes: new Set(full.nonFixScopes.map((t) => t.toLowerCase())),
@@ -144,8 +141,8 @@ const REVERT_SUBJECT = /^Revert\s+["']/;
 const REVERT_OF_REVERT = /^Revert\s+["']Revert\s/;
 
 /** A keyword that is not negated just before it ("no one reported a bug" says there was none). */
-function hasKeyword(text: string, c: Compiled): boolean {
-  if (c.patterns.some((re) => re.test(text))) return true;
+function hasKeyword(text: string, c: Compiled, rx: MessageView): boolean {
+  if (rx.hit(text)) return true;
   if (c.keywords === null) return false;
   // Lower-casing first keeps the regex case-sensitive: `iu` together is ~50× slower in V8.
   const lower = text.toLowerCase();
@@ -172,27 +169,19 @@ function symptomIn(subject: string): boolean {
 }
 
 /** Keywords left after cosmetic phrases ("fix typo") and closing references ("fixes #12") are removed. */
-function keywordIn(text: string, c: Compiled): boolean {
-  const bare = text.replace(CLOSING, " ");
-  return (
-    hasKeyword(bare, c) &&
-    hasKeyword(
-      c.ignore.reduce((t, re) => t.replace(re, " "), bare),
-      c,
-    )
-  );
+function keywordIn(bare: string, c: Compiled, rx: MessageView): boolean {
+  return hasKeyword(bare, c, rx) && hasKeyword(rx.strip(bare), c, rx);
 }
 
 function addIssue(issues: string[], id: string | null): void {
   if (id !== null && !issues.includes(id)) issues.push(id);
 }
 
-function findIssues(text: string, c: Compiled): string[] {
+function findIssues(text: string, c: Compiled, rx: MessageView): string[] {
   const issues: string[] = [];
   for (const m of text.matchAll(HASH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
   for (const m of text.matchAll(GH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
-  for (const m of text.matchAll(c.issueKey)) {
-    const key = m[1]!;
+  for (const key of rx.issueKeys(text)) {
     const prefix = key.slice(0, key.lastIndexOf("-")).toUpperCase();
     if (c.keyIgnore.has(prefix)) continue;
     addIssue(issues, normalizeIssueId(key));
@@ -219,11 +208,13 @@ function findDeclared(message: string, subject: string): DeclaredRef[] {
 /**
  * Classifies one commit message. `config` may be partial (missing fields take the defaults);
  * `bugIssues` holds normalised ids (see `normalizeIssueId`) of issues a tracker marks as bugs.
+ * `onNotice` hears, once, of a rules expression switched off for running past its time limit.
  */
 export function classifyCommit(
   message: string,
   config?: Partial<FixConfig>,
   bugIssues?: ReadonlySet<string>,
+  onNotice?: (text: string) => void,
 ): FixClassification {
   const c = compile(config ?? DEFAULT_FIX_CONFIG);
   const newline = message.indexOf("\n");
@@ -253,19 +244,29 @@ export function classifyCommit(
   if (type === "fix" && !declaredNonFix) reasons.push("conventional");
 
   // A dependency bumped "to address CVE-…" or "to fix …" repairs the dependency, not this code.
-  if (!declaredNonFix && !DEPENDENCY_BUMP.test(subject)) {
-    const story = body
-      .split("\n")
-      .filter((l, _, all) => !(BULLET.test(l) && all.filter((x) => BULLET.test(x)).length >= 2))
-      .join("\n");
-    if (keywordIn(subject, c)) reasons.push("keyword");
-    else if (symptomIn(subject)) reasons.push("symptom");
-    else if (keywordIn(story, c)) reasons.push("body");
-  }
-
+  const keywordsCount = !declaredNonFix && !DEPENDENCY_BUMP.test(subject);
+  // Closing references ("fixes #12") name an issue, not a repair: they are no keyword.
+  const subjectBare = keywordsCount ? subject.replace(CLOSING, " ") : null;
+  const storyBare = keywordsCount
+    ? body
+        .split("\n")
+        .filter((l, _, all) => !(BULLET.test(l) && all.filter((x) => BULLET.test(x)).length >= 2))
+        .join("\n")
+        .replace(CLOSING, " ")
+    : null;
   // Cherry-pick notes name the original commit of the same change, not an issue or an origin.
   body = body.replace(/^\(cherry picked from commit [0-9a-f]+\)$/gim, "");
-  const issues = findIssues(`${subjectForIssues}\n${body}`, c);
+  const issuesText = `${subjectForIssues}\n${body}`;
+  const rx = c.regexes.view({ subject: subjectBare, story: storyBare, issues: issuesText });
+  for (const n of rx.notices) onNotice?.(n);
+
+  if (subjectBare !== null && storyBare !== null) {
+    if (keywordIn(subjectBare, c, rx)) reasons.push("keyword");
+    else if (symptomIn(subject)) reasons.push("symptom");
+    else if (keywordIn(storyBare, c, rx)) reasons.push("body");
+  }
+
+  const issues = findIssues(issuesText, c, rx);
   if (bugIssues) {
     if (issues.some((id) => bugIssues.has(id))) reasons.push("issue");
   } else if (c.issueRefsAreFixes && !declaredNonFix && issues.length > 0) {

@@ -21,6 +21,8 @@ export interface IndexOptions {
   onProgress?: (done: number, total: number) => void;
   /** Rules to use instead of the repository's own `.dejafix/rules.yml`. */
   rules?: Rules;
+  /** One line for the user (a rules expression switched off for being too slow). */
+  onNotice?: (line: string) => void;
 }
 
 export interface IndexResult extends MineResult {
@@ -39,7 +41,7 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
   const { root, rules } = opts.rules
     ? { root: opts.repoDir, rules: opts.rules }
     : await repoRules(opts.repoDir);
-  const settings = historySettings(rules, root);
+  const settings = historySettings(rules, root, opts.onNotice);
   const store = await openIndex(opts.repoDir);
   try {
     const res = await mineHistory({
