@@ -4,8 +4,9 @@ import { repoRules } from "../api.js";
 import { gitCommonDir, gitVersion, repoRoot } from "../git/repo.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
-import { readManifest } from "../install/manifest.js";
+import { installStatus } from "../install/installStatus.js";
 import { colors } from "../report/colors.js";
+import { messages } from "../report/messages.js";
 import { type Command, formatOf, parse } from "./args.js";
 import { version } from "./version.js";
 
@@ -43,11 +44,12 @@ long loading the rules, the index and the model takes on this machine.`,
     );
 
     current = "hooks";
-    const manifest = readManifest(common);
+    // Where git runs hooks from now, not only where init once put them (core.hooksPath can move).
+    const hooks = installStatus(root);
     lines.push(
-      manifest
-        ? ok(`hooks installed (${manifest.manager}) in ${manifest.hooksDir}`)
-        : bad("hooks not installed: run `npx dejafix init`"),
+      hooks.ok && hooks.manager
+        ? ok(messages.hooksInstalled(hooks.manager, hooks.hooksDir))
+        : bad(hooks.problem ?? messages.hooksNotInstalled()),
     );
 
     current = "rules";

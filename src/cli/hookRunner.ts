@@ -7,8 +7,10 @@
  * as dejafix failing to start and lets the change through.
  *
  * Guarantees: reads only git objects (src/git/staged.ts), never stashes, never writes the index or the work
- * tree; a time budget after which the change goes through with a one-line notice; a crash lets it through
- * with a one-line error and a log file, unless the rules say `hooks.failure: closed`.
+ * tree; a time budget, counted from the process's start and enforced by a watchdog thread even against a
+ * checker that never yields (src/cli/watchdog.ts), after which the change goes through with a one-line
+ * notice and a late verdict is never acted on; a crash lets it through with a one-line error and a log file,
+ * unless the rules say `hooks.failure: closed`. Every override of a block is recorded, crash blocks included.
  */
 import { spawn } from "node:child_process";
 import {
@@ -40,7 +42,9 @@ import { messages } from "../report/messages.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import type { Action, Checker, HookName, ReportItem } from "../report/types.js";
+import { defaultRules, MAX_TIME_BUDGET_MS } from "../rules/defaults.js";
 import type { Rules } from "../rules/types.js";
+import { type Deadline, localDeadline, startWatchdog } from "./watchdog.js";
 
 /** Process exit code that tells hooks/dejafix.sh to stop the commit or push. */
 export const BLOCK_EXIT_CODE = 3;
@@ -53,43 +57,60 @@ export const HOOK_NAMES: readonly HookName[] = [
   "post-rewrite",
 ];
 
-/** What the harness takes from `.dejafix/rules.yml` (sections `hooks:` and `paths:`), plus its own limits. */
+/**
+ * What the harness takes from `.dejafix/rules.yml` (sections `hooks:` and `paths:`, read through src/rules,
+ * defaults included), plus limits of its own that no rules key sets.
+ */
 export interface HookSettings {
-  /** pre-commit: after this many ms the change goes through unchecked, with a one-line notice. */
+  /** hooks.timeBudgetMs: after this many ms from the hook's start the commit goes through unchecked. */
   budgetMs: number;
-  /** The same for pre-push, which checks several commits. */
+  /** hooks.prePush.timeBudgetMs: the same for pre-push, which checks several commits. */
   pushBudgetMs: number;
-  /** "open": a crash lets the change through; "closed": a crash stops it. */
+  /** hooks.failure. "open": a crash lets the change through; "closed": a crash stops it. */
   failure: "open" | "closed";
-  /** During rebase / merge / cherry-pick / revert: skip quietly, check but never block, or check. */
+  /** hooks.sequences: during rebase / merge / cherry-pick / revert, skip quietly, check but never block, or check. */
   sequences: "skip" | "warn" | "check";
+  /** hooks.preCommit.enabled */
   preCommit: boolean;
+  /** hooks.prePush.enabled */
   prePush: boolean;
+  /** paths.maxFileBytes */
   maxFileBytes: number;
+  /** The harness's own limit (no rules key). */
   maxFileLines: number;
+  /** The harness's own limit (no rules key). */
   maxFiles: number;
-  /** pre-push checks at most this many new commits (the newest). */
+  /** hooks.prePush.maxCommits: pre-push checks at most this many new commits (the newest). */
   maxPushCommits: number;
-  /** Print one dim line for passing changes. */
+  /** Print one dim line for passing changes (no rules key). */
   verbose: boolean;
+  /** paths.ignore */
   ignore: string[];
+  /** paths.generated */
   generated: string[];
 }
 
+function settingsFromRules(r: Rules): Omit<HookSettings, "maxFileLines" | "maxFiles" | "verbose"> {
+  return {
+    budgetMs: r.hooks.timeBudgetMs,
+    pushBudgetMs: r.hooks.prePush.timeBudgetMs,
+    failure: r.hooks.failure,
+    sequences: r.hooks.sequences,
+    preCommit: r.hooks.preCommit.enabled,
+    prePush: r.hooks.prePush.enabled,
+    maxPushCommits: r.hooks.prePush.maxCommits,
+    ignore: r.paths.ignore,
+    generated: r.paths.generated,
+    maxFileBytes: r.paths.maxFileBytes,
+  };
+}
+
+/** The built-in rules' settings: the same values src/rules gives when there is no rules file. */
 export const DEFAULT_SETTINGS: HookSettings = {
-  budgetMs: 2000,
-  pushBudgetMs: 10000,
-  failure: "open",
-  sequences: "skip",
-  preCommit: true,
-  prePush: true,
-  maxFileBytes: 1_048_576,
+  ...settingsFromRules(defaultRules()),
   maxFileLines: 20_000,
   maxFiles: 300,
-  maxPushCommits: 100,
   verbose: false,
-  ignore: [],
-  generated: [],
 };
 
 export const RULES_FILE = ".dejafix/rules.yml";
@@ -117,20 +138,6 @@ export async function readHookSettings(topLevel: string, commonDir: string): Pro
   }
 }
 
-function settingsFromRules(r: Rules): Partial<HookSettings> {
-  return {
-    budgetMs: r.hooks.timeBudgetMs,
-    pushBudgetMs: r.hooks.prePush.timeBudgetMs,
-    failure: r.hooks.failure,
-    sequences: r.hooks.sequences,
-    preCommit: r.hooks.preCommit.enabled,
-    prePush: r.hooks.prePush.enabled,
-    ignore: r.paths.ignore,
-    generated: r.paths.generated,
-    maxFileBytes: r.paths.maxFileBytes,
-  };
-}
-
 export interface HookOptions {
   repoDir: string;
   /** Risk score + clone match. Default: the module named by DEJAFIX_CHECKER, else the built-in checker. */
@@ -151,6 +158,13 @@ export interface HookOptions {
   /** Call site for src/index: bring the index up to date (post-* hooks). */
   updateIndex?: (repoDir: string) => Promise<void>;
   now?: () => Date;
+  /** When the hook started (epoch ms), where its time budget is counted from. Default: now. */
+  startedAt?: number;
+  /**
+   * The deadline to settle with before acting on a verdict. The entry point passes its watchdog (started
+   * on its first line); library callers get one the harness checks itself.
+   */
+  deadline?: Deadline;
 }
 
 export interface HookResult {
@@ -206,39 +220,58 @@ export function writeErrorLog(
 
 export const OVERRIDES_FILE = "overrides.jsonl";
 
+/** What an override let through: the verdicts that blocked, or the crash that blocked (`hooks.failure: closed`). */
+export type Overridden =
+  | { kind: "verdict"; items: ReportItem[] }
+  | { kind: "crash"; error: string; logFile: string | null };
+
+/** git's answer, or null when git itself is what failed (a crash block can come from there). */
+function orNull<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
 /** One JSON line per override: who, when, why, and what was overridden (as Meta records escalations). */
 export function recordOverride(
-  layout: RepoLayout,
+  commonDir: string,
   repoDir: string,
   hook: HookName,
   reason: string,
-  items: ReportItem[],
+  what: Overridden,
   now: Date,
 ): string {
-  const dir = dejafixDir(layout);
+  const dir = join(commonDir, "dejafix");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, OVERRIDES_FILE);
   const record = {
     time: now.toISOString(),
-    who: committerIdent(repoDir),
+    who: orNull(() => committerIdent(repoDir)),
     hook,
     reason,
-    branch: currentBranch(repoDir),
-    verdicts: items
-      .filter((i) => i.verdict.action === "block")
-      .map((i) => ({
-        commit: i.commit,
-        level: i.verdict.level,
-        action: i.verdict.action,
-        score: i.verdict.score?.value ?? null,
-        matches: i.verdict.matches.map((m) => ({
-          path: m.path,
-          startLine: m.startLine,
-          defect: m.defect.sha,
-          fix: m.fix.sha,
-          similarity: m.similarity,
-        })),
-      })),
+    branch: orNull(() => currentBranch(repoDir)),
+    kind: what.kind,
+    ...(what.kind === "crash"
+      ? { error: what.error, log: what.logFile, verdicts: [] }
+      : {
+          verdicts: what.items
+            .filter((i) => i.verdict.action === "block")
+            .map((i) => ({
+              commit: i.commit,
+              level: i.verdict.level,
+              action: i.verdict.action,
+              score: i.verdict.score?.value ?? null,
+              matches: i.verdict.matches.map((m) => ({
+                path: m.path,
+                startLine: m.startLine,
+                defect: m.defect.sha,
+                fix: m.fix.sha,
+                similarity: m.similarity,
+              })),
+            })),
+        }),
   };
   appendFileSync(file, `${JSON.stringify(record)}\n`);
   return file;
@@ -277,24 +310,38 @@ function worst(items: ReportItem[]): Action {
   return "pass";
 }
 
+/** The budget of a checking hook, within what a timer can hold (the schema says the same). */
+export function budgetOf(name: HookName, s: HookSettings): number {
+  const ms = name === "pre-push" ? s.pushBudgetMs : s.budgetMs;
+  return Math.min(Math.max(0, ms), MAX_TIME_BUDGET_MS);
+}
+
 export async function runHook(name: HookName, opts: HookOptions): Promise<HookResult> {
   const env = opts.env ?? process.env;
   const now = opts.now ?? (() => new Date());
+  const startedAt = opts.startedAt ?? Date.now();
   const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const c = opts.colors ?? stderrColors(env);
   if (env.DEJAFIX === "0") return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
 
   let layout: RepoLayout | undefined;
   let settings: HookSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const checking = name === "pre-commit" || name === "pre-push";
+  const deadline = opts.deadline ?? localDeadline(startedAt + budgetOf(name, settings));
+  /** After the deadline: the change goes through, with the notice unless the watchdog already showed it. */
+  const late = (settled: "late" | "fired", items: ReportItem[]): HookResult => {
+    if (settled === "late") write(messages.budgetExceeded(c, budgetOf(name, settings), name));
+    return { exitCode: 0, outcome: "timeout", items };
+  };
   try {
     layout = repoLayout(opts.repoDir);
     const fromRules = await readHookSettings(layout.topLevel, layout.commonDir);
     if (fromRules.error) write(messages.rulesUnreadable(c, RULES_FILE, fromRules.error));
     settings = { ...DEFAULT_SETTINGS, ...fromRules.settings, ...opts.settings };
 
-    if (name === "post-commit" || name === "post-merge" || name === "post-rewrite") {
-      return await runPostHook(name, layout, opts);
-    }
+    if (!checking) return await runPostHook(name, layout, opts);
+    const budgetMs = budgetOf(name, settings);
+    deadline.set(startedAt + budgetMs, messages.budgetExceeded(c, budgetMs, name));
     // Rebase, cherry-pick and merge replay commits that were already checked; stay out of the way.
     if (layout.sequence && settings.sequences === "skip") {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
@@ -302,7 +349,6 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     if ((name === "pre-commit" && !settings.preCommit) || (name === "pre-push" && !settings.prePush)) {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
     }
-    const budgetMs = name === "pre-push" ? settings.pushBudgetMs : settings.budgetMs;
     // "warn" during a sequence: check and show, never stop a rebase half-way.
     const neverBlock = layout.sequence !== null && settings.sequences === "warn";
     const checker: Loaded = opts.checker ? { ok: true, fn: opts.checker } : await loadChecker(env);
@@ -310,7 +356,6 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       write(messages.noChecker(c, checker.error));
       return { exitCode: 0, outcome: "skipped", items: [] };
     }
-    const started = Date.now();
     try {
       checker.prepare?.({ topLevel: layout.topLevel, gitDir: layout.gitDir, commonDir: layout.commonDir });
     } catch {
@@ -344,7 +389,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       for (const read of changes) {
         const change = read();
         if (change.files.length === 0) continue;
-        const left = budgetMs - (Date.now() - started);
+        const left = deadline.at - Date.now();
         const raw = await withinBudget(
           () =>
             checker.fn(change, {
@@ -369,9 +414,12 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       }
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
-      write(messages.budgetExceeded(c, budgetMs));
-      return { exitCode: 0, outcome: "timeout", items };
+      const settled = deadline.settle();
+      return late(settled === "on-time" ? "late" : settled, items);
     }
+    // From here on the verdicts are acted on: only when they came within the budget.
+    const settled = deadline.settle();
+    if (settled !== "on-time") return late(settled, items);
     if (changes.length === 0 || items.length === 0) {
       return { exitCode: 0, outcome: "pass", items, skipped: "empty" };
     }
@@ -397,7 +445,14 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       if (override.trim() === "") {
         write(messages.overrideEmpty(c));
       } else {
-        const file = recordOverride(layout, opts.repoDir, name, override, items, now());
+        const file = recordOverride(
+          layout.commonDir,
+          opts.repoDir,
+          name,
+          override,
+          { kind: "verdict", items },
+          now(),
+        );
         write(messages.overrideRecorded(c, file));
         return { exitCode: 0, outcome: "overridden", items };
       }
@@ -412,16 +467,27 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       200,
     );
     const where = logFile ?? "no log file could be written";
-    if (settings.failure === "closed" && (name === "pre-commit" || name === "pre-push")) {
-      if (env.DEJAFIX_OVERRIDE?.trim()) {
+    const logged = logFile ? { logFile } : {};
+    if (checking) {
+      // A crash after the deadline is a late answer like any other: it never stops the change.
+      const settled = deadline.settle();
+      if (settled !== "on-time") return { ...late(settled, []), outcome: "error", ...logged };
+    }
+    if (settings.failure === "closed" && checking) {
+      const override = env.DEJAFIX_OVERRIDE;
+      if (override?.trim() && commonDir) {
         write(messages.crashedOpen(c, short, where));
-        return { exitCode: 0, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+        const crash: Overridden = { kind: "crash", error: short, logFile: logFile ?? null };
+        const file = recordOverride(commonDir, opts.repoDir, name, override, crash, now());
+        write(messages.overrideRecorded(c, file));
+        return { exitCode: 0, outcome: "overridden", items: [], ...logged };
       }
+      if (override !== undefined && override.trim() === "") write(messages.overrideEmpty(c));
       write(messages.crashedClosed(c, short, where));
-      return { exitCode: 1, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+      return { exitCode: 1, outcome: "error", items: [], ...logged };
     }
     write(messages.crashedOpen(c, short, where));
-    return { exitCode: 0, outcome: "error", items: [], ...(logFile ? { logFile } : {}) };
+    return { exitCode: 0, outcome: "error", items: [], ...logged };
   }
 }
 
@@ -579,12 +645,27 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
+  if (process.env.DEJAFIX === "0") return 0;
+  // The budget counts from the process's start. Until the rules are read it is the built-in one; the
+  // watchdog is running before anything that could wait (stdin, git, the rules file, the checker).
+  const startedAt = performance.timeOrigin;
+  const checking = name === "pre-commit" || name === "pre-push";
+  const deadline = checking
+    ? startWatchdog(
+        startedAt + budgetOf(name, DEFAULT_SETTINGS),
+        messages.budgetExceeded(stderrColors(), budgetOf(name, DEFAULT_SETTINGS), name),
+      )
+    : undefined;
   const stdin = name === "pre-push" || name === "post-rewrite" ? readStdin() : undefined;
   const result = await runHook(name, {
     repoDir: process.cwd(),
     args,
+    startedAt,
+    ...(deadline ? { deadline } : {}),
     ...(stdin !== undefined ? { stdin } : {}),
   });
+  // Whatever the outcome, the watchdog stands down before the process ends.
+  deadline?.settle();
   return result.exitCode === 1 ? BLOCK_EXIT_CODE : 0;
 }
 
