@@ -8,6 +8,7 @@ import { installStatus } from "../install/installStatus.js";
 import { colors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { type Command, formatOf, parse } from "./args.js";
+import { jsonText, printOut } from "./output.js";
 import { version } from "./version.js";
 
 /** What is installed, the index, the model, and how long each part of a check takes here. */
@@ -117,8 +118,8 @@ long loading the rules, the index and the model takes on this machine.`,
         node: process.version,
         git: await gitVersion(root),
       };
-      process.stdout.write(`${JSON.stringify({ versions, repository: root, findings }, null, 2)}\n`);
-    } else process.stdout.write(`${lines.join("\n")}\n`);
+      printOut(`${jsonText({ versions, repository: root, findings }, 2)}\n`);
+    } else printOut(`${lines.join("\n")}\n`);
     return findings.every((f) => f.ok) ? 0 : 1;
   },
 };

@@ -2,6 +2,7 @@ import { indexRepository, labels } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
 import { type Command, parse, UsageError } from "./args.js";
+import { jsonText, printErr, printOut } from "./output.js";
 import { progress } from "./progress.js";
 
 export const indexCmd: Command = {
@@ -25,7 +26,7 @@ dependencies with this one), so changes here are matched against its defects too
       repoDir: values.repo as string,
       rev: values.rev as string | undefined,
       onProgress: (d, t) => bar.update(d, t),
-      onNotice: (line) => process.stderr.write(`dejafix: ${line}\n`),
+      onNotice: (line) => printErr(`dejafix: ${line}\n`),
     }).finally(() => bar.stop());
     const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
     const added = (values["add-repo"] as string[] | undefined) ?? [];
@@ -33,7 +34,7 @@ dependencies with this one), so changes here are matched against its defects too
     // Related repositories added earlier get their new defects too.
     const related = added.length > 0 ? [] : await updateRelatedRepos(values.repo as string);
     if (values.format === "json") {
-      process.stdout.write(`${JSON.stringify({ ...res, related })}\n`);
+      printOut(`${jsonText({ ...res, related })}\n`);
       return 0;
     }
     const s = res.summary;
@@ -41,7 +42,7 @@ dependencies with this one), so changes here are matched against its defects too
       res.mined === 0
         ? "index already up to date"
         : `indexed ${res.mined} new commits in ${res.seconds.toFixed(1)} s`;
-    process.stdout.write(
+    printOut(
       `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
         `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
         `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
@@ -83,8 +84,8 @@ most recent candidate (R-SZZ), all every candidate (B-SZZ).
       strategy: strategy as SzzStrategy,
       evidence: evidence as LinkEvidence[],
     });
-    const out = recs.map((r) => JSON.stringify(r)).join("\n");
-    process.stdout.write(out.length > 0 ? `${out}\n` : "");
+    const out = recs.map((r) => jsonText(r)).join("\n");
+    printOut(out.length > 0 ? `${out}\n` : "");
     return 0;
   },
 };

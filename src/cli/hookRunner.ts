@@ -44,6 +44,7 @@ import { sanitizeLine } from "../report/sanitize.js";
 import type { Action, Checker, HookName, ReportItem } from "../report/types.js";
 import { defaultRules, MAX_TIME_BUDGET_MS } from "../rules/defaults.js";
 import type { Rules } from "../rules/types.js";
+import { printErr } from "./output.js";
 import { type Deadline, localDeadline, startWatchdog } from "./watchdog.js";
 
 /** Process exit code that tells hooks/dejafix.sh to stop the commit or push. */
@@ -320,7 +321,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
   const env = opts.env ?? process.env;
   const now = opts.now ?? (() => new Date());
   const startedAt = opts.startedAt ?? Date.now();
-  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = opts.write ?? ((line: string) => printErr(`${line}\n`));
   const c = opts.colors ?? stderrColors(env);
   if (env.DEJAFIX === "0") return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
 
@@ -640,7 +641,7 @@ function readStdin(): string {
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (!isHookName(name)) {
-    process.stderr.write(
+    printErr(
       `dejafix: unknown hook "${sanitizeLine(String(name))}"; expected one of ${HOOK_NAMES.join(", ")}.\n`,
     );
     return 0;

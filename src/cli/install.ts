@@ -6,6 +6,7 @@ import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
 import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, parse, UsageError } from "./args.js";
+import { printOut } from "./output.js";
 import { progress } from "./progress.js";
 
 /**
@@ -59,14 +60,14 @@ the history once. Running it again changes nothing. \`dejafix uninstall\` remove
                 const r = await indexRepository({ repoDir, onProgress: (d, t) => bar.update(d, t) }).finally(
                   () => bar.stop(),
                 );
-                process.stdout.write(
+                printOut(
                   `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
                 );
               },
             }),
       },
     });
-    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    for (const m of res.messages) printOut(`dejafix: ${m}\n`);
     return 0;
   },
 };
@@ -83,7 +84,7 @@ edited it. --purge also deletes <git-common-dir>/dejafix (index, logs, override 
       purge: { type: "boolean", default: false },
     });
     const res = await uninstall({ repoDir: values.repo as string, purge: values.purge as boolean });
-    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    for (const m of res.messages) printOut(`dejafix: ${m}\n`);
     return 0;
   },
 };

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { type Command, commands } from "./commands.js";
+import { printErr, printOut } from "./output.js";
 
 /**
  * Commands that replay whole histories. V8 lets garbage pile up to gigabytes before a full collection,
@@ -49,21 +50,21 @@ Run \`dejafix <command> --help\` for a command's options.`;
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-v") {
     const { version } = await import("./version.js");
-    process.stdout.write(`${version()}\n`);
+    printOut(`${version()}\n`);
     return 0;
   }
   const cmd: Command | undefined = commands[name];
   if (!cmd) {
-    process.stderr.write(`dejafix: unknown command "${name}".\n\n${USAGE}\n`);
+    printErr(`dejafix: unknown command "${name}".\n\n${USAGE}\n`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(`${cmd.help}\n`);
+    printOut(`${cmd.help}\n`);
     return 0;
   }
   if (HEAVY.has(name)) {
@@ -79,7 +80,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const { message, hint } = describeError(err);
-    process.stderr.write(`dejafix: ${message}\n${hint ? `${hint}\n` : ""}`);
+    printErr(`dejafix: ${message}\n${hint ? `${hint}\n` : ""}`);
     process.exitCode = 1;
   },
 );

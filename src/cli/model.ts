@@ -10,6 +10,7 @@ import {
   EVAL_HELP,
   evalCommand,
 } from "./evalCommands.js";
+import { printErr, printOut } from "./output.js";
 
 const first = (help: string): string => (help.split("\n")[0] ?? "").replace(/^Usage:\s*/, "");
 
@@ -77,6 +78,7 @@ your teammates' clones at it to share it.`,
     const out =
       (values.out as string | undefined) ?? repositoryModelPath(await gitCommonDir(await repoRoot(".")));
     const summary = await runTraining({
+      onLog: (line) => printErr(`${line}\n`),
       datasets: positionals,
       out,
       device,
@@ -89,7 +91,7 @@ your teammates' clones at it to share it.`,
       ...(models ? { models } : {}),
     });
     const auc = summary.test_auc === null ? "n/a" : summary.test_auc.toFixed(3);
-    process.stdout.write(
+    printOut(
       `dejafix: ${summary.kind} model trained on ${summary.device}, test ROC AUC ${auc}.\n  ${summary.model}\n  ${summary.meta}\n`,
     );
     return 0;
