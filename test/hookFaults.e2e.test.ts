@@ -25,6 +25,8 @@ import { init } from "../src/install/init.js";
 import { tempDir } from "./helpers/repo.js";
 
 const HOOK_TIMEOUT = { timeout: 120_000 };
+/** A process that hangs is killed after this long, so the test fails instead of waiting forever. */
+const HANG = 90_000;
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
 /** A checker module: blocks on BLOCK_ME, throws on THROW_ME, computes synchronously for 15 s on SPIN_ME. */
@@ -109,6 +111,7 @@ async function hookRepo(t: { after(fn: () => void): void }): Promise<HookRepo> {
       git(["add", "app.js"], e);
       const head = git(["rev-parse", "HEAD"]).trim();
       const r = spawnSync("git", ["commit", "-q", "-m", `change ${n}`], {
+        timeout: HANG,
         cwd: dir,
         env: e,
         encoding: "utf8",
@@ -176,9 +179,9 @@ describe("the rules file is read only when it is a small regular file", () => {
       // `rules check` says the same and never waits either.
       execFileSync("mkfifo", [rulesPath]);
       const r = spawnSync(process.execPath, [CLI, "rules", "check", "--repo", repo.dir], {
+        timeout: HANG,
         encoding: "utf8",
         env: repo.env,
-        timeout: 60_000,
       });
       assert.equal(r.status, 1);
       assert.match(
@@ -244,6 +247,7 @@ describe("the time budget", () => {
       const remote = join(repo.base, "remote.git");
       execFileSync("git", ["init", "-q", "--bare", remote]);
       const r = spawnSync("git", ["push", "-q", remote, "main"], {
+        timeout: HANG,
         cwd: repo.dir,
         env: repo.env,
         encoding: "utf8",
@@ -284,6 +288,7 @@ describe("environments", () => {
         repo.git(["add", "app.js"]);
         const head = repo.git(["rev-parse", "HEAD"]).trim();
         const r = spawnSync(gitBin, ["commit", "-q", "-m", "no sh"], {
+          timeout: HANG,
           cwd: repo.dir,
           env: bare,
           encoding: "utf8",
@@ -305,6 +310,7 @@ describe("environments", () => {
     const repo = await hookRepo(t);
     const doctor = () =>
       spawnSync(process.execPath, [CLI, "doctor", "--repo", repo.dir, "--format", "json"], {
+        timeout: HANG,
         encoding: "utf8",
         env: repo.env,
       });
@@ -382,6 +388,7 @@ describe("a rules regular expression that backtracks without bound", () => {
       repo.git(["add", "app.js"]);
       repo.git(["commit", "-q", "-m", "Patch SEC-7 in the parser"], { ...env, DEJAFIX: "0" });
       const index = spawnSync(process.execPath, [CLI, "index", "--repo", repo.dir], {
+        timeout: HANG,
         env,
         encoding: "utf8",
       });
@@ -393,6 +400,7 @@ describe("a rules regular expression that backtracks without bound", () => {
         /^dejafix: fixes\.patterns\[0\] \("\^\(a\+\)\+\$"\) took longer than 250 ms/,
       );
       const labels = spawnSync(process.execPath, [CLI, "labels", "--repo", repo.dir], {
+        timeout: HANG,
         env,
         encoding: "utf8",
       });
@@ -400,7 +408,12 @@ describe("a rules regular expression that backtracks without bound", () => {
 
       const remote = join(repo.base, "remote.git");
       execFileSync("git", ["init", "-q", "--bare", remote]);
-      const push = spawnSync("git", ["push", "-q", remote, "main"], { cwd: repo.dir, env, encoding: "utf8" });
+      const push = spawnSync("git", ["push", "-q", remote, "main"], {
+        timeout: HANG,
+        cwd: repo.dir,
+        env,
+        encoding: "utf8",
+      });
       assert.equal(push.status, 0, push.stderr);
       assert.equal(
         execFileSync("git", ["rev-parse", "main"], { cwd: remote, encoding: "utf8" }).trim(),
