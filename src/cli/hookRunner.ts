@@ -162,10 +162,12 @@ export interface HookOptions {
   /** When the hook started (epoch ms), where its time budget is counted from. Default: now. */
   startedAt?: number;
   /**
-   * The deadline to settle with before acting on a verdict. The entry point passes its watchdog (started
-   * on its first line); library callers get one the harness checks itself.
+   * Starts the deadline to settle with before acting on a verdict. The entry point passes its watchdog;
+   * library callers get one the harness checks itself. It is started once the hook knows it will check
+   * (after the layout and the bounded rules read), so that hooks that skip (a rebase's replayed commits)
+   * pay no thread; the budget still counts from `startedAt`.
    */
-  deadline?: Deadline;
+  watchdog?: (at: number, notice: string) => Deadline;
 }
 
 export interface HookResult {
@@ -328,7 +330,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
   let layout: RepoLayout | undefined;
   let settings: HookSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
   const checking = name === "pre-commit" || name === "pre-push";
-  const deadline = opts.deadline ?? localDeadline(startedAt + budgetOf(name, settings));
+  let deadline: Deadline = localDeadline(startedAt + budgetOf(name, settings));
   /** After the deadline: the change goes through, with the notice unless the watchdog already showed it. */
   const late = (settled: "late" | "fired", items: ReportItem[]): HookResult => {
     if (settled === "late") write(messages.budgetExceeded(c, budgetOf(name, settings), name));
@@ -341,8 +343,6 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     settings = { ...DEFAULT_SETTINGS, ...fromRules.settings, ...opts.settings };
 
     if (!checking) return await runPostHook(name, layout, opts);
-    const budgetMs = budgetOf(name, settings);
-    deadline.set(startedAt + budgetMs, messages.budgetExceeded(c, budgetMs, name));
     // Rebase, cherry-pick and merge replay commits that were already checked; stay out of the way.
     if (layout.sequence && settings.sequences === "skip") {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
@@ -350,6 +350,11 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     if ((name === "pre-commit" && !settings.preCommit) || (name === "pre-push" && !settings.prePush)) {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
     }
+    const budgetMs = budgetOf(name, settings);
+    const notice = messages.budgetExceeded(c, budgetMs, name);
+    deadline = opts.watchdog
+      ? opts.watchdog(startedAt + budgetMs, notice)
+      : localDeadline(startedAt + budgetMs);
     // "warn" during a sequence: check and show, never stop a rebase half-way.
     const neverBlock = layout.sequence !== null && settings.sequences === "warn";
     const checker: Loaded = opts.checker ? { ok: true, fn: opts.checker } : await loadChecker(env);
@@ -647,26 +652,21 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (process.env.DEJAFIX === "0") return 0;
-  // The budget counts from the process's start. Until the rules are read it is the built-in one; the
-  // watchdog is running before anything that could wait (stdin, git, the rules file, the checker).
-  const startedAt = performance.timeOrigin;
-  const checking = name === "pre-commit" || name === "pre-push";
-  const deadline = checking
-    ? startWatchdog(
-        startedAt + budgetOf(name, DEFAULT_SETTINGS),
-        messages.budgetExceeded(stderrColors(), budgetOf(name, DEFAULT_SETTINGS), name),
-      )
-    : undefined;
   const stdin = name === "pre-push" || name === "post-rewrite" ? readStdin() : undefined;
+  let watchdog: Deadline | undefined;
   const result = await runHook(name, {
     repoDir: process.cwd(),
     args,
-    startedAt,
-    ...(deadline ? { deadline } : {}),
+    // The budget counts from the process's start.
+    startedAt: performance.timeOrigin,
+    watchdog: (at, notice) => {
+      watchdog = startWatchdog(at, notice);
+      return watchdog;
+    },
     ...(stdin !== undefined ? { stdin } : {}),
   });
   // Whatever the outcome, the watchdog stands down before the process ends.
-  deadline?.settle();
+  watchdog?.settle();
   return result.exitCode === 1 ? BLOCK_EXIT_CODE : 0;
 }
 

@@ -10,8 +10,10 @@
  * Who decides is settled once, atomically: the main thread `settle()`s before it prints a verdict or sets
  * an exit code; the worker does the same before it fires. Whichever comes first wins; the other does nothing.
  *
- * Cost: one thread that sleeps in Atomics.wait; its start-up runs beside the hook's own work (measured in
- * bench/hookBench.ts).
+ * Cost: one thread that sleeps in Atomics.wait. Its start-up (~25 ms of CPU) runs on the other core while
+ * the checker loads; a process that ends before it is up waits for it, so the harness starts it only once
+ * it knows it will check (hooks that skip, like a rebase's replayed commits, never start it). Measured with
+ * `node dist/bench/hookBench.js --baseline ROOT`.
  */
 import { Worker } from "node:worker_threads";
 
@@ -19,7 +21,7 @@ import { Worker } from "node:worker_threads";
 export const WATCHDOG_EXIT_STATUS = 142;
 
 // Layout of the shared buffer: Int32 slots, then the notice as UTF-8.
-const WAKE = 0; // bumped to wake the worker (new deadline, or settled)
+const WAKE = 0; // bumped to wake the worker once the hook has settled
 const OWNER = 1; // who decided: UNDECIDED, HOOK, FIRED (the worker) or LATE (the hook, past the deadline)
 const NOTICE_BYTES = 2; // length of the notice
 const DEADLINE_AT = 16; // byte offset of a Float64: the deadline in epoch milliseconds
@@ -30,7 +32,7 @@ const HOOK = 1;
 const FIRED = 2;
 const LATE = 3;
 
-// CommonJS, run by the worker. It sleeps until the deadline (re-read whenever it is woken), then fires
+// CommonJS, run by the worker. It sleeps until the deadline (waking early when the hook settles), then fires
 // unless the hook has settled first. SIGKILL follows if a handler kept SIGALRM from ending the process.
 const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
@@ -63,8 +65,6 @@ export type Settled = "on-time" | "late" | "fired";
 export interface Deadline {
   /** Epoch milliseconds. */
   readonly at: number;
-  /** Moves the deadline and the notice printed when it passes. */
-  set(at: number, notice: string): void;
   /** Claims the decision; after "on-time" the watchdog never fires. The first answer is kept. */
   settle(): Settled;
 }
@@ -72,17 +72,13 @@ export interface Deadline {
 /** A deadline the hook checks itself (library callers and tests): nothing ends the process. */
 export function localDeadline(at: number): Deadline {
   let settled: Settled | null = null;
-  const d = {
+  return {
     at,
-    set(next: number) {
-      d.at = next;
-    },
     settle(): Settled {
-      settled ??= Date.now() <= d.at ? "on-time" : "late";
+      settled ??= Date.now() <= at ? "on-time" : "late";
       return settled;
     },
   };
-  return d;
 }
 
 /** A deadline enforced by a watchdog thread that ends the process when it passes (the hook's entry point). */
@@ -95,13 +91,9 @@ export function startWatchdog(at: number, notice: string): Deadline {
     Atomics.add(slots, WAKE, 1);
     Atomics.notify(slots, WAKE);
   };
-  const write = (next: number, text: string) => {
-    const { written } = new TextEncoder().encodeInto(text, bytes);
-    Atomics.store(slots, NOTICE_BYTES, written);
-    when[0] = next;
-    wake();
-  };
-  write(at, notice);
+  const { written } = new TextEncoder().encodeInto(notice, bytes);
+  Atomics.store(slots, NOTICE_BYTES, written);
+  when[0] = at;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: shared,
@@ -112,12 +104,8 @@ export function startWatchdog(at: number, notice: string): Deadline {
   // Never keeps the process alive, and an error inside it (none expected) must not end the hook.
   worker.unref();
   worker.on("error", () => undefined);
-  const d = {
+  return {
     at,
-    set(next: number, text: string) {
-      d.at = next;
-      write(next, text);
-    },
     settle(): Settled {
       const onTime = Date.now() <= (when[0] ?? 0);
       const previous = Atomics.compareExchange(slots, OWNER, UNDECIDED, onTime ? HOOK : LATE);
@@ -130,5 +118,4 @@ export function startWatchdog(at: number, notice: string): Deadline {
       return "fired";
     },
   };
-  return d;
 }
