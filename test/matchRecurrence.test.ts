@@ -16,6 +16,7 @@ import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
 import type { MatchExplanation } from "../src/report/types.js";
 import { defaultRules } from "../src/rules/defaults.js";
+import { definesNewName } from "../src/suggest/recurrence.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
 import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
 
@@ -446,9 +447,11 @@ export function sendAll(queue, socket) {
     "    if (socket.writable) {\n      socket.write(payload);\n      sent += payload.length;\n    }\n",
   );
 
-  it("is undone when the change unwraps it: a revert with that fix, the check put back", async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-wrap-"));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-wrap-"));
     git(dir, ["init", "-q", "-b", "main"]);
     commit(
       dir,
@@ -458,24 +461,148 @@ export function sendAll(queue, socket) {
       },
       "Add sendAll",
     );
-    const fix = commit(dir, { "src/send.js": GUARDED }, "fix(send): crashed writing to a closed socket");
-    const rules = defaultRules();
+    fix = commit(dir, { "src/send.js": GUARDED }, "fix(send): crashed writing to a closed socket");
     await indexRepository({ repoDir: dir, rules });
-    write(dir, { "src/send.js": SEND });
-    git(dir, ["add", "-A"]);
-    const store = await openIndex(dir, { readonly: true });
-    try {
-      const told: MatchExplanation[] = [];
-      const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
-        explain: (e) => told.push(e),
-      });
-      const m = matches.find((x) => x.fix.sha === fix);
-      assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
-      assert.equal(m.recurrence.kind, "revert");
-      assert.ok(m.suggestion?.placed, m.suggestion?.why);
-      assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
-    } finally {
-      store.close();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is undone when the change unwraps it: a revert with that fix, the check put back", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/send.js": SEND });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
+    assert.equal(m.recurrence.kind, "revert");
+    assert.ok(m.suggestion?.placed, m.suggestion?.why);
+    assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
+  });
+
+  it("is not undone when the change deletes the wrapped code with the check: the operation is gone", async () => {
+    const gone = GUARDED.replace(
+      "    if (socket.writable) {\n      socket.write(payload);\n      sent += payload.length;\n    }\n",
+      "",
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/send.js": gone });
+    assert.ok(!matches.some((x) => x.fix.sha === fix), "no revert shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /deletes the code the fix wrapped/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});
+
+/** Stages `files` in `dir`, matches the staged change with explanations, and resets the work tree. */
+async function explainStaged(
+  dir: string,
+  rules: ReturnType<typeof defaultRules>,
+  files: Record<string, string | null>,
+): Promise<{ matches: SuggestedMatch[]; told: MatchExplanation[] }> {
+  git(dir, ["reset", "-q", "--hard", "HEAD"]);
+  write(dir, files);
+  git(dir, ["add", "-A"]);
+  const store = await openIndex(dir, { readonly: true });
+  const told: MatchExplanation[] = [];
+  try {
+    const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
+      explain: (e) => told.push(e),
+    });
+    return { matches, told };
+  } finally {
+    store.close();
+    git(dir, ["reset", "-q", "--hard", "HEAD"]);
+  }
+}
+
+describe("a fix in two places of a file (a sentinel value and the code that reads it)", () => {
+  const DB = `#include "server.h"
+
+void emptyDb(struct db *db, int count) {
+    for (int j = 0; j < count; j++) {
+        dictEmpty(db[j].keys, NULL);
+        dictEmpty(db[j].expires, NULL);
+        db[j].cursor = 0;
+        if (server.cluster) {
+            listEmpty(db[j].rehashing);
+            freeSlots(db[j].slots);
+        }
+        db[j].avg_ttl = 0;
+        resetStats(&db[j].stats);
+        notifyEmpty(db, j);
     }
+}
+
+void resizeDb(struct db *db) {
+    for (int k = 0; k < 16; k++) {
+        int slot = db->cursor;
+        dict *d = db->dicts[slot];
+        if (d != NULL) tryResize(d);
+        db->cursor = nextSlot(db, slot);
+        db->resized++;
+        db->stats.calls++;
+        db->stats.last = slot;
+        logResize(db, slot);
+        if (db->cursor == 0) break;
+    }
+}
+`;
+  const SENTINEL = DB.replace("        db[j].cursor = 0;\n", "        db[j].cursor = -1;\n").replace(
+    "        int slot = db->cursor;\n",
+    "        int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;\n",
+  );
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-sentinel-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/db.c": DB }, "Add the db");
+    fix = commit(dir, { "src/db.c": SENTINEL }, "Fix resize stuck on the first slot");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the sentinel alone set back is the fix undone", async () => {
+    const back = SENTINEL.replace("db[j].cursor = -1;", "db[j].cursor = 0;");
+    const { matches, told } = await explainStaged(dir, rules, { "src/db.c": back });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, told.map((e) => e.outcome).join(" | "));
+    assert.equal(m.recurrence.kind, "revert");
+  });
+
+  it("the sentinel set back while the code that read it is rewritten is a redesign: silent", async () => {
+    const redesigned = SENTINEL.replace("db[j].cursor = -1;", "db[j].cursor = 0;").replace(
+      "int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;",
+      "int slot = db->cursor % db->count;",
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/db.c": redesigned });
+    assert.ok(!matches.some((x) => x.fix.sha === fix), "not shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /another line of the same fix/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});
+
+describe("a definition is no missing check", () => {
+  it("tells new functions, classes, imports and variables from statements", () => {
+    const before = new Set(["item", "items", "x"]);
+    for (const line of [
+      "const pendingSetRefMap = new WeakMap<VNodeNormalizedRef, SchedulerJob>()",
+      "static void dictVanillaFree(void *privdata, void *val)",
+      "export async function load(path) {",
+      "static const char *names[] =",
+      "let cache;",
+      "int *lookupSlot(struct db *db, int slot) {",
+      "import { round } from './round.js'",
+    ])
+      assert.ok(definesNewName(line, before), line);
+    for (const line of [
+      "if (x == NULL) {",
+      "return lookup(db,",
+      "tryResize(d);",
+      "x = compute(item);",
+      "const item = items[i];",
+      "} else if (ready(x)) {",
+      "while (next(it) != NULL) {",
+    ])
+      assert.ok(!definesNewName(line, before), line);
   });
 });

@@ -282,6 +282,7 @@ export class DefectBlockReader {
   private readonly declaredLinks;
   private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
+  private readonly siblings;
 
   private readonly db: Db;
 
@@ -289,6 +290,7 @@ export class DefectBlockReader {
     const db = sqlite(store);
     this.db = db;
     this.byId = db.prepare(`${BLOCK_SELECT} WHERE d.id = ?`);
+    this.siblings = db.prepare(`${BLOCK_SELECT} WHERE d.fix_id = ? AND d.path = ? AND d.id != ?`);
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",
     );
@@ -308,6 +310,11 @@ export class DefectBlockReader {
   get(id: number): DefectBlock | undefined {
     const row = this.byId.get(id) as BlockRow | undefined;
     return row === undefined ? undefined : this.toBlock(row);
+  }
+
+  /** The other defect blocks of one fix in one file (the fix's whole footprint there). */
+  ofFixInFile(fixId: number, path: string, except: number): DefectBlock[] {
+    return (this.siblings.all(fixId, path, except) as BlockRow[]).map((r) => this.toBlock(r));
   }
 
   /** Every defect block of a repository, fixes in history order. */

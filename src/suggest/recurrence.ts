@@ -291,6 +291,71 @@ export function findRecurrence(
 }
 
 /**
+ * Whether the change, while it gets one part of a fix back, rewrites another part of the same fix (in
+ * the same file) into new code: it removes lines that fix added elsewhere without getting back what they
+ * replaced. That is a redesign of what the fix touched (a sentinel value dropped with the code that
+ * read it), not the fix undone. Gives the reason, or null.
+ */
+export function rewritesFixElsewhere(
+  siblings: ReadonlyArray<{ edits: readonly FixEdit[] }>,
+  change: ChangeLines,
+  fileLines: ReadonlySet<string>,
+): string | null {
+  const substantial = (l: string): boolean => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length >= 2;
+  for (const b of siblings)
+    for (const e of b.edits) {
+      const del = new Set(e.del.map(codeLine).filter((l) => l !== ""));
+      const add = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+      const wrote = [...add].filter((l) => !del.has(l) && substantial(l));
+      const replaced = [...del].filter((l) => !add.has(l) && substantial(l));
+      if (replaced.length === 0) continue;
+      const gone = wrote.find((l) => change.removed.has(l) && !fileLines.has(l));
+      if (gone !== undefined && !replaced.some((l) => fileLines.has(l)))
+        return `the change also rewrites \`${gone}\`, another line of the same fix, into new code: a redesign`;
+    }
+  return null;
+}
+
+const DEFINES = /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
+/** `static void name(...` / `int *name(...`: a function header (C, C++, Java, C#), not a call or a statement. */
+const FUNCTION_HEADER = /^\s*([A-Za-z_][\w:]*)(?:[\s*&]+[\w:<>,*&[\]]+)*[\s*&]+([A-Za-z_~][\w:]*)\s*\([^;]*$/;
+const NOT_A_TYPE = new Set([
+  "if",
+  "while",
+  "for",
+  "switch",
+  "return",
+  "else",
+  "do",
+  "case",
+  "new",
+  "delete",
+  "throw",
+  "await",
+  "yield",
+  "sizeof",
+  "goto",
+  "not",
+  "and",
+  "or",
+]);
+/** `const name =`, `let name`, `static int name =`: a variable declared by its first mention. */
+const VARIABLE =
+  /^\s*(?:export\s+)?(?:const|let|var|val|static)\s+(?:[\w<>,*&[\]]+\s+)*?[*&]?([A-Za-z_$][\w$]*)(?:\[[^\]]*\])*\s*(?::[^=]*)?(?:=|;|$)/;
+
+/**
+ * The line starts a definition: a function, class or import, or a variable or function whose name the
+ * block did not have before the fix (a fix that only adds one declares something new; it checks nothing).
+ */
+export function definesNewName(line: string, before: ReadonlySet<string>): boolean {
+  if (DEFINES.test(line)) return true;
+  const f = FUNCTION_HEADER.exec(line);
+  if (f && !NOT_A_TYPE.has(f[1]!) && !before.has(f[2]!)) return true;
+  const v = VARIABLE.exec(line);
+  return v !== null && !before.has(v[1]!);
+}
+
+/**
  * Similarity from which other code is a copy of the defect block: the check it lacks may use names of
  * that code's API it does not call yet (`pauseTracking()` around a loop copied without it).
  */
@@ -461,10 +526,8 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     }
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? "")))
       return rejected(g.why, "the fix inserted preprocessor lines only");
-    // Nor is a new function, class or import: that is new code, not a missing check.
-    const defines =
-      /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
-    if (add.some((a) => defines.test(g.defect.afterLines[a - 1] ?? "")))
+    // Nor is a new function, class, import or variable: that is new code, not a missing check.
+    if (add.some((a) => definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords)))
       return rejected(g.why, "the fix inserted a definition");
   }
   let above: number | undefined;
@@ -489,6 +552,12 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is
     // its revert; and the file must not still have them (a duplicate removed is no check removed).
     const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+    // A fix that wrapped code in a check is undone by unwrapping it: the wrapped code stays. A change that
+    // deletes the wrapped code too removes the whole operation (a redesign), not the check.
+    const delCode = new Set(e.del.map(codeLine));
+    const wrapped = [...fixed].filter((l) => delCode.has(l));
+    if (wrapped.some((l) => !g.fileLines.has(l)))
+      return rejected(g.why, "the change deletes the code the fix wrapped in a check, not the check alone");
     const inserted = add.map((a) => codeLine(g.defect.afterLines[a - 1] ?? "")).filter((l) => l !== "");
     if (inserted.some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l)))
       return rejected(g.why, "the file still has the fix's lines");

@@ -32,6 +32,7 @@ import {
   codeLine,
   type DefectCode,
   findRecurrence,
+  rewritesFixElsewhere,
   wordsOf,
 } from "../suggest/recurrence.js";
 
@@ -359,7 +360,16 @@ export async function matchChange(
           similarity: m.similarity,
           why: opts.explain && ((r) => reasons.push(r)),
         });
-        if (rec === null) {
+        const redesign =
+          rec?.kind === "revert"
+            ? rewritesFixElsewhere(
+                reader.ofFixInFile(block.fixId, block.path, block.id),
+                w.change,
+                w.fileLines,
+              )
+            : null;
+        if (redesign !== null) reasons.push(redesign);
+        if (rec === null || redesign !== null) {
           tell(block.fix.sha, reasons.join("; ") || "not a recurrence");
           continue;
         }
