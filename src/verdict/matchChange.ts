@@ -374,7 +374,14 @@ export async function matchChange(
           continue;
         }
         tell(block.fix.sha, `shown as a ${rec.kind}`);
-        const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
+        const dev: DeveloperBlock = {
+          path: w.path,
+          text: w.file.newText!,
+          lines: w.lines,
+          range,
+          norm,
+          added: w.change.added,
+        };
         const suggestion = await placeFix(
           { ...block, path: block.path, startLine: block.startLine },
           dev,
