@@ -11,7 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { indexRepository, openIndex } from "../src/api.js";
-import { readStagedChange } from "../src/git/staged.js";
+import { readStagedChange } from "../src/git/readChange.js";
 import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
 import type { MatchExplanation } from "../src/report/types.js";

@@ -6,7 +6,7 @@
  * and maps its exit code: 0 lets the change through, 3 stops it (the hook exits 1), anything else is treated
  * as dejafix failing to start and lets the change through.
  *
- * Guarantees: reads only git objects (src/git/staged.ts), never stashes, never writes the index or the work
+ * Guarantees: reads only git objects (src/git/readChange.ts), never stashes, never writes the index or the work
  * tree; a time budget after which the change goes through with a one-line notice; a crash lets it through
  * with a one-line error and a log file, unless the rules say `hooks.failure: closed`.
  */
@@ -25,16 +25,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pushRange } from "../git/pushRange.js";
 import {
+  type ReadLimits,
+  readCommitChanges,
+  readStagedChange,
+  type StagedChange,
+} from "../git/readChange.js";
+import {
   commitSubject,
   committerIdent,
   currentBranch,
-  type ReadLimits,
   type RepoLayout,
-  readCommitChanges,
-  readStagedChange,
   repoLayout,
-  type StagedChange,
-} from "../git/staged.js";
+} from "../git/repoLayout.js";
 import { type Colors, stderrColors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { renderText } from "../report/renderText.js";

@@ -10,7 +10,7 @@ import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
-import { diffHunks } from "../git/staged.js";
+import { diffHunks } from "../git/diffLines.js";
 import type { MatchReport } from "../report/types.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
 import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";

@@ -13,7 +13,7 @@ import { codeLanguageOf } from "../blocks/languageOf.js";
 import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
-import type { StagedChange, StagedFile } from "../git/staged.js";
+import type { StagedChange, StagedFile } from "../git/readChange.js";
 import { cloneIndex } from "../index/blockStore.js";
 import {
   type CommitInfo,
