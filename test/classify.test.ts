@@ -61,6 +61,65 @@ describe("classifyCommit: what misfired on real histories", () => {
   });
 });
 
+describe("classifyCommit: bug-report wording (the model trained on typed issue titles)", () => {
+  it("a JIRA-style subject that names a symptom without any keyword is weak evidence of a fix", () => {
+    for (const m of [
+      "PROJ-84 Cache returns entries of another tenant",
+      "PROJ-95 Dashboard shows zero jobs for admin users (ann via bob)",
+      "PROJ-96 Retry counter is reset on every poll",
+      "PROJ-97 Duplicate rows after a rerun of the loader",
+    ]) {
+      assert.deepEqual(classifyCommit(m).reasons, ["symptom"], m);
+      assert.equal(classifyCommit(m).isFix, true, m);
+      // The model is a setting: at 1 it is off, and these subjects carry no evidence at all.
+      assert.deepEqual(classifyCommit(m, { wordingThreshold: 1 }).reasons, [], m);
+    }
+  });
+
+  it("work that was built, changed or documented does not read like a bug report", () => {
+    for (const m of [
+      "PROJ-99 Allow a custom timezone in the report header",
+      "PROJ-100 Make the poll interval configurable",
+      "PROJ-101 Document the export flags",
+      "PROJ-79 Add retry option to the uploader",
+      "PROJ-89 Move helpers into a util package",
+    ])
+      assert.deepEqual(classifyCommit(m).reasons, [], m);
+  });
+
+  it("one issue breaking or regressing after another is a symptom; a named regression is a keyword", () => {
+    assert.deepEqual(classifyCommit("PROJ-87 PROJ-60 breaks the nightly export").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-82 Export hangs since PROJ-60").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-91 Report totals regressed after PROJ-60").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-93 Regression of PROJ-60: totals are doubled").reasons, [
+      "keyword",
+    ]);
+    // A follow-up commit of the same issue reads as the issue does.
+    assert.deepEqual(classifyCommit("amend PROJ-84 Cache returns entries of another tenant").reasons, [
+      "symptom",
+    ]);
+  });
+
+  it("a cosmetic fix is no symptom, however much its words sound like a bug report", () => {
+    for (const m of [
+      "Fix typo in the timeout error message",
+      "Fix example in the configuration guide",
+      "PROJ-80 Typo fixes in the admin guide",
+      "PROJ-92 Fix deprecation warnings in the exporter",
+      "PROJ-81 [docs] Fix the install page",
+      "PROJ-102 [tests] Scheduler test hangs on slow machines",
+    ])
+      assert.deepEqual(classifyCommit(m).reasons, [], m);
+    // A real fault named beside the cosmetic words still counts.
+    assert.equal(classifyCommit("PROJ-103 Fix typo in the key that made the cache leak").isFix, true);
+  });
+
+  it("the developer's own type wins over the wording", () => {
+    assert.equal(classifyCommit("feat(cache): entries of another tenant are never returned").isFix, false);
+    assert.equal(classifyCommit("refactor: retry counter is reset on every poll").isFix, false);
+  });
+});
+
 describe("classifyCommit: keywords", () => {
   it("matches whole keywords in subject and body, case-insensitively", () => {
     assert.deepEqual(classifyCommit("Fix off-by-one in range()").reasons, ["keyword"]);
@@ -95,8 +154,15 @@ describe("classifyCommit: keywords", () => {
       "Release patch version 1.2.3",
       "Fail fast when the config is missing",
     ]) {
-      assert.equal(classifyCommit(message).isFix, false, message);
+      assert.ok(!classifyCommit(message).reasons.includes("keyword"), message);
     }
+    // Only the wording model may still read a symptom in one ("… when the config is missing").
+    for (const message of [
+      "Improve error handling in the loader",
+      "Add issue template",
+      "Release patch version 1.2.3",
+    ])
+      assert.equal(classifyCommit(message).isFix, false, message);
   });
 
   it("ignores cosmetic fixes but keeps a real keyword in the same message", () => {
@@ -106,7 +172,7 @@ describe("classifyCommit: keywords", () => {
   });
 
   it("uses configured keywords and extra patterns instead of the defaults", () => {
-    const config = { keywords: ["oops"], patterns: ["\\bQA-REJECT\\b"] };
+    const config = { keywords: ["oops"], patterns: ["\\bQA-REJECT\\b"], wordingThreshold: 1 };
     assert.equal(classifyCommit("oops, wrong branch", config).isFix, true);
     assert.equal(classifyCommit("Marked QA-REJECT by nightly", config).isFix, true);
     assert.equal(classifyCommit("Fix crash", config).isFix, false);
@@ -379,7 +445,7 @@ describe("loadBugIssues", () => {
 });
 
 it("a (#N) subject suffix counts as a bug reference when the tracker export lists #N", () => {
-  const msg = "Handle empty sample sets in mean_response_time (#87)";
+  const msg = "Report sample-set sizes in mean_response_time (#87)";
   assert.equal(classifyCommit(msg).isFix, false, "without an export the suffix is a pull-request number");
   assert.equal(classifyCommit(msg, undefined, new Set(["#88"])).isFix, false);
   const c = classifyCommit(msg, undefined, new Set(["#87"]));

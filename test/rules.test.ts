@@ -156,9 +156,16 @@ describe("merging onto the defaults", () => {
   });
 
   it("gives fix detection settings that classifyCommit accepts", () => {
-    const rules = parseRules("fixes:\n  keywords: [oops]\n  conventional: false\n", FILE);
+    const rules = parseRules(
+      "fixes:\n  keywords: [oops]\n  conventional: false\n  wordingThreshold: 1\n",
+      FILE,
+    );
     assert.equal(classifyCommit("oops: forgot a file", rules.fixes).isFix, true);
     assert.equal(classifyCommit("Fix crash", rules.fixes).isFix, false);
+    // With the wording model on, a subject that reads like a bug report is a symptom whatever the keywords.
+    const worded = parseRules("fixes:\n  keywords: [oops]\n", FILE);
+    assert.deepEqual(classifyCommit("Fix crash", worded.fixes).reasons, ["symptom"]);
+    assert.throws(() => parseRules("fixes:\n  wordingThreshold: 2\n", FILE), /fixes\.wordingThreshold/);
     assert.equal(classifyCommit("Fix crash", loadRules(null).fixes).isFix, true);
   });
 });

@@ -26,6 +26,7 @@
  */
 
 import { DEFAULT_FIX_CONFIG, type FixConfig, flagsFor } from "../rules/fixes.js";
+import { bugReportProbability } from "./fixWords.js";
 import type { DeclaredRef, FixClassification, FixReason } from "./types.js";
 
 export { checkFixConfig, DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
@@ -41,6 +42,7 @@ interface Compiled {
   nonFixScopes: Set<string>;
   conventional: boolean;
   issueRefsAreFixes: boolean;
+  wordingThreshold: number;
 }
 
 const compiledCache = new WeakMap<object, Compiled>();
@@ -75,6 +77,7 @@ function compile(config: Partial<FixConfig>): Compiled {
     nonFixScopes: new Set(full.nonFixScopes.map((t) => t.toLowerCase())),
     conventional: full.conventional,
     issueRefsAreFixes: full.issueRefsAreFixes,
+    wordingThreshold: full.wordingThreshold,
   };
   compiledCache.set(config, compiled);
   return compiled;
@@ -102,6 +105,8 @@ export function normalizeIssueId(raw: string): string | null {
 const MERGE_SUBJECT = /^Merge (?:pull request|branch|branches|remote-tracking branch|tag|commit|'|")/;
 // `fix: x`, `fix(parser): x`, `fix!: x`, `feat(api)!: x`
 const CONVENTIONAL = /^([a-z]+)(?:\(([^()\r\n]*)\))?!?:\s/i;
+// `KEY-1 [docs] …`, `[tests] …`: a component tag in square brackets after any issue keys.
+const SCOPE_TAG = /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*\[([\w.-]+)\]/;
 // GitHub's closing syntax names an issue, not a bug: `(fixes #12)`, `Closes #3`, `resolves GH-4`,
 // `fix LANG-7 and LANG-8`; feature requests are closed that way too.
 const REF = String.raw`(?:#\d+|GH-\d+|https?://\S+/(?:issues|pull)/\d+|[A-Z][A-Z0-9_]+-\d+)`;
@@ -122,7 +127,7 @@ const NOT_A_SYMPTOM =
  * postgres", "NPE in Y", "Z dies on startup", "KEY-1 breaks the sharelib", "queue taking longer".
  */
 const SYMPTOM =
-  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?)(?![\p{L}\p{N}_])/iu;
+  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?|stale|loses|lost|ignores|ignored|loops forever|endless(?:ly)?|regress(?:es|ed))(?![\p{L}\p{N}_])/iu;
 /** An exception or error class named in the subject: `NullPointerException in X`, `ValueError when …`. */
 const EXCEPTION_NAME =
   /(?<![\p{L}\p{N}_])(?:[A-Z][\p{L}\p{N}]*(?:Exception|Error)|NPE|SIGSEGV|SIGABRT)(?![\p{L}\p{N}_])/u;
@@ -165,22 +170,29 @@ const DEPENDENCY_BUMP =
 const FEATURE_VERB =
   /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*(?:add|adds|added|introduce|create|implement|support|allow|expose|provide|document|update|upgrade|bump|refactor|rename|remove|move|deprecate|improve|enable|disable|use|make|new)\b/i;
 
-function symptomIn(subject: string): boolean {
+function symptomIn(subject: string, c: Compiled): boolean {
   if (FEATURE_VERB.test(subject)) return false;
   const text = subject.replace(CLOSING, " ").replace(NOT_A_SYMPTOM, " ");
-  return SYMPTOM.test(text) || EXCEPTION_NAME.test(text);
+  if (SYMPTOM.test(text) || EXCEPTION_NAME.test(text)) return true;
+  return c.wordingThreshold < 1 && bugReportProbability(text) >= c.wordingThreshold;
 }
 
-/** Keywords left after cosmetic phrases ("fix typo") and closing references ("fixes #12") are removed. */
-function keywordIn(text: string, c: Compiled): boolean {
+/**
+ * Keywords left after closing references ("fixes #12") and cosmetic phrases ("fix typo") are removed:
+ * "keyword"; "dismissed" when every keyword was negated ("not a regression") or in a cosmetic phrase;
+ * null when the text names none.
+ */
+function keywordIn(text: string, c: Compiled): "keyword" | "dismissed" | null {
   const bare = text.replace(CLOSING, " ");
-  return (
-    hasKeyword(bare, c) &&
-    hasKeyword(
-      c.ignore.reduce((t, re) => t.replace(re, " "), bare),
-      c,
-    )
-  );
+  if (!hasKeyword(bare, c)) {
+    return c.keywords?.test(bare.toLowerCase()) ? "dismissed" : null;
+  }
+  return hasKeyword(
+    c.ignore.reduce((t, re) => t.replace(re, " "), bare),
+    c,
+  )
+    ? "keyword"
+    : "dismissed";
 }
 
 function addIssue(issues: string[], id: string | null): void {
@@ -247,9 +259,12 @@ export function classifyCommit(
   const conventional = c.conventional ? CONVENTIONAL.exec(subject) : null;
   const type = conventional?.[1]?.toLowerCase() ?? null;
   const scope = conventional?.[2]?.trim().toLowerCase() ?? null;
+  // `OOZIE-3398 [docs] Fix the sub-workflow page`: a component tag that says the work is no code.
+  const tag = type === null ? SCOPE_TAG.exec(subject)?.[1]?.toLowerCase() : undefined;
   const declaredNonFix =
-    type !== null &&
-    (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)));
+    (type !== null &&
+      (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)))) ||
+    (tag !== undefined && c.nonFixScopes.has(tag));
   if (type === "fix" && !declaredNonFix) reasons.push("conventional");
 
   // A dependency bumped "to address CVE-…" or "to fix …" repairs the dependency, not this code.
@@ -258,9 +273,11 @@ export function classifyCommit(
       .split("\n")
       .filter((l, _, all) => !(BULLET.test(l) && all.filter((x) => BULLET.test(x)).length >= 2))
       .join("\n");
-    if (keywordIn(subject, c)) reasons.push("keyword");
-    else if (symptomIn(subject)) reasons.push("symptom");
-    else if (keywordIn(story, c)) reasons.push("body");
+    const inSubject = keywordIn(subject, c);
+    if (inSubject === "keyword") reasons.push("keyword");
+    // "Fix typo in the docs", "not a regression" say what it is: the words read like a bug report's.
+    else if (inSubject === null && symptomIn(subject, c)) reasons.push("symptom");
+    else if (keywordIn(story, c) === "keyword") reasons.push("body");
   }
 
   // Cherry-pick notes name the original commit of the same change, not an issue or an origin.

@@ -117,6 +117,7 @@ export function defaultRules(): Rules {
       issueKeyPattern: DEFAULT_FIX_CONFIG.issueKeyPattern,
       issueKeyIgnore: [...DEFAULT_FIX_CONFIG.issueKeyIgnore],
       issueRefsAreFixes: DEFAULT_FIX_CONFIG.issueRefsAreFixes,
+      wordingThreshold: DEFAULT_FIX_CONFIG.wordingThreshold,
       bugIssues: null,
     },
     szz: {
