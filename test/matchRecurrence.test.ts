@@ -606,3 +606,193 @@ describe("a definition is no missing check", () => {
       assert.ok(!definesNewName(line, before), line);
   });
 });
+
+describe("what is not a recurrence, from real matches read by hand", () => {
+  const QUEUE = `import { type Job, log, report } from "./jobs";
+
+const pendingJobs: Job[] = [];
+const doneJobs: Job[] = [];
+
+export function flushJobs(queue: Job[], seen: Set<number>): number {
+  let count = 0;
+  for (const job of queue.splice(0)) {
+    if (seen.has(job.id)) continue;
+    seen.add(job.id);
+    job.run();
+    doneJobs.push(job);
+    count++;
+  }
+  if (queue.length) {
+    log("again", count);
+    return count + flushJobs(queue, seen);
+  }
+  report(doneJobs.length, count);
+  return count;
+}
+
+export function queueLater(job: Job): void {
+  pendingJobs.push(job);
+}
+`;
+  const QUEUE_FIXED = QUEUE.replace("  if (queue.length) {", "  if (queue.length || pendingJobs.length) {");
+  const WATCH = `import { isMap, isSet } from "./shared";
+
+export function traverse(value: unknown, seen: Set<unknown>): unknown {
+  if (seen.has(value)) return value;
+  seen.add(value);
+  if (isMap(value) || isSet(value)) {
+    value.forEach((v: unknown) => {
+      traverse(v, seen);
+    });
+  } else if (typeof value === "object" && value !== null) {
+    for (const key in value) {
+      traverse(value[key], seen);
+    }
+  }
+  return value;
+}
+`;
+  const WATCH_FIXED = WATCH.replace("traverse(value[key], seen);", "traverse((value as any)[key], seen);");
+  const SHOW = `export const show = {
+  beforeMount(el, value, transition) {
+    el.shownBefore = el.style.display;
+    setDisplay(el, value);
+  },
+  updated(el, value, oldValue, transition) {
+    if (!value === !oldValue) return;
+    if (transition) {
+      if (value) {
+        transition.enter(el);
+        setDisplay(el, true);
+      } else {
+        transition.leave(el, () => setDisplay(el, false));
+      }
+    } else {
+      setDisplay(el, value);
+    }
+  },
+};
+`;
+  const SHOW_FIXED = SHOW.replace(
+    "    if (!value === !oldValue) return;\n    if (transition) {",
+    "    if (transition && value !== oldValue) {",
+  );
+  const SHOW_REWORKED = SHOW.replace(
+    "    if (!value === !oldValue) return;",
+    "    if (!value === !oldValue && el.style.display === el.shownBefore) return;",
+  );
+  const SLOTS = `import { ElementTypes, NodeTypes } from "./ast";
+
+export function hasForwardedSlots(children) {
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child.type === NodeTypes.ELEMENT) {
+      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+`;
+  const SLOTS_FIXED = SLOTS.replace(
+    "    if (child.type === NodeTypes.ELEMENT) {\n      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {\n        return true;\n      }\n    }\n",
+    "    if (child.type === NodeTypes.IF && hasForwardedSlots(child.branches)) return true;\n    if (child.type === NodeTypes.ELEMENT) {\n      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {\n        return true;\n      }\n    }\n",
+  );
+  let dir = "";
+  const sha: Record<string, string> = {};
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-notrec-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/queue.ts": QUEUE, "src/watch.ts": WATCH, "src/show.js": SHOW, "src/slots.js": SLOTS },
+      "Add the job queue, watchers, v-show and slots",
+    );
+    sha.queue = commit(
+      dir,
+      { "src/queue.ts": QUEUE_FIXED },
+      "fix(queue): jobs queued while flushing were lost",
+    );
+    sha.watch = commit(
+      dir,
+      { "src/watch.ts": WATCH_FIXED },
+      "fix(watch): crashed traversing a frozen object",
+    );
+    sha.show = commit(
+      dir,
+      { "src/show.js": SHOW_FIXED },
+      "fix(show): the element stayed hidden after a transition",
+    );
+    sha.slots = commit(
+      dir,
+      { "src/slots.js": SLOTS_FIXED },
+      "fix(slots): forwarded slots inside v-if were missed",
+    );
+    sha.rework = commit(
+      dir,
+      { "src/show.js": SHOW_REWORKED },
+      "refactor(show): keep the display it had before mounting",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const outcome = (told: MatchExplanation[], fix: string): string =>
+    told
+      .filter((e) => e.fix === fix)
+      .map((e) => e.outcome)
+      .join(" | ");
+
+  it("the fix's condition alone taken back is its revert", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/queue.ts": QUEUE_FIXED.replace("if (queue.length || pendingJobs.length) {", "if (queue.length) {"),
+    });
+    assert.ok(
+      matches.some((m) => m.fix.sha === sha.queue && m.recurrence.kind === "revert"),
+      outcome(told, sha.queue!),
+    );
+  });
+
+  it("taking back the fix's condition while removing what it read (a redesign) is silent", async () => {
+    const redesigned = QUEUE_FIXED.replace("if (queue.length || pendingJobs.length) {", "if (queue.length) {")
+      .replace("const pendingJobs: Job[] = [];\n", "")
+      .replace(
+        "export function queueLater(job: Job): void {\n  pendingJobs.push(job);\n}\n",
+        "export function queueLater(job: Job): void {\n  job.run();\n}\n",
+      );
+    const { matches, told } = await explainStaged(dir, rules, { "src/queue.ts": redesigned });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.queue), "not shown");
+    assert.match(outcome(told, sha.queue!), /removes `pendingJobs` itself/);
+  });
+
+  it("a cast taken out again is a type-only edit, not the bug back", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/watch.ts": WATCH });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.watch), "not shown");
+    assert.match(outcome(told, sha.watch!), /a type-only edit/);
+  });
+
+  it("a fix reworked later in its own file is no longer in force: its old bug line is no revert", async () => {
+    // The rework brought back `if (!value === !oldValue) return` with a condition; this change drops it.
+    const { matches, told } = await explainStaged(dir, rules, { "src/show.js": SHOW });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.show), "not shown");
+    assert.match(outcome(told, sha.show!), /no longer in force/);
+  });
+
+  it("the same shape about other constants is no copy", async () => {
+    const attrs = SLOTS.replaceAll("hasForwardedSlots", "hasDynamicAttrs")
+      .replaceAll("children", "props")
+      .replaceAll("child", "prop")
+      .replace("NodeTypes.ELEMENT", "NodeTypes.ATTRIBUTE")
+      .replace("ElementTypes.SLOT", "ElementTypes.COMPONENT");
+    const { matches, told } = await explainStaged(dir, rules, { "src/attrs.js": attrs });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.slots), outcome(told, sha.slots!));
+    const copy = SLOTS.replaceAll("hasForwardedSlots", "hasSlotsBelow").replaceAll("child", "node");
+    const same = await explainStaged(dir, rules, { "src/below.js": copy });
+    assert.ok(
+      same.matches.some((m) => m.fix.sha === sha.slots && m.recurrence.kind === "copy"),
+      `the same constants in other names is a copy: ${outcome(same.told, sha.slots!)}`,
+    );
+  });
+});

@@ -248,7 +248,7 @@ describe("errors name the line, the column and the field", () => {
     );
     assert.equal(
       errorOf("clones:\n  colour: red\n").message,
-      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests or exclude)`,
+      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests, exclude or copySimilarity)`,
     );
     assert.equal(
       errorOf("verdict:\n  mode: either\nschedul:\n  always: []\n").message,

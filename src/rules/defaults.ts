@@ -65,6 +65,7 @@ export function defaultRules(): Rules {
         "docs/**",
         "doc/**",
       ],
+      copySimilarity: 0.7,
     },
     paths: {
       ignore: ["**/node_modules/**", "**/vendor/**", "**/third_party/**"],
