@@ -796,3 +796,55 @@ export function hasForwardedSlots(children) {
     );
   });
 });
+
+describe("a missing check elsewhere is a copy's only when the change writes the copy", () => {
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  const PRICES =
+    "export const priceOf = (item) => item.price;\nexport const log = () => {};\nexport const isGone = (item) => item === undefined;\n";
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-fresh-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/cart.js": FIXED, "src/basket.js": rename(FIXED), "src/prices.js": PRICES },
+      "Add cart and basket",
+    );
+    fix = commit(
+      dir,
+      {
+        "src/cart.js": CHECKED.replace(
+          'import { isGone, log, priceOf } from "./prices.js";',
+          'import { isGone, priceOf, log } from "./prices.js";',
+        ),
+      },
+      "fix(cart): skip items that are gone (crashed on undefined)",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("an edit of old code next to the gap is silent", async () => {
+    const basket = rename(FIXED).replace(
+      "    const line = lines[i];\n",
+      '    const line = lines[i];\n    log("line", i);\n',
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/basket.js": basket });
+    assert.ok(!matches.some((m) => m.fix.sha === fix), "not shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /wrote no copy/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+
+  it("a new copy without the check is shown", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/crate.js": rename(FIXED).replaceAll("basketSum", "crateSum"),
+    });
+    assert.ok(
+      matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});

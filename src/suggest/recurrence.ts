@@ -621,8 +621,19 @@ interface GapContext {
 function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | null {
   if (add.length === 0) return rejected(g.why, "the fix inserted no code");
   if (!g.lineage) {
-    // Elsewhere, a missing line is a missing check on this code's own names, not a declaration of new
-    // ones (a `#define`, a struct field, an import) that other code simply has no use for.
+    // Elsewhere, a check is missing from a copy of the buggy code: code the change writes. Existing
+    // code edited next to the gap was there already, and no copy of this change's making.
+    const written = g.dev.spans.filter((sp) => {
+      const text = g.change.text.get(sp.first);
+      return g.change.added.has(sp.first) && !g.change.removed.has(codeLine(text ?? ""));
+    }).length;
+    if (2 * written < g.dev.spans.length)
+      return rejected(
+        g.why,
+        "the change edits existing code next to the gap: it wrote no copy of the buggy code",
+      );
+    // A missing line is a missing check on this code's own names, not a declaration of new ones (a
+    // `#define`, a struct field, an import) that other code simply has no use for.
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
     // A missing check is a few lines; a missing function or branch of that other code is its own design.
     if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK)
