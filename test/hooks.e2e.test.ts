@@ -409,12 +409,14 @@ describe("failure handling", () => {
     const env = { ...repo.env, DEJAFIX_TEST_DB: db };
     stage(repo, "app.js", "// ordinary change\n");
     const r = commitChecked(repo, ["-m", "open"], { env, expect: "committed" });
-    assert.match(r.stderr, /internal error \(file is not a database\)/);
+    // No crash report: one line that says what happened and what heals it.
+    assert.match(r.stderr, /the index is damaged \(file is not a database\)/);
+    assert.doesNotMatch(r.stderr, /internal error/);
     mkdirSync(join(repo.dir, ".dejafix"));
     writeFileSync(join(repo.dir, ".dejafix", "rules.yml"), "version: 1\nhooks:\n  failure: closed\n");
     stage(repo, "app.js", "// another ordinary change\n");
     const closed = commitChecked(repo, ["-m", "closed"], { env, expect: "blocked" });
-    assert.match(closed.stderr, /hooks\.failure: closed/);
+    assert.match(closed.stderr, /index is damaged .*hooks\.failure: closed/);
     commitChecked(repo, ["-m", "closed but overridden"], {
       env: { ...env, DEJAFIX_OVERRIDE: "index rebuild pending" },
       expect: "committed",
