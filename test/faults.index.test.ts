@@ -479,7 +479,8 @@ describe("unique constraints", () => {
 /**
  * Turns an index of this schema back into schema 5 and plants what two writers at once left in one:
  * file and author history under a second position, every defect block (with its clone block and
- * postings) twice, two commits on one position, rows of a commit that is gone, a hunk stored twice.
+ * postings) twice, two commits on one position, positions shifted past a gap (a resumed run renumbered
+ * them), rows of a commit that is gone, a hunk stored twice.
  */
 function downgradeWithDuplicates(db: Database.Database): void {
   db.exec(`
@@ -500,6 +501,7 @@ function downgradeWithDuplicates(db: Database.Database): void {
     INSERT INTO defect_blocks SELECT id + 1000000, repo_id, fix_id, inducing, path, new_path, start_line, end_line,
       language, norm_lines, before_text, after_text, edits FROM defect_blocks;
     UPDATE commits SET seq = seq - 1 WHERE id = (SELECT id FROM commits WHERE seq = 10);
+    UPDATE commits SET seq = seq + 5000 WHERE seq > 300;
     INSERT INTO file_changes SELECT 999999, path, old_path, status, binary, added, deleted, lines_before, old_blob, new_blob FROM file_changes LIMIT 5;
     INSERT INTO links SELECT 999999, inducing_id, via_blame, via_declared, lines, paths FROM links LIMIT 1;
     INSERT INTO fix_hunks SELECT * FROM fix_hunks LIMIT 1;

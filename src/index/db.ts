@@ -137,13 +137,11 @@ const MIGRATIONS: string[] = [
   DELETE FROM fix_hunks WHERE rowid NOT IN (
     SELECT MIN(rowid) FROM fix_hunks GROUP BY commit_id, path, old_path, old_start, old_lines, new_start, new_lines, body);
 
-  -- Positions: where two commits share one, the repository's order is renumbered (ties by id).
+  -- Positions 1..N per repository, in the order stored (ties by id), as one clean run numbers them: two
+  -- commits on one position get two, and the gaps an interrupted run left by renumbering close.
   CREATE TEMP TABLE renumbered (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
-  INSERT INTO renumbered
-    SELECT id, ROW_NUMBER() OVER (PARTITION BY repo_id ORDER BY seq, id) FROM commits
-    WHERE repo_id IN (SELECT repo_id FROM commits GROUP BY repo_id, seq HAVING COUNT(*) > 1);
-  UPDATE commits SET seq = (SELECT r.seq FROM renumbered r WHERE r.id = commits.id)
-    WHERE id IN (SELECT id FROM renumbered);
+  INSERT INTO renumbered SELECT id, ROW_NUMBER() OVER (PARTITION BY repo_id ORDER BY seq, id) FROM commits;
+  UPDATE commits SET seq = r.seq FROM renumbered r WHERE r.id = commits.id AND r.seq <> commits.seq;
   DROP TABLE renumbered;
   CREATE UNIQUE INDEX commits_seq ON commits(repo_id, seq);
 
