@@ -37,7 +37,21 @@ const RUNNER = join(ROOT, "dist", "src", "cli", "hookRunner.js");
 const COMMITS = 600;
 
 const base = mkdtempSync(join(tmpdir(), "dejafix-faults-"));
-after(() => rmSync(base, { recursive: true, force: true }));
+/**
+ * Process groups started here whose output is still open (so a member still runs, and the group id cannot
+ * have been reused): a case that fails half-way must not leave a stopped writer behind.
+ */
+const groups = new Set<number>();
+after(() => {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(base, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+});
 const fixture = join(base, "fixture");
 let clean: Map<string, string[]>;
 /** The clone the clean index was built in. */
@@ -81,6 +95,8 @@ function start(script: string, args: string[], cwd: string, extra: NodeJS.Proces
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const pgid = child.pid;
+  if (pgid !== undefined) groups.add(pgid);
   let out = "";
   let err = "";
   child.stdout?.on("data", (d) => {
@@ -93,7 +109,10 @@ function start(script: string, args: string[], cwd: string, extra: NodeJS.Proces
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal })),
+    child.on("close", (code, signal) => {
+      if (pgid !== undefined) groups.delete(pgid);
+      resolve({ code, signal });
+    }),
   );
   return { child, exited, closed, out: () => out, err: () => err };
 }

@@ -18,7 +18,15 @@
  * The holding process must never open the lock file otherwise (fs.readFile included): POSIX drops all
  * of a process's locks on a file when any descriptor of that file is closed.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -232,8 +240,14 @@ export function isLiveWriter(info: WriterInfo): boolean {
   } catch {
     return true; // no /proc (macOS): a live pid is all we can know
   }
-  const argv = cmdline.split("\0");
-  return info.script !== "" && argv.includes(info.script);
+  // The script may have been given relative to the holder's working directory.
+  let cwd = "/";
+  try {
+    cwd = readlinkSync(`/proc/${info.pid}/cwd`);
+  } catch {
+    // another user's process: compare the arguments as they are
+  }
+  return info.script !== "" && cmdline.split("\0").some((a) => a !== "" && resolve(cwd, a) === info.script);
 }
 
 // A process that exits without releasing (process.exit, an uncaught error) loses its lock to the
