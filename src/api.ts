@@ -4,7 +4,7 @@
 export type { MineResult } from "./history/mine.js";
 export { repoRules, rulesFile } from "./history/repoRules.js";
 export type { SelectOptions } from "./history/szz.js";
-export { openIndex } from "./index/openIndex.js";
+export { lockIndex, openIndex, tryLockIndex, type WriterOptions } from "./index/openIndex.js";
 export {
   type IndexOptions,
   type IndexResult,

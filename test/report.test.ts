@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { readCommitChange } from "../src/git/staged.js";
+import { readCommitChange } from "../src/git/readChange.js";
 import { colorEnabled, colors } from "../src/report/colors.js";
 import { renderJson } from "../src/report/renderJson.js";
 import { renderSarif, sarifLog } from "../src/report/renderSarif.js";

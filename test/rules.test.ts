@@ -163,9 +163,16 @@ describe("merging onto the defaults", () => {
   });
 
   it("gives fix detection settings that classifyCommit accepts", () => {
-    const rules = parseRules("fixes:\n  keywords: [oops]\n  conventional: false\n", FILE);
+    const rules = parseRules(
+      "fixes:\n  keywords: [oops]\n  conventional: false\n  wordingThreshold: 1\n",
+      FILE,
+    );
     assert.equal(classifyCommit("oops: forgot a file", rules.fixes).isFix, true);
     assert.equal(classifyCommit("Fix crash", rules.fixes).isFix, false);
+    // With the wording model on, a subject that reads like a bug report is a symptom whatever the keywords.
+    const worded = parseRules("fixes:\n  keywords: [oops]\n", FILE);
+    assert.deepEqual(classifyCommit("Fix crash", worded.fixes).reasons, ["symptom"]);
+    assert.throws(() => parseRules("fixes:\n  wordingThreshold: 2\n", FILE), /fixes\.wordingThreshold/);
     assert.equal(classifyCommit("Fix crash", loadRules(null).fixes).isFix, true);
   });
 });
@@ -248,7 +255,7 @@ describe("errors name the line, the column and the field", () => {
     );
     assert.equal(
       errorOf("clones:\n  colour: red\n").message,
-      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests or exclude)`,
+      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests, exclude or copySimilarity)`,
     );
     assert.equal(
       errorOf("verdict:\n  mode: either\nschedul:\n  always: []\n").message,

@@ -1,7 +1,7 @@
 import { readParents } from "../git/parents.js";
+import { readCommitChange, readStagedChange, type StagedChange } from "../git/readChange.js";
 import { resolveCommit } from "../git/repo.js";
 import { rangeCommits } from "../git/revList.js";
-import { readCommitChange, readStagedChange, type StagedChange } from "../git/staged.js";
 import { ancestorsOf } from "../history/ancestry.js";
 import { colors } from "../report/colors.js";
 import { renderJson } from "../report/renderJson.js";

@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { currentBranchFromGitDir } from "../git/headFile.js";
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import type { RiskModel } from "../model/load.js";
 import type { CheckContext, Checker, Verdict } from "../report/types.js";
 import { loadRules } from "../rules/loadRules.js";

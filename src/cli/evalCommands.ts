@@ -15,6 +15,7 @@ import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
 import { listFeedback } from "../suggest/feedback.js";
 import { deviceFlag, formatOf, numberFlag, parse, UsageError } from "./args.js";
 import { printErr, printOut } from "./output.js";
+import { writerEvents } from "./writerEvents.js";
 
 export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]
                        [--label-latency DAYS] [--format text|json]
@@ -105,6 +106,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     names: values.name as string[] | undefined,
     labels: str(values.labels),
     labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
+    writer: { command: "dejafix dataset", events: writerEvents() },
   });
   if (fmt === "json") {
     printOut(json(summary));
@@ -157,6 +159,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     python: str(values.python),
     device: deviceFlag(values.device),
     onLog: log,
+    writer: { command: "dejafix eval", events: writerEvents() },
   });
   const html = str(values.html);
   if (html) {
@@ -245,7 +248,11 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
   const repoDir = str(values.repo) ?? ".";
   if (values.levels) {
     const commits = numberFlag(values.commits, "--commits", { min: 0 });
-    const result = await calibrateLevels(repoDir, { model: str(values.model), commits });
+    const result = await calibrateLevels(repoDir, {
+      model: str(values.model),
+      commits,
+      writer: { command: "dejafix calibrate", events: writerEvents() },
+    });
     if (fmt === "json") printOut(json(result));
     else if (result.commits === 0)
       printOut(
@@ -273,6 +280,7 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     python: str(values.python),
     device: deviceFlag(values.device),
     onLog: log,
+    writer: { command: "dejafix calibrate", events: writerEvents() },
   });
   printOut(fmt === "json" ? json(report) : renderThresholdText(report));
   return report.results.length > 0 ? 0 : 1;

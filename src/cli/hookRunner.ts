@@ -6,37 +6,31 @@
  * and maps its exit code: 0 lets the change through, 3 stops it (the hook exits 1), anything else is treated
  * as dejafix failing to start and lets the change through.
  *
- * Guarantees: reads only git objects (src/git/staged.ts), never stashes, never writes the index or the work
+ * Guarantees: reads only git objects (src/git/readChange.ts), never stashes, never writes the index or the work
  * tree; a time budget, counted from the process's start and enforced by a watchdog thread even against a
  * checker that never yields (src/cli/watchdog.ts), after which the change goes through with a one-line
  * notice and a late verdict is never acted on; a crash lets it through with a one-line error and a log file,
  * unless the rules say `hooks.failure: closed`. Every override of a block is recorded, crash blocks included.
  */
 import { spawn } from "node:child_process";
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  unlinkSync,
-} from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { pushRange } from "../git/pushRange.js";
 import {
+  type ReadLimits,
+  readCommitChanges,
+  readStagedChange,
+  type StagedChange,
+} from "../git/readChange.js";
+import {
   commitSubject,
   committerIdent,
   currentBranch,
-  type ReadLimits,
   type RepoLayout,
-  readCommitChanges,
-  readStagedChange,
   repoLayout,
-  type StagedChange,
-} from "../git/staged.js";
+} from "../git/repoLayout.js";
+import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
 import { type Colors, stderrColors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { renderText } from "../report/renderText.js";
@@ -466,6 +460,21 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     write(name === "pre-push" ? messages.blockedPush(c) : messages.blockedCommit(c));
     return { exitCode: 1, outcome: "block", items };
   } catch (e) {
+    // A damaged index is no crash: one line, no log; the background update (a writer) moves the file
+    // aside and rebuilds it. It stops the change only where the rules say `hooks.failure: closed`.
+    if (isIndexDamage(e)) {
+      const reason = sanitizeLine(e instanceof IndexDamagedError ? e.reason : (e as Error).message).slice(
+        0,
+        200,
+      );
+      const checking = name === "pre-commit" || name === "pre-push";
+      if (settings.failure === "closed" && checking && !env.DEJAFIX_OVERRIDE?.trim()) {
+        write(messages.indexDamagedClosed(c, reason));
+        return { exitCode: 1, outcome: "error", items: [] };
+      }
+      write(messages.indexDamaged(c, reason));
+      return { exitCode: 0, outcome: "error", items: [] };
+    }
     const commonDir = layout?.commonDir ?? findCommonDirLoosely(opts.repoDir);
     const logFile = commonDir ? writeErrorLog(commonDir, name, e, now()) : undefined;
     const short = sanitizeLine(e instanceof Error ? (e.message.split("\n")[0] ?? "") : String(e)).slice(
@@ -512,58 +521,19 @@ async function runPostHook(name: HookName, layout: RepoLayout, opts: HookOptions
     return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };
   const dir = dejafixDir(layout);
   mkdirSync(dir, { recursive: true });
-  const lock = join(dir, "index-update.lock");
-  if (!takeLock(lock)) return { exitCode: 0, outcome: "skipped", items: [], skipped: "locked" };
-  try {
-    const update = opts.updateIndex ?? (await loadIndexUpdater(opts.env ?? process.env));
-    await update(layout.topLevel);
-    return { exitCode: 0, outcome: "pass", items: [] };
-  } finally {
-    try {
-      unlinkSync(lock);
-    } catch {
-      // already gone
-    }
-  }
+  // Another writer at work (a manual `dejafix index`, an earlier update): it covers this commit or the
+  // next update will. The index's writer lock decides (src/index/writerLock.ts); this hook never holds
+  // it, so the `dejafix index` it starts can take it.
+  const { indexWriterState } = await import("../index/writerLock.js");
+  if (indexWriterState(join(dir, INDEX_FILE)).held)
+    return { exitCode: 0, outcome: "skipped", items: [], skipped: "locked" };
+  const update = opts.updateIndex ?? (await loadIndexUpdater(opts.env ?? process.env));
+  await update(layout.topLevel);
+  return { exitCode: 0, outcome: "pass", items: [] };
 }
 
-/** One index update at a time per repository; a lock whose process is gone is taken over. */
-function takeLock(file: string): boolean {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx");
-      appendFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch {
-      const pid = Number(readFileSafe(file));
-      if (pid > 0 && isAlive(pid)) return false;
-      try {
-        unlinkSync(file);
-      } catch {
-        return false;
-      }
-    }
-  }
-  return false;
-}
-
-function readFileSafe(file: string): string {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+/** The index file under <git-common-dir>/dejafix (src/index/store.ts indexPath, without loading SQLite). */
+const INDEX_FILE = "index.sqlite";
 
 // ---------------------------------------------------------------------------------------------------------------
 // plug-in points
@@ -620,7 +590,10 @@ export async function loadIndexUpdater(env: NodeJS.ProcessEnv): Promise<(repoDir
         reject(new Error(`dejafix CLI not found at ${main}`));
         return;
       }
-      const child = spawn(process.execPath, [main, "index", "--repo", repoDir], { stdio: "inherit" });
+      // --no-wait: when another writer took the index meanwhile, it exits quietly; the next update catches up.
+      const child = spawn(process.execPath, [main, "index", "--repo", repoDir, "--no-wait"], {
+        stdio: "inherit",
+      });
       child.on("error", reject);
       child.on("close", (code) =>
         code === 0 ? resolve() : reject(new Error(`dejafix index exited ${code}`)),

@@ -8,6 +8,7 @@ import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, parse, UsageError } from "./args.js";
 import { printOut } from "./output.js";
 import { progress } from "./progress.js";
+import { writerEvents } from "./writerEvents.js";
 
 /**
  * Writes the team's rules file with the schema beside it, so editors complete and check it offline
@@ -57,9 +58,11 @@ the history once. Running it again changes nothing. \`dejafix uninstall\` remove
           : {
               indexHistory: async ({ repoDir }) => {
                 const bar = progress("indexing history");
-                const r = await indexRepository({ repoDir, onProgress: (d, t) => bar.update(d, t) }).finally(
-                  () => bar.stop(),
-                );
+                const r = await indexRepository({
+                  repoDir,
+                  onProgress: (d, t) => bar.update(d, t),
+                  writer: { command: "dejafix init", events: writerEvents() },
+                }).finally(() => bar.stop());
                 printOut(
                   `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
                 );

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRules, rulesFile } from "../api.js";
+import { readStagedChange } from "../git/readChange.js";
 import { repoRoot } from "../git/repo.js";
-import { readStagedChange } from "../git/staged.js";
 import { colors } from "../report/colors.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";

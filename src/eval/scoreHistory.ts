@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
+import type { WriterOptions } from "../index/openIndex.js";
 import { datasetRecord, type HistoryRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader, formatDataset } from "../model/dataset.js";
@@ -53,6 +54,8 @@ export interface ScoreHistoryOptions {
   /** Where to keep the within-project model and its dataset (default: a temporary folder, removed afterwards). */
   withinOut?: string;
   onLog?: (line: string) => void;
+  /** How the caller hears of another writer of the index it waits for. */
+  writer?: WriterOptions;
 }
 
 export interface ScoredHistory {
@@ -92,6 +95,7 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
     name: opts.name,
     labels: fileLabels,
     index: opts.index,
+    ...(opts.writer ? { writer: opts.writer } : {}),
   });
   const records = await readRecords(history, { dim });
   const split = splitAt(records, trainShare);

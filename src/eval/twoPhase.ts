@@ -8,7 +8,7 @@
  */
 
 import { readParents } from "../git/parents.js";
-import { readCommitChanges } from "../git/staged.js";
+import { readCommitChanges } from "../git/readChange.js";
 import { ancestorsOf } from "../history/ancestry.js";
 import { hasDefectBlocks } from "../index/defectBlocks.js";
 import { openIndex } from "../index/openIndex.js";

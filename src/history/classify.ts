@@ -26,6 +26,7 @@
  */
 
 import { DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
+import { bugReportProbability } from "./fixWords.js";
 import { MessageRegexes, type MessageView } from "./messageRegexes.js";
 import type { DeclaredRef, FixClassification, FixReason } from "./types.js";
 
@@ -41,6 +42,7 @@ interface Compiled {
   nonFixScopes: Set<string>;
   conventional: boolean;
   issueRefsAreFixes: boolean;
+  wordingThreshold: number;
 }
 
 const compiledCache = new WeakMap<object, Compiled>();
@@ -72,6 +74,7 @@ function compile(config: Partial<FixConfig>): Compiled {
     nonFixScopes: new Set(full.nonFixScopes.map((t) => t.toLowerCase())),
     conventional: full.conventional,
     issueRefsAreFixes: full.issueRefsAreFixes,
+    wordingThreshold: full.wordingThreshold,
   };
   compiledCache.set(config, compiled);
   return compiled;
@@ -99,6 +102,8 @@ export function normalizeIssueId(raw: string): string | null {
 const MERGE_SUBJECT = /^Merge (?:pull request|branch|branches|remote-tracking branch|tag|commit|'|")/;
 // `fix: x`, `fix(parser): x`, `fix!: x`, `feat(api)!: x`
 const CONVENTIONAL = /^([a-z]+)(?:\(([^()\r\n]*)\))?!?:\s/i;
+// `KEY-1 [docs] …`, `[tests] …`: a component tag in square brackets after any issue keys.
+const SCOPE_TAG = /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*\[([\w.-]+)\]/;
 // GitHub's closing syntax names an issue, not a bug: `(fixes #12)`, `Closes #3`, `resolves GH-4`,
 // `fix LANG-7 and LANG-8`; feature requests are closed that way too.
 const REF = String.raw`(?:#\d+|GH-\d+|https?://\S+/(?:issues|pull)/\d+|[A-Z][A-Z0-9_]+-\d+)`;
@@ -119,7 +124,7 @@ const NOT_A_SYMPTOM =
  * postgres", "NPE in Y", "Z dies on startup", "KEY-1 breaks the sharelib", "queue taking longer".
  */
 const SYMPTOM =
-  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?)(?![\p{L}\p{N}_])/iu;
+  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?|stale|loses|lost|ignores|ignored|loops forever|endless(?:ly)?|regress(?:es|ed))(?![\p{L}\p{N}_])/iu;
 /** An exception or error class named in the subject: `NullPointerException in X`, `ValueError when …`. */
 const EXCEPTION_NAME =
   /(?<![\p{L}\p{N}_])(?:[A-Z][\p{L}\p{N}]*(?:Exception|Error)|NPE|SIGSEGV|SIGABRT)(?![\p{L}\p{N}_])/u;
@@ -162,15 +167,21 @@ const DEPENDENCY_BUMP =
 const FEATURE_VERB =
   /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*(?:add|adds|added|introduce|create|implement|support|allow|expose|provide|document|update|upgrade|bump|refactor|rename|remove|move|deprecate|improve|enable|disable|use|make|new)\b/i;
 
-function symptomIn(subject: string): boolean {
+function symptomIn(subject: string, c: Compiled): boolean {
   if (FEATURE_VERB.test(subject)) return false;
   const text = subject.replace(CLOSING, " ").replace(NOT_A_SYMPTOM, " ");
-  return SYMPTOM.test(text) || EXCEPTION_NAME.test(text);
+  if (SYMPTOM.test(text) || EXCEPTION_NAME.test(text)) return true;
+  return c.wordingThreshold < 1 && bugReportProbability(text) >= c.wordingThreshold;
 }
 
-/** Keywords left after cosmetic phrases ("fix typo") and closing references ("fixes #12") are removed. */
-function keywordIn(bare: string, c: Compiled, rx: MessageView): boolean {
-  return hasKeyword(bare, c, rx) && hasKeyword(rx.strip(bare), c, rx);
+/**
+ * Keywords left after closing references ("fixes #12", removed by the caller) and cosmetic phrases ("fix
+ * typo") are removed: "keyword"; "dismissed" when every keyword was negated ("not a regression") or in a
+ * cosmetic phrase; null when the text names none.
+ */
+function keywordIn(bare: string, c: Compiled, rx: MessageView): "keyword" | "dismissed" | null {
+  if (!hasKeyword(bare, c, rx)) return c.keywords?.test(bare.toLowerCase()) ? "dismissed" : null;
+  return hasKeyword(rx.strip(bare), c, rx) ? "keyword" : "dismissed";
 }
 
 function addIssue(issues: string[], id: string | null): void {
@@ -238,9 +249,12 @@ export function classifyCommit(
   const conventional = c.conventional ? CONVENTIONAL.exec(subject) : null;
   const type = conventional?.[1]?.toLowerCase() ?? null;
   const scope = conventional?.[2]?.trim().toLowerCase() ?? null;
+  // `OOZIE-3398 [docs] Fix the sub-workflow page`: a component tag that says the work is no code.
+  const tag = type === null ? SCOPE_TAG.exec(subject)?.[1]?.toLowerCase() : undefined;
   const declaredNonFix =
-    type !== null &&
-    (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)));
+    (type !== null &&
+      (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)))) ||
+    (tag !== undefined && c.nonFixScopes.has(tag));
   if (type === "fix" && !declaredNonFix) reasons.push("conventional");
 
   // A dependency bumped "to address CVE-…" or "to fix …" repairs the dependency, not this code.
@@ -261,9 +275,11 @@ export function classifyCommit(
   for (const n of rx.notices) onNotice?.(n);
 
   if (subjectBare !== null && storyBare !== null) {
-    if (keywordIn(subjectBare, c, rx)) reasons.push("keyword");
-    else if (symptomIn(subject)) reasons.push("symptom");
-    else if (keywordIn(storyBare, c, rx)) reasons.push("body");
+    const inSubject = keywordIn(subjectBare, c, rx);
+    if (inSubject === "keyword") reasons.push("keyword");
+    // "Fix typo in the docs", "not a regression" say what it is: the words read like a bug report's.
+    else if (inSubject === null && symptomIn(subject, c)) reasons.push("symptom");
+    else if (keywordIn(storyBare, c, rx) === "keyword") reasons.push("body");
   }
 
   const issues = findIssues(issuesText, c, rx);

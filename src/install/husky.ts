@@ -5,7 +5,7 @@
  * so a file created there needs a shebang and the executable bit.
  */
 import { basename, dirname, isAbsolute, join } from "node:path";
-import type { RepoLayout } from "../git/staged.js";
+import type { RepoLayout } from "../git/repoLayout.js";
 import type { HookName } from "../report/types.js";
 import { guardedCall } from "./hookScripts.js";
 

@@ -5,7 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { type RepoLayout, repoLayout } from "../git/staged.js";
+import { type RepoLayout, repoLayout } from "../git/repoLayout.js";
 import { messages } from "../report/messages.js";
 import type { HookName } from "../report/types.js";
 import { HOOKS, hookCopies, packageRoot, runnerPath, STUB_MARKER, stubScript } from "./hookScripts.js";

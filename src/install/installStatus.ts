@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { repoLayout } from "../git/staged.js";
+import { repoLayout } from "../git/repoLayout.js";
 import { messages } from "../report/messages.js";
 import { HOOKS, STUB_MARKER } from "./hookScripts.js";
 import { detectHusky, HUSKY_BEGIN } from "./husky.js";

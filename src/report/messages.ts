@@ -57,6 +57,32 @@ export const messages = {
   notice: (c: Colors, text: string) => c.dim(`${TAG}: ${text}`),
   commitHeader: (c: Colors, sha: string, subject: string) =>
     c.bold(`${TAG} · commit ${sha.slice(0, 10)} ${subject}`),
+  indexDamaged: (c: Colors, reason: string) =>
+    c.yellow(
+      `${TAG}: the index is damaged (${reason}), so this change went through unchecked. The next background ` +
+        "update moves it aside and rebuilds it; to do it now, run `dejafix index`.",
+    ),
+  indexDamagedClosed: (c: Colors, reason: string) =>
+    c.red(
+      `${TAG}: the index is damaged (${reason}); stopped because .dejafix/rules.yml sets hooks.failure: closed. ` +
+        'Run `dejafix index` to move it aside and rebuild it, or go on anyway: DEJAFIX_OVERRIDE="why" git commit …',
+    ),
+
+  // --- the index's one writer -----------------------------------------------------------------------------
+  /** `holder` null: the process holding the lock left no usable name (just starting, or a hand-made file). */
+  writerWaiting: (c: Colors, holder: { pid: number; host: string; command: string; since: string } | null) =>
+    c.dim(
+      `${TAG}: ${
+        holder
+          ? `\`${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+          : "another dejafix process"
+      } is writing the index; waiting for it to finish. Ctrl-C stops waiting; nothing is lost.`,
+    ),
+  indexMovedAside: (c: Colors, reason: string, file: string) =>
+    c.yellow(
+      `${TAG}: the index was damaged (${reason}); it was moved aside to ${file} and is rebuilt from history ` +
+        "now. Attach that file to a bug report if you file one, then delete it.",
+    ),
 
   // --- verdict block --------------------------------------------------------------------------------------
   riskHeadline: (c: Colors, action: "warn" | "block", scoreText: string, level: string) => {

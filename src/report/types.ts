@@ -2,9 +2,9 @@
  * What a check concludes, as plain data. The checker (risk score + clone match, built in src/model and
  * src/clones) produces a Verdict; the hook harness acts on `action`; the renderers in this folder show it.
  */
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 
-export type { StagedChange } from "../git/staged.js";
+export type { StagedChange } from "../git/readChange.js";
 
 /**
  * What the hook does: let it through silently, let it through with a quiet one-line note (a past bug

@@ -68,6 +68,7 @@ export function defaultRules(): Rules {
         "docs/**",
         "doc/**",
       ],
+      copySimilarity: 0.7,
     },
     paths: {
       ignore: ["**/node_modules/**", "**/vendor/**", "**/third_party/**"],
@@ -120,6 +121,7 @@ export function defaultRules(): Rules {
       issueKeyPattern: DEFAULT_FIX_CONFIG.issueKeyPattern,
       issueKeyIgnore: [...DEFAULT_FIX_CONFIG.issueKeyIgnore],
       issueRefsAreFixes: DEFAULT_FIX_CONFIG.issueRefsAreFixes,
+      wordingThreshold: DEFAULT_FIX_CONFIG.wordingThreshold,
       bugIssues: null,
     },
     szz: {

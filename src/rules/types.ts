@@ -78,6 +78,8 @@ export interface Rules {
     excludeTests: boolean;
     /** Other paths that give no defect blocks and are not matched: fixtures, CI workflows, docs. */
     exclude: string[];
+    /** Least similarity at which code elsewhere counts as a copy of a defect block (not a look-alike). */
+    copySimilarity: number;
   };
   paths: {
     ignore: string[];

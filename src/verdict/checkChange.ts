@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
