@@ -1,9 +1,14 @@
 /**
  * The library API. The CLI is a thin layer over these functions; tests call them directly.
  */
+
+export { readCommitChange, readStagedChange, type StagedChange } from "./git/readChange.js";
 export type { MineResult } from "./history/mine.js";
 export { repoRules, rulesFile } from "./history/repoRules.js";
 export type { SelectOptions } from "./history/szz.js";
+export { check, prepare } from "./hooks/checker.js";
+export { type HookOptions, type HookResult, readHookRules, runHook } from "./hooks/runHook.js";
+export { HOOK_TABLE, type HookName } from "./hooks/table.js";
 export { lockIndex, openIndex, tryLockIndex, type WriterOptions } from "./index/openIndex.js";
 export {
   type IndexOptions,
@@ -12,3 +17,4 @@ export {
   type LabelRecord,
   labels,
 } from "./pipeline/indexRepository.js";
+export type { CheckContext, Checker, MatchReport, Verdict } from "./verdict/types.js";

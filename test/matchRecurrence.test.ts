@@ -14,10 +14,10 @@ import { indexRepository, openIndex } from "../src/api.js";
 import { readStagedChange } from "../src/git/readChange.js";
 import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
-import type { MatchExplanation } from "../src/report/types.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import { definesNewName } from "../src/suggest/recurrence.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
+import type { MatchExplanation } from "../src/verdict/types.js";
 import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");

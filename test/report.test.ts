@@ -10,7 +10,7 @@ import { renderJson } from "../src/report/renderJson.js";
 import { renderSarif, sarifLog } from "../src/report/renderSarif.js";
 import { renderText } from "../src/report/renderText.js";
 import { sanitize, sanitizeLine } from "../src/report/sanitize.js";
-import type { MatchReport, ReportItem, Verdict } from "../src/report/types.js";
+import type { MatchReport, ReportItem, Verdict } from "../src/verdict/types.js";
 
 /** Anything a terminal could act on; SGR colour codes are removed first when colours are on. */
 const DANGEROUS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

@@ -3,15 +3,15 @@ import { readCommitChange, readStagedChange, type StagedChange } from "../git/re
 import { resolveCommit } from "../git/repo.js";
 import { rangeCommits } from "../git/revList.js";
 import { ancestorsOf } from "../history/ancestry.js";
+import { check } from "../hooks/checker.js";
 import { colors } from "../report/colors.js";
+import { printErr, printOut } from "../report/output.js";
 import { renderJson } from "../report/renderJson.js";
 import { renderSarif } from "../report/renderSarif.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
-import type { MatchExplanation, ReportItem } from "../report/types.js";
+import type { MatchExplanation, ReportItem } from "../verdict/types.js";
 import { type Command, formatOf, parse, UsageError } from "./args.js";
-import { check } from "./checker.js";
-import { printErr, printOut } from "./output.js";
 import { version } from "./version.js";
 
 export const checkCmd: Command = {

@@ -10,9 +10,9 @@ import { indexWriterState, type WriterInfo } from "../index/writerLock.js";
 import { installStatus } from "../install/installStatus.js";
 import { colors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
+import { jsonText, printOut } from "../report/output.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import { type Command, formatOf, parse } from "./args.js";
-import { jsonText, printOut } from "./output.js";
 import { version } from "./version.js";
 
 /** What is installed, the index, the model, and how long each part of a check takes here. */

@@ -11,10 +11,10 @@ import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "../eval/exportDataset
 import { num, pct, renderReplayHtml, renderReplayText } from "../eval/renderReplay.js";
 import { replay } from "../eval/replay.js";
 import { parseShares } from "../eval/timeSplit.js";
+import { printErr, printOut } from "../report/output.js";
 import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
 import { listFeedback } from "../suggest/feedback.js";
 import { deviceFlag, formatOf, numberFlag, parse, UsageError } from "./args.js";
-import { printErr, printOut } from "./output.js";
 import { writerEvents } from "./writerEvents.js";
 
 export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]

@@ -1,7 +1,7 @@
 import { nextAuthor, repoRoot } from "../git/repo.js";
+import { jsonText, printErr, printOut } from "../report/output.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../suggest/feedback.js";
 import { type Command, parse, UsageError } from "./args.js";
-import { jsonText, printErr, printOut } from "./output.js";
 
 export const feedbackCmd: Command = {
   summary: "mark a suggestion useful or wrong (a wrong one stops being proposed)",

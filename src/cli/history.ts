@@ -1,8 +1,8 @@
 import { indexRepository, labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
+import { jsonText, printErr, printOut } from "../report/output.js";
 import { type Command, parse, UsageError } from "./args.js";
-import { jsonText, printErr, printOut } from "./output.js";
 import { progress } from "./progress.js";
 import { writerEvents } from "./writerEvents.js";
 

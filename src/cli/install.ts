@@ -4,9 +4,9 @@ import { indexRepository } from "../api.js";
 import { init } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
+import { printOut } from "../report/output.js";
 import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, parse, UsageError } from "./args.js";
-import { printOut } from "./output.js";
 import { progress } from "./progress.js";
 import { writerEvents } from "./writerEvents.js";
 

@@ -4,8 +4,8 @@
  * library API in src/api.ts, which the tests call directly.
  */
 import { spawnSync } from "node:child_process";
+import { printErr, printOut } from "../report/output.js";
 import { type Command, commands } from "./commands.js";
-import { printErr, printOut } from "./output.js";
 
 /**
  * Commands that replay whole histories. V8 lets garbage pile up to gigabytes before a full collection,

@@ -1,6 +1,7 @@
 import { gitCommonDir, repoRoot } from "../git/repo.js";
 import { repositoryModelPath } from "../model/load.js";
 import { runTraining } from "../model/train.js";
+import { printErr, printOut } from "../report/output.js";
 import { type Command, deviceFlag, numberFlag, parse, UsageError } from "./args.js";
 import {
   CALIBRATE_HELP,
@@ -10,7 +11,6 @@ import {
   EVAL_HELP,
   evalCommand,
 } from "./evalCommands.js";
-import { printErr, printOut } from "./output.js";
 
 const first = (help: string): string => (help.split("\n")[0] ?? "").replace(/^Usage:\s*/, "");
 

@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { repoRules, rulesFile } from "../api.js";
 import { readStagedChange } from "../git/readChange.js";
 import { repoRoot } from "../git/repo.js";
+import { check } from "../hooks/checker.js";
 import { colors } from "../report/colors.js";
+import { printErr, printOut } from "../report/output.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import { loadRules, RulesError } from "../rules/loadRules.js";
 import { activeLevelAction } from "../rules/schedule.js";
 import { type Command, parse, UsageError } from "./args.js";
-import { check } from "./checker.js";
-import { printErr, printOut } from "./output.js";
 
 export const rulesCmd: Command = {
   summary: "check the rules file, or explain what would happen to the staged change now",

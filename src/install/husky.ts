@@ -6,7 +6,7 @@
  */
 import { basename, dirname, isAbsolute, join } from "node:path";
 import type { RepoLayout } from "../git/repoLayout.js";
-import type { HookName } from "../report/types.js";
+import type { HookName } from "../hooks/table.js";
 import { guardedCall } from "./hookScripts.js";
 
 export const HUSKY_BEGIN = "# >>> dejafix: added by `dejafix init`; `dejafix uninstall` removes this block";

@@ -32,7 +32,7 @@ export type {
   Action,
   BranchRule,
   Freeze,
-  HookName,
+  GatedHook,
   Level,
   Rules,
   Schedule,

@@ -9,7 +9,8 @@ import type { FixConfig } from "./fixes.js";
 /** What a level does when a change reaches it. */
 export type Action = "warn" | "block" | "off";
 
-export type HookName = "pre-commit" | "pre-push";
+/** The hooks that check a change (and so can be gated by levels, freeze windows and weekends). */
+export type GatedHook = "pre-commit" | "pre-push";
 
 export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
 
@@ -35,7 +36,7 @@ export interface Freeze {
   levels: string[];
   /** Branch globs the freeze applies to; `**` is every branch, detached HEAD included. */
   branches: string[];
-  hooks: HookName[];
+  hooks: GatedHook[];
 }
 
 export interface BranchRule {
@@ -44,7 +45,7 @@ export interface BranchRule {
   levels: string[];
   /** When true, `levels` replace every other level in force on these branches (an empty list turns gating off). */
   replace: boolean;
-  hooks: HookName[];
+  hooks: GatedHook[];
 }
 
 export interface Schedule {
@@ -52,7 +53,7 @@ export interface Schedule {
   timezone: string;
   /** Levels in force at all times. */
   always: string[];
-  weekend: { days: Weekday[]; levels: string[]; hooks: HookName[] };
+  weekend: { days: Weekday[]; levels: string[]; hooks: GatedHook[] };
   freezes: Freeze[];
   branches: BranchRule[];
 }

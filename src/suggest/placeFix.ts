@@ -11,7 +11,7 @@ import type { NormalizedBlock } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
 import { diffHunks } from "../git/diffLines.js";
-import type { MatchReport } from "../report/types.js";
+import type { MatchReport } from "../verdict/types.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
 import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";
 import { renderDiff } from "./renderDiff.js";

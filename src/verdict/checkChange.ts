@@ -13,10 +13,10 @@ import { stagedTokens } from "../metrics/changeTokens.js";
 import { ignoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
 import { stagedMetrics } from "../metrics/staged.js";
 import type { RiskModel } from "../model/load.js";
-import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
 import { activeLevelAction } from "../rules/schedule.js";
 import type { Rules } from "../rules/types.js";
 import { decideVerdict } from "../rules/verdict.js";
+import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../verdict/types.js";
 import type { MatchOptions } from "./matchChange.js";
 
 export interface CheckInput {

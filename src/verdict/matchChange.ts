@@ -24,7 +24,6 @@ import {
 } from "../index/defectBlocks.js";
 import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
-import type { CommitRef, MatchExplanation, MatchReport } from "../report/types.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
@@ -37,6 +36,7 @@ import {
   rewritesFixElsewhere,
   wordsOf,
 } from "../suggest/recurrence.js";
+import type { CommitRef, MatchExplanation, MatchReport } from "../verdict/types.js";
 
 /** A match with what feedback and reports need beyond `MatchReport`. */
 export interface SuggestedMatch extends MatchReport {

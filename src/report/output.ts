@@ -3,8 +3,8 @@
  * commit message from a repository cannot reach the terminal as an escape sequence, a C1 control or a bidi
  * mark, whichever command prints it. dejafix's own colours are kept when colours are on for that stream.
  */
-import { colorEnabled } from "../report/colors.js";
-import { escapeJsonUnsafe, sanitizeOutput } from "../report/sanitize.js";
+import { colorEnabled } from "./colors.js";
+import { escapeJsonUnsafe, sanitizeOutput } from "./sanitize.js";
 
 function styled(stream: NodeJS.WriteStream): boolean {
   return colorEnabled({ isTTY: Boolean(stream.isTTY) });
