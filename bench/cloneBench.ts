@@ -20,7 +20,7 @@ import { normalizeFile } from "../src/blocks/normalizeBlock.js";
 import { findClones, findClonesBruteForce } from "../src/clones/findClones.js";
 import { createMemoryBlockStore } from "../src/clones/memoryBlockStore.js";
 import type { BlockStore, StoredBlock } from "../src/clones/types.js";
-import { gitBytes } from "../src/git/staged.js";
+import { gitSync as gitBytes } from "../src/git/run.js";
 import { openBlockStore } from "../src/index/blockStore.js";
 
 interface Args {

@@ -3,7 +3,11 @@
  * checker) on a typical staged change, in a repository with a ~10k-commit index, next to a bare
  * `node -e 0` measured in the same run (interleaved, so both see the same machine load).
  *
- *   npm run build && node dist/bench/hookBench.js [--commits 10000] [--runs 30] [--repo PATH]
+ *   npm run build && node dist/bench/hookBench.js [--commits 10000] [--runs 30] [--repo PATH] [--baseline ROOT]
+ *
+ * --baseline ROOT times another build of dejafix (a package root with dist/ built, e.g. a worktree of the
+ * previous commit) on a copy of the same repository, index and staged change, interleaved with this one:
+ * the difference of the two is what a change to the hook costs, with the machine's load the same for both.
  *
  * Without --repo it generates a fixture repository (fixtures/) of --commits commits. With --repo PATH
  * it clones PATH (hard links) instead. The hook's exit code is checked on every run.
@@ -13,7 +17,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -64,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
       commits: { type: "string", default: "10000" },
       runs: { type: "string", default: "30" },
       repo: { type: "string" },
+      baseline: { type: "string" },
     },
   });
   const runs = Math.max(5, Number(values.runs));
@@ -88,13 +93,29 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(join(unscored, ".dejafix"), { recursive: true });
     writeFileSync(join(unscored, ".dejafix", "rules.yml"), "version: 1\nverdict:\n  mode: match\n");
     const unscoredHook = join(unscored, ".git", "hooks", "pre-commit");
+    // The same again with the hooks of the baseline build.
+    const baselineRepo = join(tmp, "baseline");
+    if (values.baseline) {
+      cpSync(repo, baselineRepo, { recursive: true });
+      const cli = join(resolve(values.baseline as string), "dist", "src", "cli", "main.js");
+      const r = spawnSync(process.execPath, [cli, "init", "--repo", baselineRepo], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`the baseline's dejafix init failed: ${r.stderr}`);
+    }
+    const baselineHook = join(baselineRepo, ".git", "hooks", "pre-commit");
     // Warm the page cache and the rules cache once, as any second commit of the day would be.
     timeMs("sh", [hook], repo);
     timeMs("sh", [unscoredHook], unscored);
+    if (values.baseline) timeMs("sh", [baselineHook], baselineRepo);
     const hookMs: number[] = [];
     const unscoredMs: number[] = [];
     const nodeMs: number[] = [];
+    const baselineMs: number[] = [];
     for (let i = 0; i < runs; i++) {
+      if (values.baseline) {
+        const b = timeMs("sh", [baselineHook], baselineRepo);
+        if (b.code !== 0) throw new Error(`the baseline hook exited with ${b.code} on a typical change`);
+        baselineMs.push(b.ms);
+      }
       const h = timeMs("sh", [hook], repo);
       if (h.code !== 0) throw new Error(`the hook exited with ${h.code} on a typical change`);
       hookMs.push(h.ms);
@@ -118,6 +139,15 @@ async function main(argv: string[]): Promise<number> {
         `hook / bare node: ${(hm / nm).toFixed(2)}× (the hook's own work: ${(hm - nm).toFixed(0)} ms at the median; ${model})`,
         `same hook, model not loaded (verdict.mode: match): median ${um.toFixed(0)} ms, p95 ${pct(unscoredMs, 95).toFixed(0)} ms`,
         `added by scoring (load + features + inference): ${(hm - um).toFixed(1)} ms at the median, ${(hm / um).toFixed(2)}× the unscored hook (target ≤ 60 ms)`,
+        ...(values.baseline
+          ? [
+              `baseline build's hook (${values.baseline}): median ${pct(baselineMs, 50).toFixed(0)} ms, p95 ${pct(baselineMs, 95).toFixed(0)} ms`,
+              `this build − baseline: ${(hm - pct(baselineMs, 50)).toFixed(1)} ms at the median`,
+            ]
+          : []),
+        `load average: ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(" ")}`,
       ].join("\n")}\n`,
     );
     return 0;

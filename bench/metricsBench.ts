@@ -11,7 +11,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndex } from "../src/api.js";
-import { readCommitChange } from "../src/git/staged.js";
+import { readCommitChange } from "../src/git/readChange.js";
 import { clearMetrics } from "../src/index/metricsStore.js";
 import { fillLineStats } from "../src/metrics/fillLineStats.js";
 import { computeHistoryMetrics, readHistoryMetrics } from "../src/metrics/history.js";

@@ -14,7 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openIndex, repoRules } from "../src/api.js";
 import { replayRecurrence } from "../src/eval/recurrence.js";
-import { readCommitChange } from "../src/git/staged.js";
+import { readCommitChange } from "../src/git/readChange.js";
 import { sqlite } from "../src/index/connection.js";
 import { buildDefectBlocks } from "../src/index/defectBlocks.js";
 import { matchChange } from "../src/verdict/matchChange.js";

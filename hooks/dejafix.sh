@@ -20,6 +20,8 @@ fi
 dejafix_newest_in() {
   # Prints the newest "vX.Y.Z" folder of $1 (version managers keep one folder per Node version).
   [ -d "$1" ] || return 0
+  # A bare PATH (GUI clients, env -i) may lack these tools: then say nothing and try the other places.
+  for dejafix_tool in ls sed sort tail; do command -v "$dejafix_tool" >/dev/null 2>&1 || return 0; done
   # shellcheck disable=SC2012
   ls "$1" 2>/dev/null | sed -n 's/^v\{0,1\}\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\)$/\1/p' |
     sort -t. -k1,1n -k2,2n -k3,3n | tail -n 1
@@ -97,13 +99,17 @@ case $dejafix_hook in
     ;;
 esac
 
-"$dejafix_node" "$dejafix_runner" "$dejafix_hook" "$@"
+# The runner's stderr goes to the terminal (fd 9); the shells' own "Alarm clock" line when the watchdog ends
+# it goes nowhere: the runner has already said why, in dejafix's words.
+( (exec "$dejafix_node" "$dejafix_runner" "$dejafix_hook" "$@" 2>&9 9>&-); exit $? ) 9>&2 2>/dev/null
 dejafix_status=$?
-# The runner exits 0 to let the change through and 3 to stop it; anything else means Node or the runner
-# failed before it could decide, and a broken tool must not hold work hostage.
+# The runner exits 0 to let the change through and 3 to stop it; 142 (SIGALRM) is its watchdog ending it at
+# the time budget, after it said so. Anything else means Node or the runner failed before it could decide,
+# and a broken tool must not hold work hostage.
 case $dejafix_status in
   0) exit 0 ;;
   3) exit 1 ;;
+  142) exit 0 ;;
   *)
     echo "dejafix: the $dejafix_hook check failed to start (exit $dejafix_status), so it was skipped. Run: dejafix doctor" >&2
     exit 0

@@ -7,6 +7,7 @@ that a test can compare them with onnxruntime-node's scores of the same commits.
 RECORDS.jsonl holds dataset lines (a header line, if present, is skipped):
   {"repo":"r","commit":"<sha>","time":1600000000,"label":0,"metrics":{"la":12,...},"added":{"17":2},"removed":{}}
 Features are built here with the trainer's own code (train.Features), independently of Node's.
+Without the checkpoint (the shipped default model has none), the scorer takes the ONNX file's weights.
 """
 
 import json
@@ -16,6 +17,30 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import train  # noqa: E402
+
+
+def scorer_from_onnx(model_path, meta):
+    """The PyTorch scorer with the weights the ONNX file holds, for a shipped model whose checkpoint is
+    not shipped: its initializers are the checkpoint's state, under the same names."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(model_path).graph
+    state = {i.name: torch.as_tensor(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    m = len(meta["features"]["metrics"])
+    scorer = train.build_scorer(
+        meta["model"]["kind"],
+        meta["features"]["width"],
+        m,
+        state["log_mask"].tolist(),
+        state["mean"].tolist(),
+        state["scale"].tolist(),
+        hidden=meta["model"].get("hidden", 64),
+    )
+    names = set(scorer.state_dict().keys())
+    scorer.load_state_dict({k: v for k, v in state.items() if k in names}, strict=True)
+    return scorer
 
 
 def main(argv):
@@ -29,12 +54,15 @@ def main(argv):
     base = model_path[: -len(".onnx")] if model_path.endswith(".onnx") else model_path
     with open(base + ".meta.json", encoding="utf-8") as handle:
         meta = json.load(handle)
-    checkpoint = torch.load(base + ".pt", map_location="cpu")
-    config = checkpoint["config"]
-    scorer = train.build_scorer(
-        config["kind"], config["width"], config["m"], config["log_mask"], config["mean"], config["scale"], hidden=checkpoint["hidden"]
-    )
-    scorer.load_state_dict(checkpoint["state"])
+    if os.path.exists(base + ".pt"):
+        checkpoint = torch.load(base + ".pt", map_location="cpu")
+        config = checkpoint["config"]
+        scorer = train.build_scorer(
+            config["kind"], config["width"], config["m"], config["log_mask"], config["mean"], config["scale"], hidden=checkpoint["hidden"]
+        )
+        scorer.load_state_dict(checkpoint["state"])
+    else:
+        scorer = scorer_from_onnx(model_path, meta)
     scorer.eval()
 
     records = []

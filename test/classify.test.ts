@@ -10,22 +10,19 @@ const SHA40 = "0123456789abcdef0123456789abcdef01234567";
 
 describe("classifyCommit: what misfired on real histories", () => {
   it("a closing reference names an issue, not a bug: feature requests are closed that way too", () => {
-    assert.equal(classifyCommit("Update: add the allowEmpty option (fixes #4210)").isFix, false);
-    assert.equal(classifyCommit("Add --deselect command line option\n\nFixes #3198").isFix, false);
-    assert.equal(classifyCommit("fix #13031: use the concrete id for the empty parameter list").isFix, false);
+    assert.equal(classifyCommit("Update: add a strictKeys option to the resolver (fixes #812)").isFix, false);
+    assert.equal(classifyCommit("Add --only-changed command line option\n\nFixes #2045").isFix, false);
+    assert.equal(classifyCommit("fix #1303: give anonymous nodes their parent's name").isFix, false);
     assert.equal(classifyCommit("Stop the parser crashing on empty input (fixes #12)").isFix, true);
   });
 
   it("types and scopes a developer uses for other work are not fixes, whatever the body says", () => {
     assert.equal(classifyCommit("refactor(compiler): split the parser\n\nFix type errors").isFix, false);
-    assert.equal(classifyCommit("workflow: fix size report").isFix, false);
-    assert.equal(classifyCommit("fix(deps): update dependency postcss to ^8.5.19 (#15047)").isFix, false);
-    assert.equal(classifyCommit("fix(ci): use with instead of assert").isFix, false);
-    assert.equal(classifyCommit("test: fix test case broken by b93f264").isFix, false);
-    assert.deepEqual(classifyCommit("fix(runtime-core): keep slot order").reasons, [
-      "conventional",
-      "keyword",
-    ]);
+    assert.equal(classifyCommit("workflow: fix the bundle size comment").isFix, false);
+    assert.equal(classifyCommit("fix(deps): update dependency left-pad to ^2.1.0 (#930)").isFix, false);
+    assert.equal(classifyCommit("fix(ci): cache the toolchain between jobs").isFix, false);
+    assert.equal(classifyCommit("test: fix the snapshot broken by c4e51a9").isFix, false);
+    assert.deepEqual(classifyCommit("fix(router): keep query order").reasons, ["conventional", "keyword"]);
     // A subsystem prefix is no conventional type: its keywords still count.
     assert.equal(classifyCommit("net: fix use after free in foo_close()").isFix, true);
   });
@@ -48,7 +45,7 @@ describe("classifyCommit: what misfired on real histories", () => {
       "KEY-1886 Queue operation taking longer",
       "KEY-12 Server dies on startup without a config",
       "KEY-1144 KEY-1137 breaks the sharelib",
-      "[LANG-857] StringIndexOutOfBoundsException in CharSequenceTranslator",
+      "[KEY-857] IndexOutOfBoundsException in TokenReader",
       "Import fails on postgres",
     ])
       assert.deepEqual(classifyCommit(m).reasons, ["symptom"], m);
@@ -58,6 +55,65 @@ describe("classifyCommit: what misfired on real histories", () => {
       "Add a TimeoutError class",
     ])
       assert.ok(!classifyCommit(m).reasons.includes("symptom"), m);
+  });
+});
+
+describe("classifyCommit: bug-report wording (the model trained on typed issue titles)", () => {
+  it("a JIRA-style subject that names a symptom without any keyword is weak evidence of a fix", () => {
+    for (const m of [
+      "PROJ-84 Cache returns entries of another tenant",
+      "PROJ-95 Dashboard shows zero jobs for admin users (ann via bob)",
+      "PROJ-96 Retry counter is reset on every poll",
+      "PROJ-97 Duplicate rows after a rerun of the loader",
+    ]) {
+      assert.deepEqual(classifyCommit(m).reasons, ["symptom"], m);
+      assert.equal(classifyCommit(m).isFix, true, m);
+      // The model is a setting: at 1 it is off, and these subjects carry no evidence at all.
+      assert.deepEqual(classifyCommit(m, { wordingThreshold: 1 }).reasons, [], m);
+    }
+  });
+
+  it("work that was built, changed or documented does not read like a bug report", () => {
+    for (const m of [
+      "PROJ-99 Allow a custom timezone in the report header",
+      "PROJ-100 Make the poll interval configurable",
+      "PROJ-101 Document the export flags",
+      "PROJ-79 Add retry option to the uploader",
+      "PROJ-89 Move helpers into a util package",
+    ])
+      assert.deepEqual(classifyCommit(m).reasons, [], m);
+  });
+
+  it("one issue breaking or regressing after another is a symptom; a named regression is a keyword", () => {
+    assert.deepEqual(classifyCommit("PROJ-87 PROJ-60 breaks the nightly export").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-82 Export hangs since PROJ-60").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-91 Report totals regressed after PROJ-60").reasons, ["symptom"]);
+    assert.deepEqual(classifyCommit("PROJ-93 Regression of PROJ-60: totals are doubled").reasons, [
+      "keyword",
+    ]);
+    // A follow-up commit of the same issue reads as the issue does.
+    assert.deepEqual(classifyCommit("amend PROJ-84 Cache returns entries of another tenant").reasons, [
+      "symptom",
+    ]);
+  });
+
+  it("a cosmetic fix is no symptom, however much its words sound like a bug report", () => {
+    for (const m of [
+      "Fix typo in the timeout error message",
+      "Fix example in the configuration guide",
+      "PROJ-80 Typo fixes in the admin guide",
+      "PROJ-92 Fix deprecation warnings in the exporter",
+      "PROJ-81 [docs] Fix the install page",
+      "PROJ-102 [tests] Scheduler test hangs on slow machines",
+    ])
+      assert.deepEqual(classifyCommit(m).reasons, [], m);
+    // A real fault named beside the cosmetic words still counts.
+    assert.equal(classifyCommit("PROJ-103 Fix typo in the key that made the cache leak").isFix, true);
+  });
+
+  it("the developer's own type wins over the wording", () => {
+    assert.equal(classifyCommit("feat(cache): entries of another tenant are never returned").isFix, false);
+    assert.equal(classifyCommit("refactor: retry counter is reset on every poll").isFix, false);
   });
 });
 
@@ -95,8 +151,15 @@ describe("classifyCommit: keywords", () => {
       "Release patch version 1.2.3",
       "Fail fast when the config is missing",
     ]) {
-      assert.equal(classifyCommit(message).isFix, false, message);
+      assert.ok(!classifyCommit(message).reasons.includes("keyword"), message);
     }
+    // Only the wording model may still read a symptom in one ("… when the config is missing").
+    for (const message of [
+      "Improve error handling in the loader",
+      "Add issue template",
+      "Release patch version 1.2.3",
+    ])
+      assert.equal(classifyCommit(message).isFix, false, message);
   });
 
   it("ignores cosmetic fixes but keeps a real keyword in the same message", () => {
@@ -106,7 +169,7 @@ describe("classifyCommit: keywords", () => {
   });
 
   it("uses configured keywords and extra patterns instead of the defaults", () => {
-    const config = { keywords: ["oops"], patterns: ["\\bQA-REJECT\\b"] };
+    const config = { keywords: ["oops"], patterns: ["\\bQA-REJECT\\b"], wordingThreshold: 1 };
     assert.equal(classifyCommit("oops, wrong branch", config).isFix, true);
     assert.equal(classifyCommit("Marked QA-REJECT by nightly", config).isFix, true);
     assert.equal(classifyCommit("Fix crash", config).isFix, false);
@@ -379,10 +442,60 @@ describe("loadBugIssues", () => {
 });
 
 it("a (#N) subject suffix counts as a bug reference when the tracker export lists #N", () => {
-  const msg = "Handle empty sample sets in mean_response_time (#87)";
+  const msg = "Report sample-set sizes in mean_response_time (#87)";
   assert.equal(classifyCommit(msg).isFix, false, "without an export the suffix is a pull-request number");
   assert.equal(classifyCommit(msg, undefined, new Set(["#88"])).isFix, false);
   const c = classifyCommit(msg, undefined, new Set(["#87"]));
   assert.equal(c.isFix, true);
   assert.deepEqual(c.issues, ["#87"]);
+});
+
+describe("classifyCommit: a team's own expressions run under a time limit", () => {
+  const BOMB = `${"a".repeat(35)}!`;
+
+  it("a pattern that backtracks without bound counts as no match, says so once by its rules key, and the others still work", () => {
+    const config = { patterns: ["^(a+)+$", "\\bSEC-\\d+\\b"] };
+    const notices: string[] = [];
+    const r = classifyCommit(BOMB, config, undefined, (n) => notices.push(n));
+    assert.equal(r.isFix, false);
+    assert.equal(notices.length, 1, notices.join("\n"));
+    assert.match(notices[0] ?? "", /^fixes\.patterns\[0\] \("\^\(a\+\)\+\$"\) took longer than 250 ms/);
+    // Switched off from then on (no second wait, no second notice); the other pattern still marks fixes.
+    assert.equal(classifyCommit("aaaa", config, undefined, (n) => notices.push(n)).isFix, false);
+    assert.equal(
+      classifyCommit("Patch SEC-42 in the parser", config, undefined, (n) => notices.push(n)).isFix,
+      true,
+    );
+    assert.equal(notices.length, 1);
+    // A fresh config with the same pattern matches where it is fast: the limit, not a blacklist.
+    assert.deepEqual(classifyCommit("aaaa", { patterns: ["^(a+)+$"] }).reasons, ["keyword"]);
+  });
+
+  it("an ignore phrase or an issue key pattern that backtracks without bound is switched off the same way", () => {
+    const notices: string[] = [];
+    const ignore = classifyCommit(`fix ${BOMB}`, { ignore: ["(a|aa)+$"] }, undefined, (n) => notices.push(n));
+    assert.equal(ignore.isFix, true, "with the ignore phrase off, the keyword counts");
+    const key = classifyCommit(
+      `Release ${"1".repeat(32)}!`,
+      { issueKeyPattern: "(\\w|\\d)+$" },
+      undefined,
+      (n) => notices.push(n),
+    );
+    assert.deepEqual(key.issues, []);
+    assert.deepEqual(
+      notices.map((n) => n.split(" ")[0]),
+      ["fixes.ignore[0]", "fixes.issueKeyPattern"],
+    );
+  });
+
+  it("a team's own fast expressions give the same answers as before", () => {
+    const config = {
+      patterns: ["\\bSEC-\\d+\\b"],
+      ignore: ["\\bfix(?:es)? the build\\b"],
+      issueKeyPattern: "[A-Z]+-\\d+",
+    };
+    assert.deepEqual(classifyCommit("Fix the build for SEC-9", config).reasons, ["keyword"]);
+    assert.deepEqual(classifyCommit("fixes the build", config).reasons, []);
+    assert.deepEqual(classifyCommit("Tidy up\n\nSee PROJ-7 and #12", config).issues, ["#12", "PROJ-7"]);
+  });
 });

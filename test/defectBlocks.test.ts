@@ -180,6 +180,47 @@ describe("blocksOfFix", () => {
     assert.deepEqual(blocksOfFix(table, [{ oldStart: 5, lines: hunk }], "c", 10), []);
   });
 
+  it("rows of a struct table and a chain of string cases are tables too: their brackets and signs aside", () => {
+    const rows = Array.from(
+      { length: 12 },
+      (_, i) => `    {"cmd${i}",cmd${i}Command,${i % 3 === 0 ? -2 : 3},"r",0,NULL,1,1,1,0,0},`,
+    );
+    const hunk = parseHunkBody(
+      [
+        '-    {"cmd4",cmd4Command,3,"r",0,NULL,1,1,1,0,0},',
+        '+    {"cmd4",cmd4Command,-3,"r",0,NULL,1,1,1,0,0},',
+      ].join("\n"),
+    );
+    assert.deepEqual(blocksOfFix(rows, [{ oldStart: 5, lines: hunk }], "c", 10), []);
+    const chain = ['    if (!strcasecmp(flag,"write")) {', "        c->flags |= CMD_WRITE;"];
+    for (const f of ["readonly", "admin", "pubsub", "noscript", "loading", "stale"])
+      chain.push(`    } else if (!strcasecmp(flag,"${f}")) {`, `        c->flags |= CMD_${f.toUpperCase()};`);
+    chain.push("    }");
+    const insert = parseHunkBody(
+      [
+        '     } else if (!strcasecmp(flag,"admin")) {',
+        '+    } else if (!strcasecmp(flag,"noflags")) {',
+        "+        /* nothing to do */",
+      ].join("\n"),
+    );
+    assert.deepEqual(blocksOfFix(chain, [{ oldStart: 5, lines: insert }], "c", 10), []);
+    // Statements of many shapes are no table.
+    assert.equal(
+      blocksOfFix(
+        lines,
+        [
+          {
+            oldStart: 8,
+            lines: parseHunkBody("-    total += item.price;\n+    total += item.price * item.quantity;"),
+          },
+        ],
+        "javascript",
+        5,
+      ).length,
+      1,
+    );
+  });
+
   it("a cosmetic fix gives no block: comments, layout, a message reworded, a consistent rename", () => {
     const one = (from: string, to: string) =>
       blocksOfFix(

@@ -25,7 +25,8 @@ import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateRepo } from "../fixtures/generate.js";
-import { diffHunks, readCommitChange, readCommitChanges, readStagedChange } from "../src/git/staged.js";
+import { diffHunks } from "../src/git/diffLines.js";
+import { readCommitChange, readCommitChanges, readStagedChange } from "../src/git/readChange.js";
 import type { Hunk } from "../src/git/types.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { init } from "../src/install/init.js";
@@ -408,12 +409,14 @@ describe("failure handling", () => {
     const env = { ...repo.env, DEJAFIX_TEST_DB: db };
     stage(repo, "app.js", "// ordinary change\n");
     const r = commitChecked(repo, ["-m", "open"], { env, expect: "committed" });
-    assert.match(r.stderr, /internal error \(file is not a database\)/);
+    // No crash report: one line that says what happened and what heals it.
+    assert.match(r.stderr, /the index is damaged \(file is not a database\)/);
+    assert.doesNotMatch(r.stderr, /internal error/);
     mkdirSync(join(repo.dir, ".dejafix"));
     writeFileSync(join(repo.dir, ".dejafix", "rules.yml"), "version: 1\nhooks:\n  failure: closed\n");
     stage(repo, "app.js", "// another ordinary change\n");
     const closed = commitChecked(repo, ["-m", "closed"], { env, expect: "blocked" });
-    assert.match(closed.stderr, /hooks\.failure: closed/);
+    assert.match(closed.stderr, /index is damaged .*hooks\.failure: closed/);
     commitChecked(repo, ["-m", "closed but overridden"], {
       env: { ...env, DEJAFIX_OVERRIDE: "index rebuild pending" },
       expect: "committed",

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { HOOKS, packageRoot } from "../src/install/hookScripts.js";
+import { HOOKS, hookScript, packageRoot } from "../src/install/hookScripts.js";
 import { HUSKY_BEGIN } from "../src/install/husky.js";
 import { CHAINED_SUFFIX, init } from "../src/install/init.js";
 import { uninstall } from "../src/install/uninstall.js";
@@ -93,10 +93,15 @@ function assertSyntax(file: string): void {
 }
 
 describe("hook scripts", () => {
-  test("every shipped script parses with sh -n and passes shellcheck when it is installed", () => {
-    const dir = join(ROOT, "hooks");
-    const files = readdirSync(dir).map((f) => join(dir, f));
+  test("every shipped script, and each hook's script written from the table, parses with sh -n and passes shellcheck when it is installed", () => {
+    const shipped = join(ROOT, "hooks");
+    assert.deepEqual(readdirSync(shipped).sort(), ["dejafix.sh", "stub.sh"]);
+    // The hooks' own scripts are written from src/hooks/table.ts next to dejafix.sh, as init writes them.
+    const dir = mkdtempSync(join(tmpdir(), "dejafix-scripts-"));
+    for (const f of readdirSync(shipped)) writeFileSync(join(dir, f), readFileSync(join(shipped, f)));
+    for (const h of HOOKS) writeFileSync(join(dir, h), hookScript(h));
     assert.deepEqual(readdirSync(dir).sort(), ["dejafix.sh", ...HOOKS, "stub.sh"].sort());
+    const files = readdirSync(dir).map((f) => join(dir, f));
     for (const f of files) assertSyntax(f);
     const which = spawnSync("sh", ["-c", "command -v shellcheck"], { encoding: "utf8" });
     if (which.status === 0) {

@@ -11,12 +11,13 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { indexRepository, openIndex } from "../src/api.js";
-import { readStagedChange } from "../src/git/staged.js";
+import { readStagedChange } from "../src/git/readChange.js";
 import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
-import type { MatchExplanation } from "../src/report/types.js";
 import { defaultRules } from "../src/rules/defaults.js";
+import { definesNewName } from "../src/suggest/recurrence.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
+import type { MatchExplanation } from "../src/verdict/types.js";
 import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "cli", "main.js");
@@ -446,9 +447,11 @@ export function sendAll(queue, socket) {
     "    if (socket.writable) {\n      socket.write(payload);\n      sent += payload.length;\n    }\n",
   );
 
-  it("is undone when the change unwraps it: a revert with that fix, the check put back", async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-wrap-"));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-wrap-"));
     git(dir, ["init", "-q", "-b", "main"]);
     commit(
       dir,
@@ -458,24 +461,390 @@ export function sendAll(queue, socket) {
       },
       "Add sendAll",
     );
-    const fix = commit(dir, { "src/send.js": GUARDED }, "fix(send): crashed writing to a closed socket");
-    const rules = defaultRules();
+    fix = commit(dir, { "src/send.js": GUARDED }, "fix(send): crashed writing to a closed socket");
     await indexRepository({ repoDir: dir, rules });
-    write(dir, { "src/send.js": SEND });
-    git(dir, ["add", "-A"]);
-    const store = await openIndex(dir, { readonly: true });
-    try {
-      const told: MatchExplanation[] = [];
-      const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
-        explain: (e) => told.push(e),
-      });
-      const m = matches.find((x) => x.fix.sha === fix);
-      assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
-      assert.equal(m.recurrence.kind, "revert");
-      assert.ok(m.suggestion?.placed, m.suggestion?.why);
-      assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
-    } finally {
-      store.close();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is undone when the change unwraps it: a revert with that fix, the check put back", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/send.js": SEND });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
+    assert.equal(m.recurrence.kind, "revert");
+    assert.ok(m.suggestion?.placed, m.suggestion?.why);
+    assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
+  });
+
+  it("is not undone when the change deletes the wrapped code with the check: the operation is gone", async () => {
+    const gone = GUARDED.replace(
+      "    if (socket.writable) {\n      socket.write(payload);\n      sent += payload.length;\n    }\n",
+      "",
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/send.js": gone });
+    assert.ok(!matches.some((x) => x.fix.sha === fix), "no revert shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /deletes the code the fix wrapped/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});
+
+/** Stages `files` in `dir`, matches the staged change with explanations, and resets the work tree. */
+async function explainStaged(
+  dir: string,
+  rules: ReturnType<typeof defaultRules>,
+  files: Record<string, string | null>,
+): Promise<{ matches: SuggestedMatch[]; told: MatchExplanation[] }> {
+  git(dir, ["reset", "-q", "--hard", "HEAD"]);
+  write(dir, files);
+  git(dir, ["add", "-A"]);
+  const store = await openIndex(dir, { readonly: true });
+  const told: MatchExplanation[] = [];
+  try {
+    const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
+      explain: (e) => told.push(e),
+    });
+    return { matches, told };
+  } finally {
+    store.close();
+    git(dir, ["reset", "-q", "--hard", "HEAD"]);
+  }
+}
+
+describe("a fix in two places of a file (a sentinel value and the code that reads it)", () => {
+  const DB = `#include "server.h"
+
+void emptyDb(struct db *db, int count) {
+    for (int j = 0; j < count; j++) {
+        dictEmpty(db[j].keys, NULL);
+        dictEmpty(db[j].expires, NULL);
+        db[j].cursor = 0;
+        if (server.cluster) {
+            listEmpty(db[j].rehashing);
+            freeSlots(db[j].slots);
+        }
+        db[j].avg_ttl = 0;
+        resetStats(&db[j].stats);
+        notifyEmpty(db, j);
     }
+}
+
+void resizeDb(struct db *db) {
+    for (int k = 0; k < 16; k++) {
+        int slot = db->cursor;
+        dict *d = db->dicts[slot];
+        if (d != NULL) tryResize(d);
+        db->cursor = nextSlot(db, slot);
+        db->resized++;
+        db->stats.calls++;
+        db->stats.last = slot;
+        logResize(db, slot);
+        if (db->cursor == 0) break;
+    }
+}
+`;
+  const SENTINEL = DB.replace("        db[j].cursor = 0;\n", "        db[j].cursor = -1;\n").replace(
+    "        int slot = db->cursor;\n",
+    "        int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;\n",
+  );
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-sentinel-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/db.c": DB }, "Add the db");
+    fix = commit(dir, { "src/db.c": SENTINEL }, "Fix resize stuck on the first slot");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the sentinel alone set back is the fix undone", async () => {
+    const back = SENTINEL.replace("db[j].cursor = -1;", "db[j].cursor = 0;");
+    const { matches, told } = await explainStaged(dir, rules, { "src/db.c": back });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, told.map((e) => e.outcome).join(" | "));
+    assert.equal(m.recurrence.kind, "revert");
+  });
+
+  it("the sentinel set back while the code that read it is rewritten is a redesign: silent", async () => {
+    const redesigned = SENTINEL.replace("db[j].cursor = -1;", "db[j].cursor = 0;").replace(
+      "int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;",
+      "int slot = db->cursor % db->count;",
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/db.c": redesigned });
+    assert.ok(!matches.some((x) => x.fix.sha === fix), "not shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /another line of the same fix/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});
+
+describe("a definition is no missing check", () => {
+  it("tells new functions, classes, imports and variables from statements", () => {
+    const before = new Set(["item", "items", "x"]);
+    for (const line of [
+      "const pendingSetRefMap = new WeakMap<VNodeNormalizedRef, SchedulerJob>()",
+      "static void dictVanillaFree(void *privdata, void *val)",
+      "export async function load(path) {",
+      "static const char *names[] =",
+      "let cache;",
+      "int *lookupSlot(struct db *db, int slot) {",
+      "import { round } from './round.js'",
+    ])
+      assert.ok(definesNewName(line, before), line);
+    for (const line of [
+      "if (x == NULL) {",
+      "return lookup(db,",
+      "tryResize(d);",
+      "x = compute(item);",
+      "const item = items[i];",
+      "} else if (ready(x)) {",
+      "while (next(it) != NULL) {",
+    ])
+      assert.ok(!definesNewName(line, before), line);
+  });
+});
+
+describe("what is not a recurrence, from real matches read by hand", () => {
+  const QUEUE = `import { type Job, log, report } from "./jobs";
+
+const pendingJobs: Job[] = [];
+const doneJobs: Job[] = [];
+
+export function flushJobs(queue: Job[], seen: Set<number>): number {
+  let count = 0;
+  for (const job of queue.splice(0)) {
+    if (seen.has(job.id)) continue;
+    seen.add(job.id);
+    job.run();
+    doneJobs.push(job);
+    count++;
+  }
+  if (queue.length) {
+    log("again", count);
+    return count + flushJobs(queue, seen);
+  }
+  report(doneJobs.length, count);
+  return count;
+}
+
+export function queueLater(job: Job): void {
+  pendingJobs.push(job);
+}
+`;
+  const QUEUE_FIXED = QUEUE.replace("  if (queue.length) {", "  if (queue.length || pendingJobs.length) {");
+  const WATCH = `import { isMap, isSet } from "./shared";
+
+export function traverse(value: unknown, seen: Set<unknown>): unknown {
+  if (seen.has(value)) return value;
+  seen.add(value);
+  if (isMap(value) || isSet(value)) {
+    value.forEach((v: unknown) => {
+      traverse(v, seen);
+    });
+  } else if (typeof value === "object" && value !== null) {
+    for (const key in value) {
+      traverse(value[key], seen);
+    }
+  }
+  return value;
+}
+`;
+  const WATCH_FIXED = WATCH.replace("traverse(value[key], seen);", "traverse((value as any)[key], seen);");
+  const SHOW = `export const show = {
+  beforeMount(el, value, transition) {
+    el.shownBefore = el.style.display;
+    setDisplay(el, value);
+  },
+  updated(el, value, oldValue, transition) {
+    if (!value === !oldValue) return;
+    if (transition) {
+      if (value) {
+        transition.enter(el);
+        setDisplay(el, true);
+      } else {
+        transition.leave(el, () => setDisplay(el, false));
+      }
+    } else {
+      setDisplay(el, value);
+    }
+  },
+};
+`;
+  const SHOW_FIXED = SHOW.replace(
+    "    if (!value === !oldValue) return;\n    if (transition) {",
+    "    if (transition && value !== oldValue) {",
+  );
+  const SHOW_REWORKED = SHOW.replace(
+    "    if (!value === !oldValue) return;",
+    "    if (!value === !oldValue && el.style.display === el.shownBefore) return;",
+  );
+  const SLOTS = `import { ElementTypes, NodeTypes } from "./ast";
+
+export function hasForwardedSlots(children) {
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child.type === NodeTypes.ELEMENT) {
+      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+`;
+  const SLOTS_FIXED = SLOTS.replace(
+    "    if (child.type === NodeTypes.ELEMENT) {\n      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {\n        return true;\n      }\n    }\n",
+    "    if (child.type === NodeTypes.IF && hasForwardedSlots(child.branches)) return true;\n    if (child.type === NodeTypes.ELEMENT) {\n      if (child.tagType === ElementTypes.SLOT || hasForwardedSlots(child.children)) {\n        return true;\n      }\n    }\n",
+  );
+  let dir = "";
+  const sha: Record<string, string> = {};
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-notrec-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/queue.ts": QUEUE, "src/watch.ts": WATCH, "src/show.js": SHOW, "src/slots.js": SLOTS },
+      "Add the job queue, watchers, v-show and slots",
+    );
+    sha.queue = commit(
+      dir,
+      { "src/queue.ts": QUEUE_FIXED },
+      "fix(queue): jobs queued while flushing were lost",
+    );
+    sha.watch = commit(
+      dir,
+      { "src/watch.ts": WATCH_FIXED },
+      "fix(watch): crashed traversing a frozen object",
+    );
+    sha.show = commit(
+      dir,
+      { "src/show.js": SHOW_FIXED },
+      "fix(show): the element stayed hidden after a transition",
+    );
+    sha.slots = commit(
+      dir,
+      { "src/slots.js": SLOTS_FIXED },
+      "fix(slots): forwarded slots inside v-if were missed",
+    );
+    sha.rework = commit(
+      dir,
+      { "src/show.js": SHOW_REWORKED },
+      "refactor(show): keep the display it had before mounting",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const outcome = (told: MatchExplanation[], fix: string): string =>
+    told
+      .filter((e) => e.fix === fix)
+      .map((e) => e.outcome)
+      .join(" | ");
+
+  it("the fix's condition alone taken back is its revert", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/queue.ts": QUEUE_FIXED.replace("if (queue.length || pendingJobs.length) {", "if (queue.length) {"),
+    });
+    assert.ok(
+      matches.some((m) => m.fix.sha === sha.queue && m.recurrence.kind === "revert"),
+      outcome(told, sha.queue!),
+    );
+  });
+
+  it("taking back the fix's condition while removing what it read (a redesign) is silent", async () => {
+    const redesigned = QUEUE_FIXED.replace("if (queue.length || pendingJobs.length) {", "if (queue.length) {")
+      .replace("const pendingJobs: Job[] = [];\n", "")
+      .replace(
+        "export function queueLater(job: Job): void {\n  pendingJobs.push(job);\n}\n",
+        "export function queueLater(job: Job): void {\n  job.run();\n}\n",
+      );
+    const { matches, told } = await explainStaged(dir, rules, { "src/queue.ts": redesigned });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.queue), "not shown");
+    assert.match(outcome(told, sha.queue!), /removes `pendingJobs` itself/);
+  });
+
+  it("a cast taken out again is a type-only edit, not the bug back", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/watch.ts": WATCH });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.watch), "not shown");
+    assert.match(outcome(told, sha.watch!), /a type-only edit/);
+  });
+
+  it("a fix reworked later in its own file is no longer in force: its old bug line is no revert", async () => {
+    // The rework brought back `if (!value === !oldValue) return` with a condition; this change drops it.
+    const { matches, told } = await explainStaged(dir, rules, { "src/show.js": SHOW });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.show), "not shown");
+    assert.match(outcome(told, sha.show!), /no longer in force/);
+  });
+
+  it("the same shape about other constants is no copy", async () => {
+    const attrs = SLOTS.replaceAll("hasForwardedSlots", "hasDynamicAttrs")
+      .replaceAll("children", "props")
+      .replaceAll("child", "prop")
+      .replace("NodeTypes.ELEMENT", "NodeTypes.ATTRIBUTE")
+      .replace("ElementTypes.SLOT", "ElementTypes.COMPONENT");
+    const { matches, told } = await explainStaged(dir, rules, { "src/attrs.js": attrs });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.slots), outcome(told, sha.slots!));
+    const copy = SLOTS.replaceAll("hasForwardedSlots", "hasSlotsBelow").replaceAll("child", "node");
+    const same = await explainStaged(dir, rules, { "src/below.js": copy });
+    assert.ok(
+      same.matches.some((m) => m.fix.sha === sha.slots && m.recurrence.kind === "copy"),
+      `the same constants in other names is a copy: ${outcome(same.told, sha.slots!)}`,
+    );
+  });
+});
+
+describe("a missing check elsewhere is a copy's only when the change writes the copy", () => {
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  const PRICES =
+    "export const priceOf = (item) => item.price;\nexport const log = () => {};\nexport const isGone = (item) => item === undefined;\n";
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-fresh-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/cart.js": FIXED, "src/basket.js": rename(FIXED), "src/prices.js": PRICES },
+      "Add cart and basket",
+    );
+    fix = commit(
+      dir,
+      {
+        "src/cart.js": CHECKED.replace(
+          'import { isGone, log, priceOf } from "./prices.js";',
+          'import { isGone, priceOf, log } from "./prices.js";',
+        ),
+      },
+      "fix(cart): skip items that are gone (crashed on undefined)",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("an edit of old code next to the gap is silent", async () => {
+    const basket = rename(FIXED).replace(
+      "    const line = lines[i];\n",
+      '    const line = lines[i];\n    log("line", i);\n',
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "src/basket.js": basket });
+    assert.ok(!matches.some((m) => m.fix.sha === fix), "not shown");
+    assert.ok(
+      told.some((e) => e.fix === fix && /wrote no copy/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
+    );
+  });
+
+  it("a new copy without the check is shown", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/crate.js": rename(FIXED).replaceAll("basketSum", "crateSum"),
+    });
+    assert.ok(
+      matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      told.map((e) => e.outcome).join(" | "),
+    );
   });
 });

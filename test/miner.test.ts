@@ -7,6 +7,7 @@ import { generateRandomHistory, generateRepo } from "../fixtures/generate.js";
 import { indexRepository, labels, openIndex } from "../src/api.js";
 import { mineHistory } from "../src/history/mine.js";
 import { sqlite } from "../src/index/connection.js";
+import { commit, git } from "./helpers/commit.js";
 import { compareWithBlame, gitOut, tempDir } from "./helpers/repo.js";
 
 test("line ownership equals git blame -w on random histories with merges, renames and re-indents", async (t) => {
@@ -217,4 +218,36 @@ test("mining a repository with no commits does nothing and fails nothing", async
     store.close();
   }
   assert.ok(readFileSync(join(dir, ".git", "HEAD"), "utf8").includes("ref:"));
+});
+
+test("a revert whose change came back later is no fix; a revert that stays is one, linked to what it undid", async (t) => {
+  const dir = tempDir(t);
+  git(dir, ["init", "-q", "-b", "main"]);
+  git(dir, ["config", "user.name", "Ada"]);
+  git(dir, ["config", "user.email", "ada@example.org"]);
+  commit(
+    dir,
+    { "src/cache.js": "export function read(key) {\n  return load(key);\n}\n" },
+    "Start the cache module",
+  );
+  const cache = "export function read(key) {\n  return memo.get(key) ?? load(key);\n}\n";
+  const feature = commit(dir, { "src/cache.js": cache }, "Add a memo in front of the loader");
+  git(dir, ["revert", "--no-edit", feature]);
+  const revertKept = git(dir, ["rev-parse", "HEAD"]).trim();
+  const lazy = commit(
+    dir,
+    { "src/lazy.js": "export const lazy = (f) => f;\n" },
+    "Add lazy loading of modules",
+  );
+  git(dir, ["revert", "--no-edit", lazy]);
+  const revertRelanded = git(dir, ["rev-parse", "HEAD"]).trim();
+  commit(dir, { "src/lazy.js": "export const lazy = (f) => () => f();\n" }, "Add lazy loading of modules");
+  await indexRepository({ repoDir: dir });
+  const byFix = new Map((await labels(dir, { strategy: "all" })).map((l) => [l.fix, l]));
+  assert.ok(byFix.has(revertKept), "the revert that stayed is a fix");
+  assert.ok(
+    byFix.get(revertKept)?.inducing.some((i) => i.commit === feature && i.via.includes("declared")),
+    "linked to the commit it reverted",
+  );
+  assert.equal(byFix.has(revertRelanded), false, "the revert of a change that came back is no fix");
 });

@@ -106,7 +106,7 @@ test("a blob git cannot read is skipped with a notice naming its file; the rest 
   assert.match(run.stderr, /skipped a\.txt from commit [0-9a-f]{10} on: git cannot read one of its versions/);
   rmSync(join(dir, ".git", "dejafix"), { recursive: true, force: true });
   const notices: string[] = [];
-  const res = await indexRepository({ repoDir: dir, onNotice: (n) => notices.push(`${n.path} ${n.reason}`) });
+  const res = await indexRepository({ repoDir: dir, onSkip: (n) => notices.push(`${n.path} ${n.reason}`) });
   assert.equal(res.mined, 5, "every commit indexed");
   assert.deepEqual(notices, ["a.txt unreadable"]);
   assert.equal(res.skipped[0]?.commit, gitOut(dir, ["rev-parse", "HEAD~2"]).trim());

@@ -63,8 +63,9 @@ test("the real checker: an ordinary commit is silent, a re-introduced defect sho
 });
 
 test("the checker scores in two-phase mode and does not load the model at all in match mode", async (t) => {
-  const { check, prepare } = await import("../src/cli/checker.js");
-  const { readStagedChange, repoLayout } = await import("../src/git/staged.js");
+  const { check, prepare } = await import("../src/hooks/checker.js");
+  const { readStagedChange } = await import("../src/git/readChange.js");
+  const { repoLayout } = await import("../src/git/repoLayout.js");
   const verdictFor = async (mode: "two-phase" | "match") => {
     const repo = join(tempDir(t), mode);
     generateRepo(repo, { commits: 60 });

@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { readCommitChange } from "../src/git/staged.js";
+import { readCommitChange } from "../src/git/readChange.js";
 import { colorEnabled, colors } from "../src/report/colors.js";
 import { renderJson } from "../src/report/renderJson.js";
 import { renderSarif, sarifLog } from "../src/report/renderSarif.js";
 import { renderText } from "../src/report/renderText.js";
 import { sanitize, sanitizeLine } from "../src/report/sanitize.js";
-import type { MatchReport, ReportItem, Verdict } from "../src/report/types.js";
+import type { MatchReport, ReportItem, Verdict } from "../src/verdict/types.js";
 
 /** Anything a terminal could act on; SGR colour codes are removed first when colours are on. */
 const DANGEROUS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import {
   DEFAULT_RULES_FILE,
   defaultRulesText,
   loadRules,
+  MAX_RULES_BYTES,
   parseRules,
   RulesError,
   SCHEMA_FILE,
@@ -120,7 +122,12 @@ describe("merging onto the defaults", () => {
     assert.equal(rules.clones.minLines, 10);
     assert.deepEqual(rules.paths.ignore, ["legacy/**"]);
     assert.deepEqual(rules.paths.generated, defaultRules().paths.generated);
-    assert.deepEqual(rules.hooks.prePush, { enabled: true, levels: ["red"], timeBudgetMs: 10000 });
+    assert.deepEqual(rules.hooks.prePush, {
+      enabled: true,
+      levels: ["red"],
+      timeBudgetMs: 10000,
+      maxCommits: 100,
+    });
   });
 
   it("a level's new threshold replaces the default one; new levels default to warn", () => {
@@ -156,9 +163,16 @@ describe("merging onto the defaults", () => {
   });
 
   it("gives fix detection settings that classifyCommit accepts", () => {
-    const rules = parseRules("fixes:\n  keywords: [oops]\n  conventional: false\n", FILE);
+    const rules = parseRules(
+      "fixes:\n  keywords: [oops]\n  conventional: false\n  wordingThreshold: 1\n",
+      FILE,
+    );
     assert.equal(classifyCommit("oops: forgot a file", rules.fixes).isFix, true);
     assert.equal(classifyCommit("Fix crash", rules.fixes).isFix, false);
+    // With the wording model on, a subject that reads like a bug report is a symptom whatever the keywords.
+    const worded = parseRules("fixes:\n  keywords: [oops]\n", FILE);
+    assert.deepEqual(classifyCommit("Fix crash", worded.fixes).reasons, ["symptom"]);
+    assert.throws(() => parseRules("fixes:\n  wordingThreshold: 2\n", FILE), /fixes\.wordingThreshold/);
     assert.equal(classifyCommit("Fix crash", loadRules(null).fixes).isFix, true);
   });
 });
@@ -183,7 +197,7 @@ describe("errors name the line, the column and the field", () => {
     [
       "empty value",
       "hooks:\n  timeBudgetMs:\n",
-      `${FILE}:2:3: hooks.timeBudgetMs: must be a whole number of at least 100 (got nothing)`,
+      `${FILE}:2:3: hooks.timeBudgetMs: must be a whole number from 100 to 600000 (got nothing)`,
     ],
     [
       "enum with suggestion",
@@ -241,7 +255,7 @@ describe("errors name the line, the column and the field", () => {
     );
     assert.equal(
       errorOf("clones:\n  colour: red\n").message,
-      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests or exclude)`,
+      `${FILE}:2:3: clones.colour: unknown key "colour" (expected threshold, minLines, excludeTests, exclude or copySimilarity)`,
     );
     assert.equal(
       errorOf("verdict:\n  mode: either\nschedul:\n  always: []\n").message,
@@ -351,6 +365,80 @@ describe("loadRules from files", () => {
     // A broken file is never served from the cache.
     fs.writeFileSync(file, "clones:\n  threshold: high\n");
     assert.throws(() => loadRules(file, { cacheFile }), RulesError);
+  });
+
+  it("reads only a regular file of at most 1 MiB: a FIFO, /dev/zero, a directory or 10 MB is refused at once", () => {
+    const shapes: Array<[string, (file: string) => void, string]> = [
+      ["fifo.yml", (f) => execFileSync("mkfifo", [f]), "is a named pipe (FIFO)"],
+      ["zero.yml", (f) => fs.symlinkSync("/dev/zero", f), "is a character device"],
+      ["dir.yml", (f) => fs.mkdirSync(f), "is a directory"],
+      [
+        "big.yml",
+        (f) => {
+          fs.writeFileSync(f, "");
+          fs.truncateSync(f, 10 * 1024 * 1024);
+        },
+        "is 10485760 bytes",
+      ],
+    ];
+    for (const [name, make, what] of shapes) {
+      const file = path.join(dir, name);
+      make(file);
+      assert.throws(
+        () => loadRules(file),
+        (err: unknown) => {
+          assert.ok(err instanceof RulesError, name);
+          assert.equal(
+            err.message,
+            `${file}: ${what}; rules must be a regular file of at most 1 MiB: replace it with a plain YAML file`,
+          );
+          return true;
+        },
+      );
+    }
+    // Exactly the limit is fine; a link to a regular file is followed.
+    const ok = path.join(dir, "limit.yml");
+    fs.writeFileSync(ok, `version: 1\n${"#".repeat(MAX_RULES_BYTES - 12)}\n`);
+    assert.equal(fs.statSync(ok).size, MAX_RULES_BYTES);
+    fs.symlinkSync(ok, path.join(dir, "link.yml"));
+    assert.equal(loadRules(path.join(dir, "link.yml")).version, 1);
+  });
+
+  it("names the file and the line of a YAML alias bomb", () => {
+    const file = path.join(dir, "bomb.yml");
+    fs.writeFileSync(
+      file,
+      [
+        "version: 1",
+        'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+        "",
+      ].join("\n"),
+    );
+    assert.throws(
+      () => loadRules(file),
+      (err: unknown) => {
+        assert.ok(err instanceof RulesError);
+        assert.equal(err.kind, "syntax");
+        assert.equal(
+          err.message,
+          `${file}:3:8: its aliases (*name) expand to too much data (more than 100 expansions); write the values out instead`,
+        );
+        return true;
+      },
+    );
+  });
+
+  it("refuses a time budget a timer cannot hold (past 10 minutes)", () => {
+    const file = path.join(dir, "budget.yml");
+    for (const key of ["timeBudgetMs: 3000000000", "prePush:\n    timeBudgetMs: 3000000000"]) {
+      fs.writeFileSync(file, `version: 1\nhooks:\n  ${key}\n`);
+      assert.throws(() => loadRules(file), /must be a whole number from 100 to 600000 \(got 3000000000\)/);
+    }
+    fs.writeFileSync(file, "version: 1\nhooks:\n  timeBudgetMs: 600000\n");
+    assert.equal(loadRules(file).hooks.timeBudgetMs, 600000);
   });
 });
 

@@ -8,10 +8,11 @@ import type { FixtureManifest } from "../fixtures/types.js";
 import { indexRepository, openIndex } from "../src/api.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
 import { verify } from "../src/clones/verify.js";
-import { readCommitChange, readStagedChange, type StagedChange } from "../src/git/staged.js";
+import { readCommitChange, readStagedChange, type StagedChange } from "../src/git/readChange.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
+import { type DeveloperBlock, undoesChange } from "../src/suggest/placeFix.js";
 import { addRelatedRepo } from "../src/suggest/relatedRepos.js";
 import { renderDiff } from "../src/suggest/renderDiff.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
@@ -394,5 +395,50 @@ describe("recurring defects in other words", () => {
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a suggestion never undoes the change being committed", () => {
+  // Lines 10-14 of the file; the change wrote 11 (the bug written again) and 12 (its own new line).
+  const window = [
+    "  let n = 0;",
+    "  for (let i = 0; i <= xs.length; i++) {",
+    "    audit(xs[i]);",
+    "    n++;",
+    "  }",
+  ];
+  const dev = (added: number[]): DeveloperBlock => ({
+    path: "src/a.js",
+    text: "",
+    lines: [],
+    range: { start: 10, end: 14 },
+    norm: normalizeBlock(window, "javascript", 10),
+    added: new Set(added),
+  });
+  const fixed = window.map((l) => l.replace("<=", "<"));
+
+  it("may rewrite the bug lines the change wrote", () => {
+    assert.equal(undoesChange(dev([11, 12]), window, fixed, new Set([11])), null);
+  });
+
+  it("refuses to take out another line the change wrote", () => {
+    const dropsAudit = fixed.filter((l) => !l.includes("audit"));
+    assert.equal(
+      undoesChange(dev([11, 12]), window, dropsAudit, new Set([11])),
+      "it would take out line 12, which your change wrote",
+    );
+    // The same line, there before the change: not the developer's work of this commit.
+    assert.equal(undoesChange(dev([11]), window, dropsAudit, new Set([11])), null);
+  });
+
+  it("keeps a line the change wrote that the fix only re-indents", () => {
+    const wrapped = [
+      ...window.slice(0, 2),
+      "    if (xs[i]) {",
+      "      audit(xs[i]);",
+      "    }",
+      ...window.slice(3),
+    ];
+    assert.equal(undoesChange(dev([11, 12]), window, wrapped, new Set([11])), null);
   });
 });

@@ -5,7 +5,7 @@ import { generateRepo } from "../fixtures/generate.js";
 import { indexRepository, openIndex, repoRules } from "../src/api.js";
 import { replayMatches, twoPhaseScores } from "../src/eval/twoPhase.js";
 import { readParents } from "../src/git/parents.js";
-import { readCommitChange } from "../src/git/staged.js";
+import { readCommitChange } from "../src/git/readChange.js";
 import { ancestorsOf } from "../src/history/ancestry.js";
 import { matchChange } from "../src/verdict/matchChange.js";
 import { gitOut, tempDir } from "./helpers/repo.js";

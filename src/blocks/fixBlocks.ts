@@ -201,9 +201,11 @@ function onlyImports(
  * entry; other lists of the same shape are everywhere and hold no such bug.
  */
 export function isTable(norm: NormalizedBlock): boolean {
-  const count = new Map<number, number>();
-  for (const h of norm.hashes) count.set(h, (count.get(h) ?? 0) + 1);
-  return norm.hashes.length >= 4 && Math.max(0, ...count.values()) * 2 >= norm.hashes.length;
+  // Rows, not their brackets (`} , {` between C struct rows), and a sign is no other shape (`-2` vs `3`).
+  const rows = norm.lines.filter((l) => !/^[\s{}()[\],;]*$/.test(l)).map((l) => l.replace(/- 0\b/g, "0"));
+  const count = new Map<string, number>();
+  for (const r of rows) count.set(r, (count.get(r) ?? 0) + 1);
+  return rows.length >= 4 && Math.max(0, ...count.values()) * 2 >= rows.length;
 }
 
 /** Tokens of a block without its docstrings: a statement that is a string and nothing else is a comment. */

@@ -1,16 +1,17 @@
 import { readParents } from "../git/parents.js";
+import { readCommitChange, readStagedChange, type StagedChange } from "../git/readChange.js";
 import { resolveCommit } from "../git/repo.js";
 import { rangeCommits } from "../git/revList.js";
-import { readCommitChange, readStagedChange, type StagedChange } from "../git/staged.js";
 import { ancestorsOf } from "../history/ancestry.js";
+import { check } from "../hooks/checker.js";
 import { colors } from "../report/colors.js";
+import { printErr, printOut } from "../report/output.js";
 import { renderJson } from "../report/renderJson.js";
 import { renderSarif } from "../report/renderSarif.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
-import type { MatchExplanation, ReportItem } from "../report/types.js";
+import type { MatchExplanation, ReportItem } from "../verdict/types.js";
 import { type Command, formatOf, parse, UsageError } from "./args.js";
-import { check } from "./checker.js";
 import { version } from "./version.js";
 
 export const checkCmd: Command = {
@@ -68,8 +69,8 @@ or not (docs/matching.md says what each reason means).`,
         : undefined;
       items.push({ verdict, commit, ...(anchor ? { anchor } : {}) });
     }
-    if (format === "json") process.stdout.write(`${renderJson(items)}\n`);
-    else if (format === "sarif") process.stdout.write(`${renderSarif(items, { toolVersion: version() })}\n`);
+    if (format === "json") printOut(`${renderJson(items)}\n`);
+    else if (format === "sarif") printOut(`${renderSarif(items, { toolVersion: version() })}\n`);
     else {
       const c = colors({ isTTY: Boolean(process.stdout.isTTY) });
       for (const item of items) {
@@ -78,8 +79,7 @@ or not (docs/matching.md says what each reason means).`,
           verbose: values.verbose === true || changes.length === 1,
           see: item.commit ? `dejafix check ${item.commit.slice(0, 10)}` : "dejafix check --staged",
         });
-        if (text)
-          process.stdout.write(`${item.commit ? `${c.bold(item.commit.slice(0, 10))}\n` : ""}${text}\n`);
+        if (text) printOut(`${item.commit ? `${c.bold(item.commit.slice(0, 10))}\n` : ""}${text}\n`);
       }
     }
     return items.some((i) => i.verdict.action === "block") ? 1 : 0;
@@ -90,13 +90,13 @@ or not (docs/matching.md says what each reason means).`,
 function writeExplanations(commit: string | null, explained: MatchExplanation[]): void {
   const what = commit ? commit.slice(0, 10) : "the staged change";
   if (explained.length === 0) {
-    process.stderr.write(`${what}: resembles no past defect block\n`);
+    printErr(`${what}: resembles no past defect block\n`);
     return;
   }
   for (const e of explained)
-    process.stderr.write(
-      sanitizeLine(
+    printErr(
+      `${sanitizeLine(
         `${what}: ${e.path}:${e.line} ~ fix ${e.fix.slice(0, 10) || "?"} (block ${e.defectBlockId}, ${Math.round(100 * e.similarity)}% alike): ${e.outcome}`,
-      ) + "\n",
+      )}\n`,
     );
 }

@@ -4,7 +4,8 @@ import { demoReintroduction, generateRepo } from "../../fixtures/generate.js";
 import { indexRepository, labels } from "../api.js";
 import { commitStaged, stagePaths } from "../git/workTree.js";
 import { init } from "../install/init.js";
-import { colors } from "../report/colors.js";
+import { colorEnabled, colors } from "../report/colors.js";
+import { sanitizeOutput } from "../report/sanitize.js";
 import { type Command, parse } from "./args.js";
 import { writeRules } from "./install.js";
 import { progress } from "./progress.js";
@@ -14,8 +15,11 @@ import { progress } from "./progress.js";
  * (fixtures/), `dejafix init` in it, what the history told dejafix, then two commits through the real
  * hooks: an ordinary one, and one that writes a planted past defect again in other names.
  */
-export async function runDemo(dir: string, out: NodeJS.WriteStream = process.stdout): Promise<number> {
-  const c = colors({ isTTY: Boolean(out.isTTY) });
+export async function runDemo(dir: string, stream: NodeJS.WriteStream = process.stdout): Promise<number> {
+  const styled = colorEnabled({ isTTY: Boolean(stream.isTTY) });
+  const c = colors({ isTTY: Boolean(stream.isTTY) });
+  // Like every command's output, through the sanitiser (the folder name comes from the command line).
+  const out = { write: (text: string) => stream.write(sanitizeOutput(text, styled)) };
   const step = (text: string) => out.write(`\n${c.bold(c.cyan("▸"))} ${c.bold(text)}\n`);
   const target = resolve(dir);
   if (existsSync(target)) rmSync(target, { recursive: true, force: true });

@@ -2,10 +2,16 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRules } from "../api.js";
 import { gitCommonDir, gitVersion, repoRoot } from "../git/repo.js";
+import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
 import { IndexVersionError } from "../index/db.js";
+import { movedAsideCopies } from "../index/health.js";
 import { IndexStore, indexPath } from "../index/store.js";
-import { readManifest } from "../install/manifest.js";
+import { indexWriterState, type WriterInfo } from "../index/writerLock.js";
+import { installStatus } from "../install/installStatus.js";
 import { colors } from "../report/colors.js";
+import { messages } from "../report/messages.js";
+import { jsonText, printOut } from "../report/output.js";
+import { sanitizeLine } from "../report/sanitize.js";
 import { type Command, formatOf, parse } from "./args.js";
 import { version } from "./version.js";
 
@@ -43,11 +49,12 @@ long loading the rules, the index and the model takes on this machine.`,
     );
 
     current = "hooks";
-    const manifest = readManifest(common);
+    // Where git runs hooks from now, not only where init once put them (core.hooksPath can move).
+    const hooks = installStatus(root);
     lines.push(
-      manifest
-        ? ok(`hooks installed (${manifest.manager}) in ${manifest.hooksDir}`)
-        : bad("hooks not installed: run `npx dejafix init`"),
+      hooks.ok && hooks.manager
+        ? ok(messages.hooksInstalled(hooks.manager, hooks.hooksDir))
+        : bad(hooks.problem ?? messages.hooksNotInstalled()),
     );
 
     current = "rules";
@@ -65,6 +72,7 @@ long loading the rules, the index and the model takes on this machine.`,
 
     current = "index";
     const file = indexPath(join(common, "dejafix"));
+    for (const line of writerFindings(file)) lines.push(line.ok ? ok(line.text) : bad(line.text));
     if (!existsSync(file)) lines.push(bad(`no index at ${file}: run \`npx dejafix index\``));
     else {
       t = performance.now();
@@ -90,7 +98,11 @@ long loading the rules, the index and the model takes on this machine.`,
         lines.push(
           e instanceof IndexVersionError
             ? bad(`index: ${e.message}`)
-            : bad(`index unreadable (${(e as Error).message}): delete ${file} and run \`npx dejafix index\``),
+            : isIndexDamage(e)
+              ? bad(
+                  `index damaged (${e instanceof IndexDamagedError ? e.reason : (e as Error).message}): \`dejafix index\` moves it aside and rebuilds it (so does the background update after the next commit)`,
+                )
+              : bad(`index unreadable (${(e as Error).message}): run \`npx dejafix index\``),
         );
       }
     }
@@ -115,8 +127,51 @@ long loading the rules, the index and the model takes on this machine.`,
         node: process.version,
         git: await gitVersion(root),
       };
-      process.stdout.write(`${JSON.stringify({ versions, repository: root, findings }, null, 2)}\n`);
-    } else process.stdout.write(`${lines.join("\n")}\n`);
+      printOut(`${jsonText({ versions, repository: root, findings }, 2)}\n`);
+    } else printOut(`${lines.join("\n")}\n`);
     return findings.every((f) => f.ok) ? 0 : 1;
   },
 };
+
+/** A writer that has run this long is probably stuck (the first index of a 40k-commit history takes minutes). */
+const STUCK_MS = 60 * 60 * 1000;
+
+/** The index's writer lock and damaged copies, as doctor findings. */
+function writerFindings(file: string): Array<{ ok: boolean; text: string }> {
+  const out: Array<{ ok: boolean; text: string }> = [];
+  const who = (w: WriterInfo) =>
+    sanitizeLine(`\`${w.command}\` (pid ${w.pid} on ${w.host}, since ${w.since})`);
+  const state = indexWriterState(file);
+  if (state.held) {
+    const since = state.holder ? Date.parse(state.holder.since) : Number.NaN;
+    if (!state.holder)
+      out.push({
+        ok: true,
+        text: "the index is being written by another dejafix process; other writers wait for it",
+      });
+    else if (Date.now() - since > STUCK_MS)
+      out.push({
+        ok: false,
+        text: `the index has been written by ${who(state.holder)} for over an hour: if it is stuck, stop it (kill ${state.holder.pid}); the next \`dejafix index\` resumes its work`,
+      });
+    else
+      out.push({
+        ok: true,
+        text: `the index is being written by ${who(state.holder)}; other writers wait for it`,
+      });
+  } else if (state.leftOver) {
+    out.push({
+      ok: false,
+      text: `the last writer, ${who(state.leftOver)}, stopped without finishing (killed or crashed); the lock was freed when it ended, and the next \`dejafix index\` resumes where it stopped`,
+    });
+  }
+  for (const copy of movedAsideCopies(file)) {
+    out.push({
+      ok: false,
+      text: sanitizeLine(
+        `a damaged index was moved aside to ${copy.file} (${(copy.bytes / 1048576).toFixed(1)} MB) and rebuilt: attach it to a bug report if you file one, then delete it`,
+      ),
+    });
+  }
+  return out;
+}

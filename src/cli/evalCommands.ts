@@ -11,9 +11,11 @@ import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "../eval/exportDataset
 import { num, pct, renderReplayHtml, renderReplayText } from "../eval/renderReplay.js";
 import { replay } from "../eval/replay.js";
 import { parseShares } from "../eval/timeSplit.js";
+import { printErr, printOut } from "../report/output.js";
 import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
 import { listFeedback } from "../suggest/feedback.js";
 import { deviceFlag, formatOf, numberFlag, parse, UsageError } from "./args.js";
+import { writerEvents } from "./writerEvents.js";
 
 export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]
                        [--label-latency DAYS] [--format text|json]
@@ -69,7 +71,7 @@ function shares(value: unknown, count: number): number[] | undefined {
 }
 
 const log = (line: string): void => {
-  process.stderr.write(`${sanitizeLine(line)}\n`);
+  printErr(`${sanitizeLine(line)}\n`);
 };
 
 function json(value: unknown): string {
@@ -91,7 +93,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     { positionals: false },
   );
   if (values.help) {
-    process.stdout.write(`${DATASET_HELP}\n`);
+    printOut(`${DATASET_HELP}\n`);
     return 0;
   }
   const out = str(values.out);
@@ -104,9 +106,10 @@ export async function datasetCommand(argv: string[]): Promise<number> {
     names: values.name as string[] | undefined,
     labels: str(values.labels),
     labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
+    writer: { command: "dejafix dataset", events: writerEvents() },
   });
   if (fmt === "json") {
-    process.stdout.write(json(summary));
+    printOut(json(summary));
     return 0;
   }
   const lines = summary.repos.map(
@@ -115,7 +118,7 @@ export async function datasetCommand(argv: string[]): Promise<number> {
       (r.recent > 0 ? `; ${r.recent} recent commits left out (labels not settled)` : "") +
       (r.withoutMetrics > 0 ? `; ${r.withoutMetrics} without change metrics` : ""),
   );
-  process.stdout.write(
+  printOut(
     `dejafix: wrote ${summary.records} commits (${summary.buggy} defect-introducing, labels from ${summary.labelSource === "szz" ? "SZZ" : "the labels file"}) to ${summary.out}\n` +
       `${lines.join("\n")}\nNext: \`dejafix train --dataset ${summary.out}\`.\n`,
   );
@@ -141,7 +144,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     { positionals: false },
   );
   if (values.help) {
-    process.stdout.write(`${EVAL_HELP}\n`);
+    printOut(`${EVAL_HELP}\n`);
     return 0;
   }
   const fmt = formatOf(values.format, ["text", "json"]);
@@ -156,6 +159,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     python: str(values.python),
     device: deviceFlag(values.device),
     onLog: log,
+    writer: { command: "dejafix eval", events: writerEvents() },
   });
   const html = str(values.html);
   if (html) {
@@ -164,10 +168,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   // What the team said of the suggestions it was shown (`dejafix feedback`).
   const { summary: feedback } = await listFeedback(str(values.repo) ?? ".");
-  if (fmt === "json") process.stdout.write(json({ ...report, feedback }));
+  if (fmt === "json") printOut(json({ ...report, feedback }));
   else {
-    process.stdout.write(renderReplayText(report));
-    process.stdout.write(
+    printOut(renderReplayText(report));
+    printOut(
       `\nsuggestion feedback: ${feedback.useful} marked useful, ${feedback.wrong} marked wrong, ` +
         `${feedback.suppressed} no longer proposed\n`,
     );
@@ -237,21 +241,25 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     { positionals: false },
   );
   if (values.help) {
-    process.stdout.write(`${CALIBRATE_HELP}\n`);
+    printOut(`${CALIBRATE_HELP}\n`);
     return 0;
   }
   const fmt = formatOf(values.format, ["text", "json"]);
   const repoDir = str(values.repo) ?? ".";
   if (values.levels) {
     const commits = numberFlag(values.commits, "--commits", { min: 0 });
-    const result = await calibrateLevels(repoDir, { model: str(values.model), commits });
-    if (fmt === "json") process.stdout.write(json(result));
+    const result = await calibrateLevels(repoDir, {
+      model: str(values.model),
+      commits,
+      writer: { command: "dejafix calibrate", events: writerEvents() },
+    });
+    if (fmt === "json") printOut(json(result));
     else if (result.commits === 0)
-      process.stdout.write(
+      printOut(
         "dejafix: too few commits to calibrate levels; the model's own percentiles stay in use. Run it again when history has grown.\n",
       );
     else
-      process.stdout.write(
+      printOut(
         `dejafix: stored score percentiles of ${result.commits} commits (p10 ${num(result.percentiles[9] ?? null, 4)}, ` +
           `p50 ${num(result.percentiles[49] ?? null, 4)}, p90 ${num(result.percentiles[89] ?? null, 4)}) for ${result.model}.\n`,
       );
@@ -272,7 +280,8 @@ export async function calibrateCommand(argv: string[]): Promise<number> {
     python: str(values.python),
     device: deviceFlag(values.device),
     onLog: log,
+    writer: { command: "dejafix calibrate", events: writerEvents() },
   });
-  process.stdout.write(fmt === "json" ? json(report) : renderThresholdText(report));
+  printOut(fmt === "json" ? json(report) : renderThresholdText(report));
   return report.results.length > 0 ? 0 : 1;
 }

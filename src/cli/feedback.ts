@@ -1,4 +1,5 @@
 import { nextAuthor, repoRoot } from "../git/repo.js";
+import { jsonText, printErr, printOut } from "../report/output.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../suggest/feedback.js";
 import { type Command, parse, UsageError } from "./args.js";
 
@@ -18,8 +19,8 @@ proposed in this clone; \`dejafix eval\` reports the marks.`,
     const repoDir = values.repo as string;
     if (values.list) {
       const { marks, summary } = await listFeedback(repoDir);
-      for (const m of marks) process.stdout.write(`${JSON.stringify(m)}\n`);
-      process.stdout.write(
+      for (const m of marks) printOut(`${jsonText(m)}\n`);
+      printOut(
         `dejafix: ${summary.useful} useful, ${summary.wrong} wrong, ${summary.suppressed} suggestions no longer proposed.\n`,
       );
       return 0;
@@ -33,14 +34,14 @@ proposed in this clone; \`dejafix eval\` reports the marks.`,
         ...(values.note ? { note: values.note as string } : {}),
         ...(who ? { author: who.email } : {}),
       });
-      process.stdout.write(
+      printOut(
         `dejafix: marked ${r.matchId} (fix ${r.fix.slice(0, 10)}, ${r.path}) ${verdict}` +
           `${verdict === "wrong" ? "; it will not be proposed again" : ""}.\n`,
       );
       return 0;
     } catch (e) {
       if (e instanceof FeedbackError) {
-        process.stderr.write(`dejafix: ${e.message}\n`);
+        printErr(`dejafix: ${e.message}\n`);
         return 1;
       }
       throw e;

@@ -1,62 +1,86 @@
-import { indexRepository, labels } from "../api.js";
+import { indexRepository, labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
 import { stderrColors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
+import { jsonText, printErr, printOut } from "../report/output.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import { type Command, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
+import { writerEvents } from "./writerEvents.js";
 
 export const indexCmd: Command = {
   summary: "mine the repository's history into the local index (incremental)",
-  help: `Usage: dejafix index [--repo DIR] [--rev REV] [--add-repo PATH] [--format text|json]
+  help: `Usage: dejafix index [--repo DIR] [--rev REV] [--add-repo PATH] [--format text|json] [--no-wait]
 
 Reads the history once (a single git log pass), finds fix commits and the commits that introduced
 their defects (SZZ by line ownership, equal to git blame -w), and stores them in
 <git-common-dir>/dejafix/index.sqlite. A second run only reads new commits.
 --add-repo PATH also indexes the past defects of a related repository (one that shares code or
-dependencies with this one), so changes here are matched against its defects too.`,
+dependencies with this one), so changes here are matched against its defects too.
+One process writes an index at a time: a second one waits and says for whom; with --no-wait it exits
+quietly instead (the background update after each commit does). A damaged index is moved aside and
+rebuilt.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       rev: { type: "string" },
       "add-repo": { type: "string", multiple: true },
       format: { type: "string", default: "text" },
+      "no-wait": { type: "boolean", default: false },
     });
-    const bar = progress("indexing");
-    const res = await indexRepository({
-      repoDir: values.repo as string,
-      rev: values.rev as string | undefined,
-      onProgress: (d, t) => bar.update(d, t),
-    }).finally(() => bar.stop());
-    // Files the history pass gave up on (it went on with the rest), after the bar is gone.
-    const c = stderrColors();
-    for (const n of res.skipped) {
-      process.stderr.write(`${messages.fileSkipped(c, sanitizeLine(n.path), n.commit, n.reason)}\n`);
+    const repoDir = values.repo as string;
+    const writer = { command: "dejafix index", events: writerEvents() };
+    // The whole command is one writer: mining, related repositories and all.
+    const lock = values["no-wait"] ? await tryLockIndex(repoDir, writer) : await lockIndex(repoDir, writer);
+    if (!lock) return 0; // another writer is at work; the next update catches up
+    try {
+      return await indexAndReport(repoDir, values, writer);
+    } finally {
+      lock.release();
     }
-    const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
-    const added = (values["add-repo"] as string[] | undefined) ?? [];
-    for (const path of added) await addRelatedRepo(values.repo as string, path);
-    // Related repositories added earlier get their new defects too.
-    const related = added.length > 0 ? [] : await updateRelatedRepos(values.repo as string);
-    if (values.format === "json") {
-      process.stdout.write(`${JSON.stringify({ ...res, related })}\n`);
-      return 0;
-    }
-    const s = res.summary;
-    const head =
-      res.mined === 0
-        ? "index already up to date"
-        : `indexed ${res.mined} new commits in ${res.seconds.toFixed(1)} s`;
-    process.stdout.write(
-      `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
-        `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
-        `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
-        added.map((p) => `dejafix: added the past defects of ${p} (related repository).\n`).join(""),
-    );
-    return 0;
   },
 };
+
+async function indexAndReport(
+  repoDir: string,
+  values: { rev?: unknown; "add-repo"?: unknown; format?: unknown },
+  writer: WriterOptions,
+): Promise<number> {
+  const bar = progress("indexing");
+  const res = await indexRepository({
+    repoDir,
+    rev: values.rev as string | undefined,
+    onProgress: (d, t) => bar.update(d, t),
+    onNotice: (line) => printErr(`dejafix: ${line}\n`),
+    writer,
+  }).finally(() => bar.stop());
+  // Files the history pass gave up on (it went on with the rest), after the bar is gone.
+  const c = stderrColors();
+  for (const n of res.skipped)
+    printErr(`${messages.fileSkipped(c, sanitizeLine(n.path), n.commit, n.reason)}\n`);
+  const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
+  const added = (values["add-repo"] as string[] | undefined) ?? [];
+  for (const path of added) await addRelatedRepo(repoDir, path, { writer });
+  // Related repositories added earlier get their new defects too.
+  const related = added.length > 0 ? [] : await updateRelatedRepos(repoDir, { writer });
+  if (values.format === "json") {
+    printOut(`${jsonText({ ...res, related })}\n`);
+    return 0;
+  }
+  const s = res.summary;
+  const head =
+    res.mined === 0
+      ? "index already up to date"
+      : `indexed ${res.mined} new commits in ${res.seconds.toFixed(1)} s`;
+  printOut(
+    `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
+      `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
+      `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
+      added.map((p) => `dejafix: added the past defects of ${p} (related repository).\n`).join(""),
+  );
+  return 0;
+}
 
 export const labelsCmd: Command = {
   summary: "print each fix commit with the commits that introduced its defect",
@@ -90,8 +114,8 @@ most recent candidate (R-SZZ), all every candidate (B-SZZ).
       strategy: strategy as SzzStrategy,
       evidence: evidence as LinkEvidence[],
     });
-    const out = recs.map((r) => JSON.stringify(r)).join("\n");
-    process.stdout.write(out.length > 0 ? `${out}\n` : "");
+    const out = recs.map((r) => jsonText(r)).join("\n");
+    printOut(out.length > 0 ? `${out}\n` : "");
     return 0;
   },
 };

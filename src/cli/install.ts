@@ -4,9 +4,11 @@ import { indexRepository } from "../api.js";
 import { init } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
+import { printOut } from "../report/output.js";
 import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
+import { writerEvents } from "./writerEvents.js";
 
 /**
  * Writes the team's rules file with the schema beside it, so editors complete and check it offline
@@ -56,17 +58,19 @@ the history once. Running it again changes nothing. \`dejafix uninstall\` remove
           : {
               indexHistory: async ({ repoDir }) => {
                 const bar = progress("indexing history");
-                const r = await indexRepository({ repoDir, onProgress: (d, t) => bar.update(d, t) }).finally(
-                  () => bar.stop(),
-                );
-                process.stdout.write(
+                const r = await indexRepository({
+                  repoDir,
+                  onProgress: (d, t) => bar.update(d, t),
+                  writer: { command: "dejafix init", events: writerEvents() },
+                }).finally(() => bar.stop());
+                printOut(
                   `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
                 );
               },
             }),
       },
     });
-    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    for (const m of res.messages) printOut(`dejafix: ${m}\n`);
     return 0;
   },
 };
@@ -83,7 +87,7 @@ edited it. --purge also deletes <git-common-dir>/dejafix (index, logs, override 
       purge: { type: "boolean", default: false },
     });
     const res = await uninstall({ repoDir: values.repo as string, purge: values.purge as boolean });
-    for (const m of res.messages) process.stdout.write(`dejafix: ${m}\n`);
+    for (const m of res.messages) printOut(`dejafix: ${m}\n`);
     return 0;
   },
 };

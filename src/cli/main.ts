@@ -3,6 +3,7 @@
  * The `dejafix` command: argument parsing and dispatch only. Every command is a thin wrapper over the
  * library API in src/api.ts, which the tests call directly.
  */
+import { printErr, printOut } from "../report/output.js";
 import { type Command, commands } from "./commands.js";
 
 const USAGE = `dejafix — stop known bugs from coming back
@@ -19,21 +20,21 @@ Run \`dejafix <command> --help\` for a command's options.`;
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-v") {
     const { version } = await import("./version.js");
-    process.stdout.write(`${version()}\n`);
+    printOut(`${version()}\n`);
     return 0;
   }
   const cmd: Command | undefined = commands[name];
   if (!cmd) {
-    process.stderr.write(`dejafix: unknown command "${name}".\n\n${USAGE}\n`);
+    printErr(`dejafix: unknown command "${name}".\n\n${USAGE}\n`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(`${cmd.help}\n`);
+    printOut(`${cmd.help}\n`);
     return 0;
   }
   return cmd.run(rest);
@@ -45,7 +46,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const { message, hint } = describeError(err);
-    process.stderr.write(`dejafix: ${message}\n${hint ? `${hint}\n` : ""}`);
+    printErr(`dejafix: ${message}\n${hint ? `${hint}\n` : ""}`);
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,7 @@
 import { gitCommonDir, repoRoot } from "../git/repo.js";
 import { repositoryModelPath } from "../model/load.js";
 import { runTraining } from "../model/train.js";
+import { printErr, printOut } from "../report/output.js";
 import { type Command, deviceFlag, numberFlag, parse, UsageError } from "./args.js";
 import {
   CALIBRATE_HELP,
@@ -77,6 +78,7 @@ your teammates' clones at it to share it.`,
     const out =
       (values.out as string | undefined) ?? repositoryModelPath(await gitCommonDir(await repoRoot(".")));
     const summary = await runTraining({
+      onLog: (line) => printErr(`${line}\n`),
       datasets: positionals,
       out,
       device,
@@ -89,7 +91,7 @@ your teammates' clones at it to share it.`,
       ...(models ? { models } : {}),
     });
     const auc = summary.test_auc === null ? "n/a" : summary.test_auc.toFixed(3);
-    process.stdout.write(
+    printOut(
       `dejafix: ${summary.kind} model trained on ${summary.device}, test ROC AUC ${auc}.\n  ${summary.model}\n  ${summary.meta}\n`,
     );
     return 0;

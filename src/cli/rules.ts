@@ -1,15 +1,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRules, rulesFile } from "../api.js";
+import { readStagedChange } from "../git/readChange.js";
 import { repoRoot } from "../git/repo.js";
-import { readStagedChange } from "../git/staged.js";
+import { check } from "../hooks/checker.js";
 import { colors } from "../report/colors.js";
+import { printErr, printOut } from "../report/output.js";
 import { renderText } from "../report/renderText.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import { loadRules, RulesError } from "../rules/loadRules.js";
 import { activeLevelAction } from "../rules/schedule.js";
 import { type Command, parse, UsageError } from "./args.js";
-import { check } from "./checker.js";
 
 export const rulesCmd: Command = {
   summary: "check the rules file, or explain what would happen to the staged change now",
@@ -26,18 +27,18 @@ explain  shows the levels in force right now (weekend, freeze windows, branch ru
     if (sub === "check") {
       const file = fileArg ?? rulesFile(root);
       if (!existsSync(file)) {
-        process.stdout.write(
+        printOut(
           `dejafix: no rules file at ${file}: the built-in defaults apply. \`dejafix init\` writes one.\n`,
         );
         return 0;
       }
       try {
         loadRules(file);
-        process.stdout.write(`dejafix: ${file} is valid.\n`);
+        printOut(`dejafix: ${file} is valid.\n`);
         return 0;
       } catch (e) {
         if (!(e instanceof RulesError)) throw e;
-        process.stderr.write(`${sanitizeLine(e.message)}\n`);
+        printErr(`${sanitizeLine(e.message)}\n`);
         return 1;
       }
     }
@@ -49,16 +50,15 @@ explain  shows the levels in force right now (weekend, freeze windows, branch ru
         tzMinutes: -new Date().getTimezoneOffset(),
         branch: null,
       });
-      process.stdout.write(
+      printOut(
         `${c.bold("rules")}: ${rules.source ?? "built-in defaults"}; verdict mode ${rules.verdict.mode}\n`,
       );
-      process.stdout.write(`${c.bold("levels in force now")}:\n`);
-      for (const a of active)
-        process.stdout.write(`  ${a.name.padEnd(10)} ${a.action.padEnd(6)} ${a.because}\n`);
-      if (active.length === 0) process.stdout.write("  none\n");
+      printOut(`${c.bold("levels in force now")}:\n`);
+      for (const a of active) printOut(`  ${a.name.padEnd(10)} ${a.action.padEnd(6)} ${a.because}\n`);
+      if (active.length === 0) printOut("  none\n");
       const change = readStagedChange(root);
       if (change.files.length === 0) {
-        process.stdout.write("nothing is staged: stage a change to see its verdict.\n");
+        printOut("nothing is staged: stage a change to see its verdict.\n");
         return 0;
       }
       const verdict = await check(change, {
@@ -66,9 +66,9 @@ explain  shows the levels in force right now (weekend, freeze windows, branch ru
         budgetMs: Number.POSITIVE_INFINITY,
         hook: "check",
       });
-      process.stdout.write(`${c.bold("the staged change")}: ${change.files.length} file(s)\n`);
-      process.stdout.write(`${renderText(verdict, { colors: c, verbose: true })}\n`);
-      process.stdout.write(
+      printOut(`${c.bold("the staged change")}: ${change.files.length} file(s)\n`);
+      printOut(`${renderText(verdict, { colors: c, verbose: true })}\n`);
+      printOut(
         `the pre-commit hook would ${verdict.action === "block" ? "stop the commit" : verdict.action === "warn" ? "warn and let it through" : "let it through silently"}.\n`,
       );
       return 0;

@@ -17,7 +17,7 @@ export interface VerifyOptions {
   minLines?: number;
 }
 
-export interface Verdict {
+export interface CloneCheck {
   clone: boolean;
   lcs: number;
   /** LCS / max(n1, n2). */
@@ -172,7 +172,7 @@ export function lcsLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The NiCad decision for two blocks whose LCS is already known. */
-export function judge(n1: number, n2: number, lcs: number, options: VerifyOptions = {}): Verdict {
+export function judge(n1: number, n2: number, lcs: number, options: VerifyOptions = {}): CloneCheck {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const minLines = options.minLines ?? DEFAULT_MIN_LINES;
   const clone =
@@ -184,7 +184,7 @@ export function judge(n1: number, n2: number, lcs: number, options: VerifyOption
 }
 
 /** Full check of two normalized blocks (their line hashes). */
-export function verify(a: ArrayLike<number>, b: ArrayLike<number>, options: VerifyOptions = {}): Verdict {
+export function verify(a: ArrayLike<number>, b: ArrayLike<number>, options: VerifyOptions = {}): CloneCheck {
   return judge(a.length, b.length, lcsLength(a, b), options);
 }
 

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { repoRules } from "../history/repoRules.js";
 import { readCalibration } from "../index/calibrationStore.js";
-import { openIndex } from "../index/openIndex.js";
+import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import {
   calibrateLevels as calibrateIndex,
   type LevelOptions,
@@ -20,14 +20,23 @@ import { splitAt } from "./timeSplit.js";
 export type { LevelOptions, LevelResult } from "../model/calibrateLevels.js";
 
 /** `calibrateLevels` of src/model on the index of `repoDir` (for `dejafix calibrate --levels`). */
-export async function calibrateLevels(repoDir: string, opts: LevelOptions = {}): Promise<LevelResult> {
+export async function calibrateLevels(
+  repoDir: string,
+  opts: LevelOptions & { writer?: WriterOptions } = {},
+): Promise<LevelResult> {
   const { root, rules } = await repoRules(repoDir);
   const common = await gitCommonDir(root);
-  const store = await openIndex(repoDir);
+  const { writer: lockOpts, ...levelOpts } = opts;
+  const writer = await lockIndex(repoDir, { command: "dejafix calibrate", ...lockOpts });
   try {
-    return await calibrateIndex(store, store.repoId(common, basename(root)), root, rules, opts);
+    const store = await openIndex(repoDir);
+    try {
+      return await calibrateIndex(store, store.repoId(common, basename(root)), root, rules, levelOpts);
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    writer.release();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
+import type { WriterOptions } from "../index/openIndex.js";
 import { datasetRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader } from "../model/dataset.js";
@@ -32,6 +33,8 @@ export interface ExportOptions {
   /** Update each repository's index first (default true). */
   index?: boolean;
   onProgress?: (repo: string, done: number, total: number) => void;
+  /** How the caller hears of another writer of an index it waits for. */
+  writer?: WriterOptions;
 }
 
 export interface ExportedRepo {
@@ -90,6 +93,7 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
         labels: fileLabels,
         index: opts.index,
         onProgress: opts.onProgress ? (d, t) => opts.onProgress?.(dir, d, t) : undefined,
+        ...(opts.writer ? { writer: opts.writer } : {}),
       });
       if (names.has(history.name))
         throw new Error(

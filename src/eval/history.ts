@@ -6,7 +6,7 @@ import { basename } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { repoRules } from "../history/repoRules.js";
 import { newestCommitTime } from "../index/calibrationStore.js";
-import { openIndex } from "../index/openIndex.js";
+import { openIndex, type WriterOptions } from "../index/openIndex.js";
 import {
   fixTimes,
   type HistoryRecord,
@@ -38,10 +38,17 @@ export interface PrepareOptions {
   /** Mine new commits into the index first (default true; incremental, so cheap when up to date). */
   index?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** How the caller hears of another writer of the index it waits for (mining takes the writer lock). */
+  writer?: WriterOptions;
 }
 
 export async function prepareHistory(repoDir: string, opts: PrepareOptions = {}): Promise<PreparedHistory> {
-  if (opts.index !== false) await indexRepository({ repoDir, onProgress: opts.onProgress });
+  if (opts.index !== false)
+    await indexRepository({
+      repoDir,
+      onProgress: opts.onProgress,
+      ...(opts.writer ? { writer: opts.writer } : {}),
+    });
   const { root, rules } = await repoRules(repoDir);
   const store = await openIndex(repoDir);
   let metrics: Map<string, MetricValues>;

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { authorTimes } from "../git/revList.js";
+import type { WriterOptions } from "../index/openIndex.js";
 import { datasetRecord, type HistoryRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader, formatDataset } from "../model/dataset.js";
@@ -54,6 +55,8 @@ export interface ScoreHistoryOptions {
   /** Where to keep the within-project model and its dataset (default: a temporary folder, removed afterwards). */
   withinOut?: string;
   onLog?: (line: string) => void;
+  /** How the caller hears of another writer of the index it waits for. */
+  writer?: WriterOptions;
 }
 
 export interface ScoredHistory {
@@ -110,6 +113,7 @@ export async function scoreHistory(opts: ScoreHistoryOptions): Promise<ScoredHis
     name: opts.name,
     labels: fileLabels,
     index: opts.index,
+    ...(opts.writer ? { writer: opts.writer } : {}),
   });
   // Token bags are for the model's scores of the replayed part, and for training only with --within:
   // the training part's bags of a 40k-commit history would be most of the memory a replay takes.

@@ -8,7 +8,7 @@
  */
 
 import { readParents } from "../git/parents.js";
-import { readCommitChanges } from "../git/staged.js";
+import { readCommitChanges } from "../git/readChange.js";
 import { TargetAncestry } from "../history/ancestry.js";
 import { heapPacer } from "../history/heapPacer.js";
 import { hasDefectBlocks, matchableFixes } from "../index/defectBlocks.js";

@@ -5,7 +5,7 @@
  *   refs/heads/topic 1111aaaa… refs/heads/topic 0000000000000000000000000000000000000000   (new branch)
  *   (delete) 0000000000000000000000000000000000000000 refs/heads/old 2222bbbb…              (deletion)
  */
-import { gitBytes } from "./staged.js";
+import { gitSync as gitBytes } from "./run.js";
 
 export type PushKind = "create" | "update" | "delete";
 

@@ -89,6 +89,21 @@ export function gitSync(cwd: string, args: string[], input?: string | Buffer): B
   return r.stdout;
 }
 
+/** `gitSync` as UTF-8 text. */
+export function gitSyncText(cwd: string, args: string[], input?: string): string {
+  return gitSync(cwd, args, input).toString("utf8");
+}
+
+/** `gitSyncText` trimmed, or null when git fails (a probe such as rev-parse of a maybe-missing ref). */
+export function gitSyncMaybe(cwd: string, args: string[]): string | null {
+  try {
+    return gitSyncText(cwd, args).trim();
+  } catch (e) {
+    if (e instanceof GitError) return null;
+    throw e;
+  }
+}
+
 /** Like `git` but returns null instead of throwing (for probes such as rev-parse of a maybe-missing ref). */
 export async function gitMaybe(cwd: string, args: string[]): Promise<string | null> {
   try {

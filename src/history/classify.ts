@@ -25,7 +25,9 @@
  *   (or exactly 40 characters): "deadbeef", "facade" and "2019010" are words or numbers, not commits.
  */
 
-import { DEFAULT_FIX_CONFIG, type FixConfig, flagsFor } from "../rules/fixes.js";
+import { DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
+import { bugReportProbability } from "./fixWords.js";
+import { MessageRegexes, type MessageView } from "./messageRegexes.js";
 import type { DeclaredRef, FixClassification, FixReason } from "./types.js";
 
 export { checkFixConfig, DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fixes.js";
@@ -33,14 +35,14 @@ export { checkFixConfig, DEFAULT_FIX_CONFIG, type FixConfig } from "../rules/fix
 interface Compiled {
   /** All keywords as one alternation, run on the lower-cased message; null when there are none. */
   keywords: RegExp | null;
-  patterns: RegExp[];
-  ignore: RegExp[];
-  issueKey: RegExp;
+  /** patterns, ignore and issueKeyPattern: the team's own run under a time limit. */
+  regexes: MessageRegexes;
   keyIgnore: Set<string>;
   nonFixTypes: Set<string>;
   nonFixScopes: Set<string>;
   conventional: boolean;
   issueRefsAreFixes: boolean;
+  wordingThreshold: number;
 }
 
 const compiledCache = new WeakMap<object, Compiled>();
@@ -66,15 +68,13 @@ function compile(config: Partial<FixConfig>): Compiled {
       alternatives.length === 0
         ? null
         : new RegExp(`(?<![\\p{L}\\p{N}_])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}_])`, "u"),
-    patterns: full.patterns.map((p) => new RegExp(p, flagsFor(p, "i"))),
-    ignore: full.ignore.map((p) => new RegExp(p, flagsFor(p, "gi"))),
-    // Keys must not continue a word, a version ("1.0-RC-1") or a longer code ("ISO-8859-1").
-    issueKey: new RegExp(`(?<![\\p{L}\\p{N}_.\\-])(${full.issueKeyPattern})(?![\\p{L}\\p{N}_]|-\\d)`, "gu"),
+    regexes: new MessageRegexes(full),
     keyIgnore: new Set(full.issueKeyIgnore.map((k) => k.toUpperCase())),
     nonFixTypes: new Set(full.nonFixTypes.map((t) => t.toLowerCase())),
     nonFixScopes: new Set(full.nonFixScopes.map((t) => t.toLowerCase())),
     conventional: full.conventional,
     issueRefsAreFixes: full.issueRefsAreFixes,
+    wordingThreshold: full.wordingThreshold,
   };
   compiledCache.set(config, compiled);
   return compiled;
@@ -102,6 +102,8 @@ export function normalizeIssueId(raw: string): string | null {
 const MERGE_SUBJECT = /^Merge (?:pull request|branch|branches|remote-tracking branch|tag|commit|'|")/;
 // `fix: x`, `fix(parser): x`, `fix!: x`, `feat(api)!: x`
 const CONVENTIONAL = /^([a-z]+)(?:\(([^()\r\n]*)\))?!?:\s/i;
+// `KEY-1 [docs] …`, `[tests] …`: a component tag in square brackets after any issue keys.
+const SCOPE_TAG = /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*\[([\w.-]+)\]/;
 // GitHub's closing syntax names an issue, not a bug: `(fixes #12)`, `Closes #3`, `resolves GH-4`,
 // `fix LANG-7 and LANG-8`; feature requests are closed that way too.
 const REF = String.raw`(?:#\d+|GH-\d+|https?://\S+/(?:issues|pull)/\d+|[A-Z][A-Z0-9_]+-\d+)`;
@@ -122,7 +124,7 @@ const NOT_A_SYMPTOM =
  * postgres", "NPE in Y", "Z dies on startup", "KEY-1 breaks the sharelib", "queue taking longer".
  */
 const SYMPTOM =
-  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?)(?![\p{L}\p{N}_])/iu;
+  /(?<![\p{L}\p{N}_])(?:fails|failing|failed|failures?|broken|breaks|wrong|incorrect(?:ly)?|hangs?|hanging|hung|stuck|dies|died|deadlocks?|timed out|corrupt(?:s|ed|ion)?|(?:does|did|could|is|are|was|were)(?:n't| not)|cannot|can't|unable to|not working|no longer works|taking longer|takes too long|unexpected(?:ly)?|overflows?|stale|loses|lost|ignores|ignored|loops forever|endless(?:ly)?|regress(?:es|ed))(?![\p{L}\p{N}_])/iu;
 /** An exception or error class named in the subject: `NullPointerException in X`, `ValueError when …`. */
 const EXCEPTION_NAME =
   /(?<![\p{L}\p{N}_])(?:[A-Z][\p{L}\p{N}]*(?:Exception|Error)|NPE|SIGSEGV|SIGABRT)(?![\p{L}\p{N}_])/u;
@@ -144,8 +146,8 @@ const REVERT_SUBJECT = /^Revert\s+["']/;
 const REVERT_OF_REVERT = /^Revert\s+["']Revert\s/;
 
 /** A keyword that is not negated just before it ("no one reported a bug" says there was none). */
-function hasKeyword(text: string, c: Compiled): boolean {
-  if (c.patterns.some((re) => re.test(text))) return true;
+function hasKeyword(text: string, c: Compiled, rx: MessageView): boolean {
+  if (rx.hit(text)) return true;
   if (c.keywords === null) return false;
   // Lower-casing first keeps the regex case-sensitive: `iu` together is ~50× slower in V8.
   const lower = text.toLowerCase();
@@ -165,34 +167,32 @@ const DEPENDENCY_BUMP =
 const FEATURE_VERB =
   /^(?:[[(]?[A-Z][A-Z0-9_]+-\d+[\])]?[\s:,-]*)*(?:add|adds|added|introduce|create|implement|support|allow|expose|provide|document|update|upgrade|bump|refactor|rename|remove|move|deprecate|improve|enable|disable|use|make|new)\b/i;
 
-function symptomIn(subject: string): boolean {
+function symptomIn(subject: string, c: Compiled): boolean {
   if (FEATURE_VERB.test(subject)) return false;
   const text = subject.replace(CLOSING, " ").replace(NOT_A_SYMPTOM, " ");
-  return SYMPTOM.test(text) || EXCEPTION_NAME.test(text);
+  if (SYMPTOM.test(text) || EXCEPTION_NAME.test(text)) return true;
+  return c.wordingThreshold < 1 && bugReportProbability(text) >= c.wordingThreshold;
 }
 
-/** Keywords left after cosmetic phrases ("fix typo") and closing references ("fixes #12") are removed. */
-function keywordIn(text: string, c: Compiled): boolean {
-  const bare = text.replace(CLOSING, " ");
-  return (
-    hasKeyword(bare, c) &&
-    hasKeyword(
-      c.ignore.reduce((t, re) => t.replace(re, " "), bare),
-      c,
-    )
-  );
+/**
+ * Keywords left after closing references ("fixes #12", removed by the caller) and cosmetic phrases ("fix
+ * typo") are removed: "keyword"; "dismissed" when every keyword was negated ("not a regression") or in a
+ * cosmetic phrase; null when the text names none.
+ */
+function keywordIn(bare: string, c: Compiled, rx: MessageView): "keyword" | "dismissed" | null {
+  if (!hasKeyword(bare, c, rx)) return c.keywords?.test(bare.toLowerCase()) ? "dismissed" : null;
+  return hasKeyword(rx.strip(bare), c, rx) ? "keyword" : "dismissed";
 }
 
 function addIssue(issues: string[], id: string | null): void {
   if (id !== null && !issues.includes(id)) issues.push(id);
 }
 
-function findIssues(text: string, c: Compiled): string[] {
+function findIssues(text: string, c: Compiled, rx: MessageView): string[] {
   const issues: string[] = [];
   for (const m of text.matchAll(HASH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
   for (const m of text.matchAll(GH_REF)) addIssue(issues, normalizeIssueId(m[1]!));
-  for (const m of text.matchAll(c.issueKey)) {
-    const key = m[1]!;
+  for (const key of rx.issueKeys(text)) {
     const prefix = key.slice(0, key.lastIndexOf("-")).toUpperCase();
     if (c.keyIgnore.has(prefix)) continue;
     addIssue(issues, normalizeIssueId(key));
@@ -219,11 +219,13 @@ function findDeclared(message: string, subject: string): DeclaredRef[] {
 /**
  * Classifies one commit message. `config` may be partial (missing fields take the defaults);
  * `bugIssues` holds normalised ids (see `normalizeIssueId`) of issues a tracker marks as bugs.
+ * `onNotice` hears, once, of a rules expression switched off for running past its time limit.
  */
 export function classifyCommit(
   message: string,
   config?: Partial<FixConfig>,
   bugIssues?: ReadonlySet<string>,
+  onNotice?: (text: string) => void,
 ): FixClassification {
   const c = compile(config ?? DEFAULT_FIX_CONFIG);
   const newline = message.indexOf("\n");
@@ -247,25 +249,40 @@ export function classifyCommit(
   const conventional = c.conventional ? CONVENTIONAL.exec(subject) : null;
   const type = conventional?.[1]?.toLowerCase() ?? null;
   const scope = conventional?.[2]?.trim().toLowerCase() ?? null;
+  // `OOZIE-3398 [docs] Fix the sub-workflow page`: a component tag that says the work is no code.
+  const tag = type === null ? SCOPE_TAG.exec(subject)?.[1]?.toLowerCase() : undefined;
   const declaredNonFix =
-    type !== null &&
-    (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)));
+    (type !== null &&
+      (c.nonFixTypes.has(type) || (type === "fix" && scope !== null && c.nonFixScopes.has(scope)))) ||
+    (tag !== undefined && c.nonFixScopes.has(tag));
   if (type === "fix" && !declaredNonFix) reasons.push("conventional");
 
   // A dependency bumped "to address CVE-…" or "to fix …" repairs the dependency, not this code.
-  if (!declaredNonFix && !DEPENDENCY_BUMP.test(subject)) {
-    const story = body
-      .split("\n")
-      .filter((l, _, all) => !(BULLET.test(l) && all.filter((x) => BULLET.test(x)).length >= 2))
-      .join("\n");
-    if (keywordIn(subject, c)) reasons.push("keyword");
-    else if (symptomIn(subject)) reasons.push("symptom");
-    else if (keywordIn(story, c)) reasons.push("body");
-  }
-
+  const keywordsCount = !declaredNonFix && !DEPENDENCY_BUMP.test(subject);
+  // Closing references ("fixes #12") name an issue, not a repair: they are no keyword.
+  const subjectBare = keywordsCount ? subject.replace(CLOSING, " ") : null;
+  const storyBare = keywordsCount
+    ? body
+        .split("\n")
+        .filter((l, _, all) => !(BULLET.test(l) && all.filter((x) => BULLET.test(x)).length >= 2))
+        .join("\n")
+        .replace(CLOSING, " ")
+    : null;
   // Cherry-pick notes name the original commit of the same change, not an issue or an origin.
   body = body.replace(/^\(cherry picked from commit [0-9a-f]+\)$/gim, "");
-  const issues = findIssues(`${subjectForIssues}\n${body}`, c);
+  const issuesText = `${subjectForIssues}\n${body}`;
+  const rx = c.regexes.view({ subject: subjectBare, story: storyBare, issues: issuesText });
+  for (const n of rx.notices) onNotice?.(n);
+
+  if (subjectBare !== null && storyBare !== null) {
+    const inSubject = keywordIn(subjectBare, c, rx);
+    if (inSubject === "keyword") reasons.push("keyword");
+    // "Fix typo in the docs", "not a regression" say what it is: the words read like a bug report's.
+    else if (inSubject === null && symptomIn(subject, c)) reasons.push("symptom");
+    else if (keywordIn(storyBare, c, rx) === "keyword") reasons.push("body");
+  }
+
+  const issues = findIssues(issuesText, c, rx);
   if (bugIssues) {
     if (issues.some((id) => bugIssues.has(id))) reasons.push("issue");
   } else if (c.issueRefsAreFixes && !declaredNonFix && issues.length > 0) {

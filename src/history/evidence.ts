@@ -1,4 +1,4 @@
-import { extname } from "node:path";
+import { EXTENSIONS, extensionOf } from "../languages/registry.js";
 
 /**
  * What counts as SZZ evidence: deleted lines that are not blank or comment-only, first from source files
@@ -6,123 +6,24 @@ import { extname } from "node:path";
  * only when a fix has none of those, from its other text files.
  */
 
-const HASH_COMMENT = new Set([
-  ".py",
-  ".sh",
-  ".bash",
-  ".rb",
-  ".pl",
-  ".pm",
-  ".r",
-  ".yml",
-  ".yaml",
-  ".toml",
-  ".cmake",
-  ".ps1",
-  ".tcl",
-  ".nim",
-  ".cr",
-  ".ex",
-  ".exs",
-  ".jl",
-  ".coffee",
-]);
-const DASH_COMMENT = new Set([".sql", ".lua", ".hs", ".elm", ".ada", ".adb", ".ads"]);
-const SEMI_COMMENT = new Set([".clj", ".cljs", ".el", ".lisp", ".scm", ".asm", ".s"]);
-const PERCENT_COMMENT = new Set([".erl", ".hrl", ".tex", ".m"]);
-
-/** Extensions of source code: evidence is only taken from these. */
-const CODE = new Set([
-  ".c",
-  ".h",
-  ".cc",
-  ".cpp",
-  ".cxx",
-  ".hpp",
-  ".hh",
-  ".hxx",
-  ".m",
-  ".mm",
-  ".java",
-  ".kt",
-  ".kts",
-  ".scala",
-  ".groovy",
-  ".cs",
-  ".fs",
-  ".go",
-  ".rs",
-  ".swift",
-  ".dart",
-  ".js",
-  ".jsx",
-  ".mjs",
-  ".cjs",
-  ".ts",
-  ".tsx",
-  ".mts",
-  ".cts",
-  ".vue",
-  ".svelte",
-  ".py",
-  ".pyx",
-  ".rb",
-  ".php",
-  ".pl",
-  ".pm",
-  ".lua",
-  ".sh",
-  ".bash",
-  ".r",
-  ".jl",
-  ".ex",
-  ".exs",
-  ".erl",
-  ".hrl",
-  ".hs",
-  ".elm",
-  ".clj",
-  ".cljs",
-  ".sql",
-  ".zig",
-  ".nim",
-  ".cr",
-  ".ml",
-  ".mli",
-  ".coffee",
-  ".tcl",
-  ".ps1",
-  ".vb",
-  ".asm",
-  ".s",
-  ".d",
-  ".ada",
-  ".adb",
-  ".ads",
-  ".f90",
-  ".f",
-  ".pas",
-  ".el",
-  ".lisp",
-  ".scm",
-]);
-
+/** Source code (evidence is only taken from these files), as the language registry says. */
 export function isCodePath(path: string): boolean {
-  return CODE.has(extname(path).toLowerCase());
+  return EXTENSIONS[extensionOf(path)]?.family !== undefined;
 }
 
 /** True when a line holds no code: blank, or only a comment in the file's language. */
 export function isNonCodeLine(text: string, path: string): boolean {
   const t = text.trim();
   if (t === "") return true;
-  const ext = extname(path).toLowerCase();
-  if (HASH_COMMENT.has(ext) && t.startsWith("#")) {
+  const ext = extensionOf(path);
+  const comment = EXTENSIONS[ext]?.comment;
+  if (comment === "hash" && t.startsWith("#")) {
     // "#include", "#define" and friends are code in C; Python/shell comments start with "#".
     return true;
   }
-  if (DASH_COMMENT.has(ext) && t.startsWith("--")) return true;
-  if (SEMI_COMMENT.has(ext) && t.startsWith(";")) return true;
-  if (PERCENT_COMMENT.has(ext) && t.startsWith("%")) return true;
+  if (comment === "dash" && t.startsWith("--")) return true;
+  if (comment === "semi" && t.startsWith(";")) return true;
+  if (comment === "percent" && t.startsWith("%")) return true;
   if (ext === ".py" && (t.startsWith('"""') || t.startsWith("'''"))) return true;
   if (ext === ".vb" && (t.startsWith("'") || /^rem\b/i.test(t))) return true;
   if (ext === ".html" || ext === ".xml" || ext === ".vue" || ext === ".svelte") {
@@ -135,7 +36,7 @@ export function isNonCodeLine(text: string, path: string): boolean {
     t.startsWith("*/") ||
     (t.startsWith("*") && !t.startsWith("*="))
   ) {
-    return !HASH_COMMENT.has(ext) || t.startsWith("//");
+    return comment !== "hash" || t.startsWith("//");
   }
   // A lone brace or bracket carries no behaviour of its own.
   return /^[{}()[\];,]+$/.test(t);

@@ -15,8 +15,15 @@ export interface HistorySettings {
   ignore: (path: string) => boolean;
 }
 
-/** Turns the rules file's `fixes`, `szz` and `paths` sections into what the miner and SZZ take. */
-export function historySettings(rules: Rules, repoRoot: string): HistorySettings {
+/**
+ * Turns the rules file's `fixes`, `szz` and `paths` sections into what the miner and SZZ take. `onNotice`
+ * hears of a `fixes` expression switched off for running past its time limit (once each).
+ */
+export function historySettings(
+  rules: Rules,
+  repoRoot: string,
+  onNotice?: (text: string) => void,
+): HistorySettings {
   const { bugIssues: bugFile, ...fixConfig } = rules.fixes;
   let bugs: ReadonlySet<string> | undefined;
   let issueDates: Map<string, number> | undefined;
@@ -32,7 +39,7 @@ export function historySettings(rules: Rules, repoRoot: string): HistorySettings
     }
   }
   return {
-    classify: (m) => classifyCommit(m, fixConfig, bugs),
+    classify: (m) => classifyCommit(m, fixConfig, bugs, onNotice),
     evidence: evidenceFilter({
       isTest: rules.szz.excludeTests ? (p) => isTestPath(rules, p) : undefined,
       ignore: (p) => isIgnoredPath(rules, p) || isGeneratedPath(rules, p),

@@ -198,6 +198,11 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   const ids = store.commitIds(repoId);
   let nextId = store.maxCommitId() + 1;
   let seq = store.maxSeq(repoId);
+  // A run that resumes an interrupted one (its tip was never saved) walks commits already stored: they
+  // keep their ids and positions, so the index ends as one uninterrupted run would have left it.
+  const storedSeq = graph.order.some((s) => ids.has(s))
+    ? store.commitSeqs(repoId)
+    : new Map<string, number>();
 
   // Line trees of commits whose children are still to come; freed as soon as the last child is done.
   const trees = new Map<string, LineTree>();
@@ -458,7 +463,18 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
       }
       const stats = parents.length <= 1 ? lineStats(firstDiff) : null;
       const trivial = stats ? { added: stats.trivialAdded, deleted: stats.trivialDeleted } : null;
-      const row: CommitRow = { id, repoId, seq: ++seq, meta, nFiles: fileRows.length, la, ld, fix, trivial };
+      const position = storedSeq.get(sha) ?? ++seq;
+      const row: CommitRow = {
+        id,
+        repoId,
+        seq: position,
+        meta,
+        nFiles: fileRows.length,
+        la,
+        ld,
+        fix,
+        trivial,
+      };
       batch.commits.push(row);
       batch.files.push(...fileRows);
       for (const [owner, l] of links) {

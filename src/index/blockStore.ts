@@ -67,6 +67,8 @@ function decode(buf: Buffer): Uint32Array {
 export interface SqliteBlockStore extends BlockStore {
   /** Adds many blocks in one transaction; returns their ids in order. */
   addMany(blocks: Iterable<BlockInput>): number[];
+  /** Whether the frequencies were recounted since the last block was added (false after a killed build). */
+  frozen(): boolean;
 }
 
 export interface OpenBlockStoreOptions {
@@ -172,6 +174,7 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
     setMeta.run("index_threshold", String(indexThreshold));
     generation = String(Number(getMeta.get("freeze_generation") ?? 0) + 1);
     setMeta.run("freeze_generation", generation);
+    setMeta.run("frozen_blocks", String(blocks.length));
   });
 
   if (recorded === undefined) setMeta.run("index_threshold", String(indexThreshold));
@@ -184,6 +187,7 @@ export function openBlockStore(db: Database, options: OpenBlockStoreOptions = {}
     },
     add: (block: BlockInput): number => addMany([block])[0]!,
     addMany,
+    frozen: (): boolean => Number(getMeta.get("frozen_blocks") ?? 0) === (countBlocks.get() as number),
     get(id: number): StoredBlock | undefined {
       const row = selectBlock.get(id) as { id: number; hashes: Buffer; ref: string | null } | undefined;
       return row === undefined ? undefined : toStored(row);

@@ -6,6 +6,7 @@
  * when a change scores above p90 of this repository's own history under the model in use.
  */
 import { sqlite } from "./connection.js";
+import { faultPoint } from "./faultPoint.js";
 import type { IndexStore } from "./store.js";
 
 /**
@@ -46,6 +47,7 @@ export interface Calibration {
 export function saveCalibration(store: IndexStore, repoId: number, c: Calibration): void {
   if (c.percentiles.length !== 99)
     throw new RangeError(`expected 99 percentiles, got ${c.percentiles.length}`);
+  faultPoint("calibration");
   ensureCalibrationTable(store);
   sqlite(store)
     .prepare(

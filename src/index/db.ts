@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
+import { IndexDamagedError, isIndexDamage } from "./damage.js";
 import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
 import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
@@ -124,22 +125,96 @@ const MIGRATIONS: string[] = [
   DELETE FROM metrics_state; DELETE FROM line_state; DELETE FROM tips; DELETE FROM runs;
   DELETE FROM links; DELETE FROM fix_hunks; DELETE FROM file_changes; DELETE FROM commits;
   `,
+  // 6: a duplicate row is impossible. Two writers at once (before the writer lock) could store one
+  // commit under two ids or two positions, and everything derived from it twice. Mined rows are kept,
+  // less the orphans and duplicates; derived tables (metrics, hook tables, defect blocks, the clone
+  // index, percentiles) are emptied and recomputed by the next `dejafix index`, from the clean rows.
+  `
+  DELETE FROM file_changes WHERE commit_id NOT IN (SELECT id FROM commits);
+  DELETE FROM links WHERE fix_id NOT IN (SELECT id FROM commits) OR inducing_id NOT IN (SELECT id FROM commits);
+  DELETE FROM fix_hunks WHERE commit_id NOT IN (SELECT id FROM commits);
+  DELETE FROM commit_line_stats WHERE commit_id NOT IN (SELECT id FROM commits);
+  DELETE FROM fix_hunks WHERE rowid NOT IN (
+    SELECT MIN(rowid) FROM fix_hunks GROUP BY commit_id, path, old_path, old_start, old_lines, new_start, new_lines, body);
+
+  -- Positions 1..N per repository, in the order stored (ties by id), as one clean run numbers them: two
+  -- commits on one position get two, and the gaps an interrupted run left by renumbering close.
+  CREATE TEMP TABLE renumbered (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+  INSERT INTO renumbered SELECT id, ROW_NUMBER() OVER (PARTITION BY repo_id ORDER BY seq, id) FROM commits;
+  UPDATE commits SET seq = r.seq FROM renumbered r WHERE r.id = commits.id AND r.seq <> commits.seq;
+  DROP TABLE renumbered;
+  CREATE UNIQUE INDEX commits_seq ON commits(repo_id, seq);
+
+  -- A fix's hunks are numbered in diff order: a hunk stored twice has nowhere to go.
+  ALTER TABLE fix_hunks ADD COLUMN ord INTEGER NOT NULL DEFAULT 0;
+  CREATE TEMP TABLE hunk_ord (rid INTEGER PRIMARY KEY, ord INTEGER NOT NULL);
+  INSERT INTO hunk_ord SELECT rowid, ROW_NUMBER() OVER (PARTITION BY commit_id ORDER BY rowid) - 1 FROM fix_hunks;
+  UPDATE fix_hunks SET ord = (SELECT h.ord FROM hunk_ord h WHERE h.rid = fix_hunks.rowid);
+  DROP TABLE hunk_ord;
+  DROP INDEX fix_hunks_commit;
+  CREATE UNIQUE INDEX fix_hunks_ord ON fix_hunks(commit_id, ord);
+
+  -- Derived rows: one per commit (and path), whatever its position.
+  DELETE FROM commit_metrics; DELETE FROM metrics_state; DELETE FROM history_files;
+  DELETE FROM history_defects; DELETE FROM history_defect_dirs; DELETE FROM calibration;
+  CREATE UNIQUE INDEX history_files_commit ON history_files(commit_id, path);
+  DROP TABLE history_authors;
+  CREATE TABLE history_authors (
+    repo_id INTEGER NOT NULL,
+    author_email TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    author_time INTEGER NOT NULL,
+    subsystems TEXT NOT NULL,
+    commit_id INTEGER NOT NULL UNIQUE,
+    PRIMARY KEY (repo_id, author_email, seq)
+  ) WITHOUT ROWID;
+
+  -- Defect blocks: one per fix, file and range; a clone block only ever comes with its defect block (same
+  -- id, same transaction), and a fix is marked done once (defect_block_fixes' key) in that transaction.
+  DELETE FROM clone_postings; DELETE FROM clone_blocks; DELETE FROM clone_key_freq; DELETE FROM clone_meta;
+  DELETE FROM defect_blocks; DELETE FROM defect_block_fixes;
+  CREATE UNIQUE INDEX defect_blocks_range ON defect_blocks(fix_id, new_path, start_line, end_line);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class IndexVersionError extends Error {}
 
+/** The damage an opening error reveals, or null when it is some other failure (permissions, a full disk). */
+function damaged(file: string, e: unknown): IndexDamagedError | null {
+  if (e instanceof IndexDamagedError) return e;
+  if (isIndexDamage(e)) return new IndexDamagedError(file, (e as Error).message);
+  try {
+    if (!statSync(file).isFile()) return new IndexDamagedError(file, "it is not a file");
+  } catch {
+    // missing: SQLite's own error says so
+  }
+  return null;
+}
+
 /** Opens (creating if needed) the index file, in WAL mode, migrated to the current schema. */
 export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
-  db.pragma("busy_timeout = 5000");
-  if (!opts.readonly) {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
+  let db: Db | undefined;
+  let version: number;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db.pragma("busy_timeout = 5000");
+    if (!opts.readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+    }
+    // The first read of the file: a damaged one fails here (or, for bad pages, on a later read).
+    version = db.pragma("user_version", { simple: true }) as number;
+  } catch (e) {
+    db?.close();
+    throw damaged(file, e) ?? e;
   }
-  const version = db.pragma("user_version", { simple: true }) as number;
+  if (opts.readonly && version === 0) {
+    db.close();
+    throw new IndexVersionError(`${file} is empty: run \`dejafix index\`.`);
+  }
   if (version > SCHEMA_VERSION) {
     db.close();
     throw new IndexVersionError(
@@ -147,7 +222,10 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     );
   }
   if (version < SCHEMA_VERSION) {
-    if (opts.readonly) throw new IndexVersionError(`${file} needs an upgrade: run \`dejafix index\`.`);
+    if (opts.readonly) {
+      db.close();
+      throw new IndexVersionError(`${file} needs an upgrade: run \`dejafix index\`.`);
+    }
     for (let v = version; v < SCHEMA_VERSION; v++) {
       db.transaction(() => {
         db.exec(MIGRATIONS[v] as string);

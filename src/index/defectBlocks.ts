@@ -23,6 +23,7 @@ import type { Rules } from "../rules/types.js";
 import { cloneIndex } from "./blockStore.js";
 import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
+import { faultPoint } from "./faultPoint.js";
 import type { IndexStore } from "./store.js";
 
 /**
@@ -103,7 +104,14 @@ export async function buildDefectBlocks(
     const id = ids.get(f.sha);
     return id !== undefined && !done.has(id);
   });
-  if (todo.length === 0) return { added: 0 };
+  if (todo.length === 0) {
+    // A build killed after its last blocks and before the freeze left the clone index unfrozen.
+    if (db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined) {
+      const blockStore = cloneIndex(store, { indexThreshold: Math.max(0.3, rules.clones.threshold) });
+      if (!blockStore.frozen()) blockStore.freeze();
+    }
+    return { added: 0 };
+  }
 
   const hunkRows = db.prepare(
     `SELECT fh.path, fh.old_path, fh.old_start, fh.body, fc.old_blob
@@ -115,9 +123,8 @@ export async function buildDefectBlocks(
     `INSERT INTO defect_blocks (id, repo_id, fix_id, inducing, path, new_path, start_line, end_line, language,
        norm_lines, before_text, after_text, edits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const markFix = db.prepare(
-    "INSERT OR REPLACE INTO defect_block_fixes (fix_id, repo_id, blocks) VALUES (?, ?, ?)",
-  );
+  // A plain INSERT: a fix already turned into blocks fails the transaction that would add them twice.
+  const markFix = db.prepare("INSERT INTO defect_block_fixes (fix_id, repo_id, blocks) VALUES (?, ?, ?)");
 
   let added = 0;
   const write = db.transaction((pending: PendingBlock[], fixes: Array<[number, number]>) => {
@@ -142,6 +149,10 @@ export async function buildDefectBlocks(
     }
     for (const [fixId, n] of fixes) markFix.run(fixId, repoId, n);
   });
+  const writeBatch = (pending: PendingBlock[], fixes: Array<[number, number]>): void => {
+    write(pending, fixes);
+    faultPoint("blocks");
+  };
 
   const cat = catFile(repoDir);
   try {
@@ -215,17 +226,17 @@ export async function buildDefectBlocks(
       });
       fixes.push([fixId, n]);
       if (fixes.length >= 200) {
-        write(pending, fixes);
+        writeBatch(pending, fixes);
         pending = [];
         fixes = [];
       }
     }
-    write(pending, fixes);
+    writeBatch(pending, fixes);
   } finally {
     await cat.close();
   }
   // Element frequencies decide the prefix order: recount them over the whole index once per build.
-  if (added > 0) blockStore.freeze();
+  if (added > 0 || !blockStore.frozen()) blockStore.freeze();
   return { added };
 }
 
@@ -295,6 +306,7 @@ export class DefectBlockReader {
   private readonly declaredLinks;
   private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
+  private readonly siblings;
 
   private readonly db: Db;
 
@@ -302,6 +314,7 @@ export class DefectBlockReader {
     const db = sqlite(store);
     this.db = db;
     this.byId = db.prepare(`${BLOCK_SELECT} WHERE d.id = ?`);
+    this.siblings = db.prepare(`${BLOCK_SELECT} WHERE d.fix_id = ? AND d.path = ? AND d.id != ?`);
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",
     );
@@ -321,6 +334,11 @@ export class DefectBlockReader {
   get(id: number): DefectBlock | undefined {
     const row = this.byId.get(id) as BlockRow | undefined;
     return row === undefined ? undefined : this.toBlock(row);
+  }
+
+  /** The other defect blocks of one fix in one file (the fix's whole footprint there). */
+  ofFixInFile(fixId: number, path: string, except: number): DefectBlock[] {
+    return (this.siblings.all(fixId, path, except) as BlockRow[]).map((r) => this.toBlock(r));
   }
 
   /** Every defect block of a repository, fixes in history order. */

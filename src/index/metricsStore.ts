@@ -15,6 +15,7 @@ import type {
 } from "../metrics/types.js";
 import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
+import { faultPoint } from "./faultPoint.js";
 import type { IndexStore } from "./store.js";
 
 /**
@@ -360,6 +361,7 @@ export function writeHistoryTables(
   defects: readonly { commitId: number; firstFixSeq: number; seq: number; dirs: readonly string[] }[],
   upToSeq: number,
 ): void {
+  faultPoint("metrics");
   const db = sqlite(store);
   createMetricsTables(db);
   const insFile = db.prepare(
@@ -367,7 +369,7 @@ export function writeHistoryTables(
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insAuthor = db.prepare(
-    "INSERT OR REPLACE INTO history_authors (repo_id, author_email, seq, author_time, subsystems) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO history_authors (repo_id, author_email, seq, author_time, subsystems, commit_id) VALUES (?, ?, ?, ?, ?, ?)",
   );
   const insDefect = db.prepare(
     "INSERT INTO history_defects (commit_id, repo_id, first_fix_seq) VALUES (?, ?, ?)",
@@ -379,7 +381,7 @@ export function writeHistoryTables(
     for (const r of rows) {
       for (const f of r.files)
         insFile.run(repoId, f.path, r.seq, r.commitId, f.status, f.oldPath, r.email, r.time);
-      insAuthor.run(repoId, r.email, r.seq, r.time, r.subsystems.map((x) => `/${x}`).join(""));
+      insAuthor.run(repoId, r.email, r.seq, r.time, r.subsystems.map((x) => `/${x}`).join(""), r.commitId);
     }
     db.prepare("DELETE FROM history_defects WHERE repo_id = ?").run(repoId);
     db.prepare("DELETE FROM history_defect_dirs WHERE repo_id = ?").run(repoId);

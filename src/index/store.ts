@@ -3,6 +3,7 @@ import type { CommitMeta, Hunk } from "../git/types.js";
 import type { DeclaredRef, FixClassification, FixReason } from "../history/types.js";
 import { attach } from "./connection.js";
 import { type Db, openDb } from "./db.js";
+import { faultPoint } from "./faultPoint.js";
 
 /** The index file of a repository: under the git common dir, shared by worktrees, never committed. */
 export function indexPath(dejafixDir: string): string {
@@ -112,10 +113,10 @@ export class IndexStore {
       | { id: number }
       | undefined;
     if (row) return row.id;
-    return Number(
-      this.db.prepare("INSERT INTO repos (path, name, role) VALUES (?, ?, ?)").run(path, name, role)
-        .lastInsertRowid,
-    );
+    this.db
+      .prepare("INSERT INTO repos (path, name, role) VALUES (?, ?, ?) ON CONFLICT (path) DO NOTHING")
+      .run(path, name, role);
+    return (this.db.prepare("SELECT id FROM repos WHERE path = ?").get(path) as { id: number }).id;
   }
 
   /** sha → id of every commit already indexed for a repository. */
@@ -124,6 +125,16 @@ export class IndexStore {
     for (const r of this.db.prepare("SELECT sha, id FROM commits WHERE repo_id = ?").raw().iterate(repoId)) {
       const [sha, id] = r as [string, number];
       m.set(sha, id);
+    }
+    return m;
+  }
+
+  /** sha → position of every commit already indexed for a repository. */
+  commitSeqs(repoId: number): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const r of this.db.prepare("SELECT sha, seq FROM commits WHERE repo_id = ?").raw().iterate(repoId)) {
+      const [sha, seq] = r as [string, number];
+      m.set(sha, seq);
     }
     return m;
   }
@@ -169,10 +180,18 @@ export class IndexStore {
 
   /** Writes a batch atomically; re-writing an already stored commit replaces its rows (a resumed run). */
   writeBatch(b: Batch): void {
+    // Updated in place by id: a commit stored under another id or at a taken position is an error,
+    // never a silent replacement (REPLACE would delete the other row and orphan its files and links).
     const insCommit = this.db.prepare(
-      `INSERT OR REPLACE INTO commits (id, repo_id, sha, seq, parents, author_name, author_email, author_time, author_tz,
+      `INSERT INTO commits (id, repo_id, sha, seq, parents, author_name, author_email, author_time, author_tz,
         committer_time, message, is_merge, n_files, la, ld, is_fix, fix_reasons, issues, declared)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET repo_id = excluded.repo_id, sha = excluded.sha, seq = excluded.seq,
+         parents = excluded.parents, author_name = excluded.author_name, author_email = excluded.author_email,
+         author_time = excluded.author_time, author_tz = excluded.author_tz, committer_time = excluded.committer_time,
+         message = excluded.message, is_merge = excluded.is_merge, n_files = excluded.n_files, la = excluded.la,
+         ld = excluded.ld, is_fix = excluded.is_fix, fix_reasons = excluded.fix_reasons, issues = excluded.issues,
+         declared = excluded.declared`,
     );
     const insTrivial = this.db.prepare(
       "INSERT OR REPLACE INTO commit_line_stats (commit_id, trivial_added, trivial_deleted) VALUES (?, ?, ?)",
@@ -188,9 +207,10 @@ export class IndexStore {
       "INSERT OR REPLACE INTO links (fix_id, inducing_id, via_blame, via_declared, lines, paths) VALUES (?, ?, ?, ?, ?, ?)",
     );
     const insHunk = this.db.prepare(
-      `INSERT INTO fix_hunks (commit_id, path, old_path, old_start, old_lines, new_start, new_lines, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO fix_hunks (commit_id, ord, path, old_path, old_start, old_lines, new_start, new_lines, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const ord = new Map<number, number>();
     this.db.transaction(() => {
       for (const c of b.commits) {
         const m = c.meta;
@@ -246,8 +266,11 @@ export class IndexStore {
       }
       for (const h of b.hunks) {
         const body = h.hunk.lines.map((l) => l.kind + l.text).join("\n");
+        const n = ord.get(h.commitId) ?? 0;
+        ord.set(h.commitId, n + 1);
         insHunk.run(
           h.commitId,
+          n,
           h.path,
           h.oldPath,
           h.hunk.oldStart,
@@ -258,6 +281,7 @@ export class IndexStore {
         );
       }
     })();
+    faultPoint("batch");
   }
 
   tips(repoId: number): string[] {
@@ -301,6 +325,7 @@ export class IndexStore {
         );
       }
     })();
+    faultPoint("tip");
   }
 
   /** Tips whose line ownership is saved (the others are blamed on demand). */

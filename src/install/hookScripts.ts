@@ -5,18 +5,15 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { HookName } from "../report/types.js";
+import { HOOK_NAMES, HOOK_TABLE, type HookName, hookSpec } from "../hooks/table.js";
 
-export const HOOKS: readonly HookName[] = [
-  "pre-commit",
-  "pre-push",
-  "post-commit",
-  "post-merge",
-  "post-rewrite",
-];
+/** Every hook dejafix installs, in the order of the table (src/hooks/table.ts). */
+export const HOOKS: readonly HookName[] = HOOK_NAMES;
 
 /** Hooks whose stdin carries data (the refs being pushed, the rewritten commits). */
-export const STDIN_HOOKS: ReadonlySet<HookName> = new Set(["pre-push", "post-rewrite"]);
+export const STDIN_HOOKS: ReadonlySet<HookName> = new Set(
+  HOOK_TABLE.filter((h) => h.stdin).map((h) => h.name),
+);
 
 /** First comment line of every file git runs that dejafix wrote; how init and uninstall recognise them. */
 export const STUB_MARKER = "# dejafix managed hook";
@@ -49,8 +46,23 @@ export function hookCopies(root: string, nodePath: string, runner: string): Hook
     .replace(/^DEJAFIX_INIT_RUNNER=.*$/m, `DEJAFIX_INIT_RUNNER=${shQuote(runner)}`);
   return [
     { name: "dejafix.sh", content: lib, mode: 0o644 },
-    ...HOOKS.map((h) => ({ name: h, content: readFileSync(join(dir, h), "utf8"), mode: 0o755 })),
+    ...HOOKS.map((h) => ({ name: h, content: hookScript(h), mode: 0o755 })),
   ];
+}
+
+/** The per-clone script of one hook, written from its entry in the table: it sources hooks/dejafix.sh. */
+export function hookScript(hook: HookName): string {
+  return [
+    "#!/bin/sh",
+    `# dejafix ${hook} hook: ${hookSpec(hook).purpose}.`,
+    "# Installed per clone by `dejafix init`; skip once with DEJAFIX=0 (or git's --no-verify).",
+    "# shellcheck disable=SC2034 # read by dejafix.sh",
+    `dejafix_hook=${hook}`,
+    "# shellcheck source=dejafix.sh",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: sh's own parameter expansion (the hook's folder)
+    '. "${0%/*}/dejafix.sh"',
+    "",
+  ].join("\n");
 }
 
 /** The file placed in a hooks folder: runs the user's previous hook, then this clone's dejafix hook. */

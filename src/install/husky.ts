@@ -5,8 +5,8 @@
  * so a file created there needs a shebang and the executable bit.
  */
 import { basename, dirname, isAbsolute, join } from "node:path";
-import type { RepoLayout } from "../git/staged.js";
-import type { HookName } from "../report/types.js";
+import type { RepoLayout } from "../git/repoLayout.js";
+import type { HookName } from "../hooks/table.js";
 import { guardedCall } from "./hookScripts.js";
 
 export const HUSKY_BEGIN = "# >>> dejafix: added by `dejafix init`; `dejafix uninstall` removes this block";

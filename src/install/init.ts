@@ -5,9 +5,9 @@
  */
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { type RepoLayout, repoLayout } from "../git/staged.js";
+import { type RepoLayout, repoLayout } from "../git/repoLayout.js";
+import type { HookName } from "../hooks/table.js";
 import { messages } from "../report/messages.js";
-import type { HookName } from "../report/types.js";
 import { HOOKS, hookCopies, packageRoot, runnerPath, STUB_MARKER, stubScript } from "./hookScripts.js";
 import { addHuskyBlock, detectHusky } from "./husky.js";
 import { addLefthookCommands, findLefthookConfig } from "./lefthook.js";

@@ -11,7 +11,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, parseDocument } from "yaml";
-import type { HookName } from "../report/types.js";
+import type { HookName } from "../hooks/table.js";
 import { guardedCall, HOOKS, STDIN_HOOKS } from "./hookScripts.js";
 
 export const LEFTHOOK_FILES = ["lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lefthook.yaml"];

@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { repoLayout } from "../git/staged.js";
+import { repoLayout } from "../git/repoLayout.js";
 import { messages } from "../report/messages.js";
 import { STUB_MARKER } from "./hookScripts.js";
 import { removeHuskyBlock } from "./husky.js";

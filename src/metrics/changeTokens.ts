@@ -6,7 +6,7 @@
  * Left out, as in the dataset: binary files, ignored paths and generated files (by path, and for a
  * file the commit creates also by its header or minified lines, since the diff holds its whole text).
  */
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import type { FileChange } from "../git/types.js";
 import { isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";

@@ -1,4 +1,4 @@
-import { directoryOf, languageOf, subsystemOf } from "./paths.js";
+import { directoryOf, familyOf, subsystemOf } from "./paths.js";
 import type { ChangeFacts, DefectRef, Metrics } from "./types.js";
 
 const DAY = 86_400;
@@ -30,7 +30,7 @@ export function computeMetrics(facts: ChangeFacts): Metrics {
   for (const f of files) {
     subsystems.add(subsystemOf(f.path));
     dirs.add(directoryOf(f.path));
-    const language = languageOf(f.path);
+    const language = familyOf(f.path);
     if (language !== null) languages.add(language);
     la += f.added;
     ld += f.deleted;

@@ -1,4 +1,5 @@
-import { diffHunks, type StagedChange } from "../git/staged.js";
+import { diffHunks } from "../git/diffLines.js";
+import type { StagedChange } from "../git/readChange.js";
 import type { FileChange, Hunk } from "../git/types.js";
 
 /** Whitespace as git's ctype sees it (git-compat-util.h: space, \t, \n, \r). */

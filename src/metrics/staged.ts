@@ -1,4 +1,4 @@
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import type { FileChange } from "../git/types.js";
 import { lineStats } from "../history/lineStats.js";
 import {

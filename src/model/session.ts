@@ -20,6 +20,18 @@ export interface ScoringSession {
   run(input: string, data: Float32Array, dims: readonly number[], output: string): Promise<Float32Array>;
 }
 
+/**
+ * Nothing leaves the machine. onnxruntime ≥ 1.29 on Linux and macOS starts a 1DS telemetry uploader
+ * (DNS and HTTPS to mobile.events.data.microsoft.com after ~10 s of a session, an offline event cache and a
+ * device id under ~/.cache/Microsoft) unless ORT_DISABLE_TELEMETRY=1 is in the environment when the runtime
+ * initialises: then none of it is created, for the life of the process (onnxruntime PR #27379). It is read
+ * through getenv, which process.env writes to, so it is set here, before the binding is first loaded.
+ * test/noNetwork.e2e.test.ts scores under strace and finds no inet socket.
+ */
+function disableTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY = "1";
+}
+
 /** One thread each: a single-threaded session starts ≈ 3× faster than the default pool (DESIGN.md). */
 const OPTIONS = {
   intraOpNumThreads: 1,
@@ -137,6 +149,7 @@ export async function openSession(
   path: string,
   opts: { via?: "binding" | "api" } = {},
 ): Promise<ScoringSession> {
+  disableTelemetry();
   const native = opts.via === "api" ? null : nativeBinding();
   return native ? fromBinding(native, path) : fromApi(path);
 }

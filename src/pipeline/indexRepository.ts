@@ -10,7 +10,8 @@ import { repoRules } from "../history/repoRules.js";
 import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
-import { openIndex } from "../index/openIndex.js";
+import type { MovedAside } from "../index/health.js";
+import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore, IndexSummary } from "../index/store.js";
 import { computeHistoryMetrics } from "../metrics/history.js";
 import type { Rules } from "../rules/types.js";
@@ -22,9 +23,13 @@ export interface IndexOptions {
   /** Rules to use instead of the repository's own `.dejafix/rules.yml`. */
   rules?: Rules;
   /** Called once for each file the history pass gave up on (it goes on with the rest). */
-  onNotice?: (notice: MineNotice) => void;
+  onSkip?: (notice: MineNotice) => void;
   /** At most this long between two saves of where mining stands (default 60 s). */
   checkpointSeconds?: number;
+  /** One line for the user (a rules expression switched off for being too slow). */
+  onNotice?: (line: string) => void;
+  /** How the caller hears of another writer it waits for, or of a damaged index moved aside. */
+  writer?: WriterOptions;
 }
 
 export interface IndexResult extends MineResult {
@@ -36,6 +41,8 @@ export interface IndexResult extends MineResult {
   calibrated: number;
   /** Seconds spent in each stage of this run. */
   stages: { mine: number; metrics: number; blocks: number; calibrate: number };
+  /** The damaged index this run found, moved aside and rebuilt; null when it was healthy. */
+  movedAside: MovedAside | null;
 }
 
 /** Mines new history into the index (incremental) and returns what the index now holds. */
@@ -43,8 +50,16 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
   const { root, rules } = opts.rules
     ? { root: opts.repoDir, rules: opts.rules }
     : await repoRules(opts.repoDir);
-  const settings = historySettings(rules, root);
-  const store = await openIndex(opts.repoDir);
+  const settings = historySettings(rules, root, opts.onNotice);
+  // One writer per index: another process mining at the same time would store everything twice.
+  const writer = await lockIndex(opts.repoDir, opts.writer);
+  let store: IndexStore;
+  try {
+    store = await openIndex(opts.repoDir);
+  } catch (e) {
+    writer.release();
+    throw e;
+  }
   try {
     const res = await mineHistory({
       repoDir: opts.repoDir,
@@ -54,7 +69,7 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       classify: settings.classify,
       evidence: settings.evidence,
       ignore: settings.ignore,
-      onNotice: opts.onNotice,
+      onNotice: opts.onSkip,
       checkpointSeconds: opts.checkpointSeconds,
     });
     // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
@@ -81,9 +96,11 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
         blocks: blocksSeconds,
         calibrate: calibrateSeconds,
       },
+      movedAside: writer.movedAside,
     };
   } finally {
     store.close();
+    writer.release();
   }
 }
 

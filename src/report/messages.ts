@@ -9,11 +9,13 @@ const TAG = "dejafix";
 
 export const messages = {
   // --- hook harness ---------------------------------------------------------------------------------------
-  budgetExceeded: (c: Colors, ms: number) =>
-    c.dim(
-      `${TAG}: the check took longer than ${ms} ms, so this commit went through unchecked. ` +
-        "Run `dejafix doctor` to see what is slow, or raise hooks.budgetMs in .dejafix/rules.yml.",
-    ),
+  budgetExceeded: (c: Colors, ms: number, hook: "pre-commit" | "pre-push" | string) => {
+    const push = hook === "pre-push";
+    return c.dim(
+      `${TAG}: the check took longer than ${ms} ms, so this ${push ? "push" : "commit"} went through unchecked. ` +
+        `Run \`dejafix doctor\` to see what is slow, or raise ${push ? "hooks.prePush.timeBudgetMs" : "hooks.timeBudgetMs"} in .dejafix/rules.yml.`,
+    );
+  },
   crashedOpen: (c: Colors, error: string, log: string) =>
     c.yellow(
       `${TAG}: internal error (${error}); the commit went through unchecked. Details: ${log}. ` +
@@ -49,7 +51,7 @@ export const messages = {
   pushSummary: (c: Colors, checked: number, omitted: number) =>
     c.dim(
       `${TAG}: checked ${checked} new commit${checked === 1 ? "" : "s"}` +
-        (omitted > 0 ? `; ${omitted} older ones were not checked (limit hooks.maxPushCommits)` : ""),
+        (omitted > 0 ? `; ${omitted} older ones were not checked (limit hooks.prePush.maxCommits)` : ""),
     ),
   passLine: (c: Colors, detail: string) => c.dim(`${TAG} ✓ ${detail}`),
   notice: (c: Colors, text: string) => c.dim(`${TAG}: ${text}`),
@@ -65,6 +67,32 @@ export const messages = {
     ),
   commitHeader: (c: Colors, sha: string, subject: string) =>
     c.bold(`${TAG} · commit ${sha.slice(0, 10)} ${subject}`),
+  indexDamaged: (c: Colors, reason: string) =>
+    c.yellow(
+      `${TAG}: the index is damaged (${reason}), so this change went through unchecked. The next background ` +
+        "update moves it aside and rebuilds it; to do it now, run `dejafix index`.",
+    ),
+  indexDamagedClosed: (c: Colors, reason: string) =>
+    c.red(
+      `${TAG}: the index is damaged (${reason}); stopped because .dejafix/rules.yml sets hooks.failure: closed. ` +
+        'Run `dejafix index` to move it aside and rebuild it, or go on anyway: DEJAFIX_OVERRIDE="why" git commit …',
+    ),
+
+  // --- the index's one writer -----------------------------------------------------------------------------
+  /** `holder` null: the process holding the lock left no usable name (just starting, or a hand-made file). */
+  writerWaiting: (c: Colors, holder: { pid: number; host: string; command: string; since: string } | null) =>
+    c.dim(
+      `${TAG}: ${
+        holder
+          ? `\`${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+          : "another dejafix process"
+      } is writing the index; waiting for it to finish. Ctrl-C stops waiting; nothing is lost.`,
+    ),
+  indexMovedAside: (c: Colors, reason: string, file: string) =>
+    c.yellow(
+      `${TAG}: the index was damaged (${reason}); it was moved aside to ${file} and is rebuilt from history ` +
+        "now. Attach that file to a bug report if you file one, then delete it.",
+    ),
 
   // --- verdict block --------------------------------------------------------------------------------------
   riskHeadline: (c: Colors, action: "warn" | "block", scoreText: string, level: string) => {
@@ -137,6 +165,14 @@ export const messages = {
   lefthookEdited: (file: string) =>
     `Added dejafix commands to ${file}. Run \`npx lefthook install\` once so lefthook picks them up.`,
   alreadyInstalled: () => "dejafix hooks were already installed; nothing changed.",
+  hooksInstalled: (manager: string, dir: string) => `hooks installed (${manager}) in ${dir}`,
+  hooksNotInstalled: () => "hooks not installed: run `npx dejafix init`",
+  hooksMoved: (installedIn: string, runsFrom: string) =>
+    `hooks not run: they were installed in ${installedIn}, but git now runs hooks from ${runsFrom} ` +
+    "(core.hooksPath changed); run `npx dejafix init` again",
+  hooksMissing: (dir: string, hooks: readonly string[]) =>
+    `hooks not run: ${hooks.join(", ")} no longer call${hooks.length === 1 ? "s" : ""} dejafix in ${dir}; ` +
+    "run `npx dejafix init` again",
   uninstalled: (n: number) =>
     n === 0 ? "dejafix hooks were not installed; nothing to remove." : `Removed dejafix from ${n} place(s).`,
   restoredUserHook: (hook: string) => `Restored your original ${hook} hook.`,

@@ -2,8 +2,9 @@
  * `--format json`: the verdicts exactly as computed (strings are not altered, so scripts see the real commit
  * messages), with C1 and bidi characters written as \u escapes so printing the JSON is still safe.
  */
+
+import type { ReportItem } from "../verdict/types.js";
 import { escapeJsonUnsafe } from "./sanitize.js";
-import type { ReportItem } from "./types.js";
 
 export const JSON_FORMAT_VERSION = 1;
 

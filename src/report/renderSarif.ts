@@ -3,8 +3,9 @@
  * code scanning. Two rules: a block that resembles a past defect (located at the developer's block), and a
  * risky change (located at the change's first changed line, since a score belongs to the whole change).
  */
+
+import type { Action, ReportItem } from "../verdict/types.js";
 import { escapeJsonUnsafe, sanitize } from "./sanitize.js";
-import type { Action, ReportItem } from "./types.js";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 

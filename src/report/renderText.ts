@@ -4,10 +4,11 @@
  * level, reasons, the past bug written again with both commits' messages and issues, and the fix of that time
  * as a diff against the developer's own code (or as it was, when it could not be placed).
  */
+
+import type { MatchReport, Verdict } from "../verdict/types.js";
 import type { Colors } from "./colors.js";
 import { messages } from "./messages.js";
 import { sanitize, sanitizeLine } from "./sanitize.js";
-import type { MatchReport, Verdict } from "./types.js";
 
 export interface TextOptions {
   colors: Colors;

@@ -38,3 +38,23 @@ export function escapeJsonUnsafe(json: string): string {
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
 }
+
+// The only sequences dejafix itself writes (picocolors, when colours are on): bold, dim, their reset, and
+// the foreground colours red..cyan with their reset. None of them hides text or moves the cursor.
+const OWN_STYLE = /\x1b\[(?:1|2|22|3[1-6]|39)m/g;
+
+/**
+ * For whole blocks of output on their way to a terminal: everything `sanitize` removes is removed, except,
+ * when `keepStyle` is set (colours on for that stream), dejafix's own colour sequences. A safety net under
+ * the renderers, which sanitize each field they take from a repository.
+ */
+export function sanitizeOutput(text: string, keepStyle: boolean): string {
+  if (!keepStyle) return sanitize(text);
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(OWN_STYLE)) {
+    out += sanitize(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + sanitize(text.slice(last));
+}

@@ -10,6 +10,9 @@
 import { DEFAULT_FIX_CONFIG } from "./fixes.js";
 import type { Rules } from "./types.js";
 
+/** The largest time budget a hook takes (10 minutes); the schema says the same. */
+export const MAX_TIME_BUDGET_MS = 600_000;
+
 export function defaultRules(): Rules {
   return {
     version: 1,
@@ -65,6 +68,7 @@ export function defaultRules(): Rules {
         "docs/**",
         "doc/**",
       ],
+      copySimilarity: 0.7,
     },
     paths: {
       ignore: ["**/node_modules/**", "**/vendor/**", "**/third_party/**"],
@@ -117,6 +121,7 @@ export function defaultRules(): Rules {
       issueKeyPattern: DEFAULT_FIX_CONFIG.issueKeyPattern,
       issueKeyIgnore: [...DEFAULT_FIX_CONFIG.issueKeyIgnore],
       issueRefsAreFixes: DEFAULT_FIX_CONFIG.issueRefsAreFixes,
+      wordingThreshold: DEFAULT_FIX_CONFIG.wordingThreshold,
       bugIssues: null,
     },
     szz: {
@@ -144,7 +149,7 @@ export function defaultRules(): Rules {
       failure: "open",
       sequences: "skip",
       preCommit: { enabled: true },
-      prePush: { enabled: true, levels: [], timeBudgetMs: 10000 },
+      prePush: { enabled: true, levels: [], timeBudgetMs: 10000, maxCommits: 100 },
     },
     source: null,
   };

@@ -23,6 +23,11 @@ export interface FixConfig {
   issueKeyIgnore: string[];
   /** Without a tracker export, whether any issue reference makes the commit a fix. */
   issueRefsAreFixes: boolean;
+  /**
+   * A subject without a keyword counts as a symptom (weak evidence) when the bug-report wording model
+   * gives it at least this probability of naming a bug; 1 turns the model off.
+   */
+  wordingThreshold: number;
 }
 
 export const DEFAULT_FIX_CONFIG: Readonly<FixConfig> = Object.freeze({
@@ -66,10 +71,18 @@ export const DEFAULT_FIX_CONFIG: Readonly<FixConfig> = Object.freeze({
   ],
   patterns: ["\\bCVE-\\d{4}-\\d{4,}\\b"],
   ignore: [
-    "\\b(?:fix|fixes|fixed|fixing)\\s+(?:(?:a|an|the|some|more|minor|small|several|all|two|few)\\s+)*" +
-      "(?:typos?|spelling|misspellings?|whitespace|indentation|formatting|format|lint|linting|linter|" +
-      "style|docs?|documentation|comments?|grammar|wording|links?|readme|changelog|warnings?|tests?|" +
-      "specs?|merge\\s+conflicts?|conflicts?)\\b",
+    "\\b(?:fix|fixes|fixed|fixing)\\s+(?:(?:a|an|the|some|more|minor|small|several|all|two|few|couple|of|" +
+      "various|remaining|multiple)\\s+)*(?:typos?|typographical|spelling|misspellings?|whitespace|indentation|" +
+      "formatting|format|lint|linting|linter|style|docs?|documentation|javadocs?|comments?|grammar|wording|" +
+      "links?|readme|changelog|examples?|warnings?|tests?|unit\\s+tests?|test\\s+cases?|self-?tests?|specs?|" +
+      "merge\\s+conflicts?|conflicts?)\\b",
+    // "fix deprecation warnings", "fix compiler (eclipse) warnings", "fix the remaining javac warnings"
+    "\\b(?:fix|fixes|fixed|fixing)\\s+(?:(?:a|an|the|some|all|more|several|remaining)\\s+)*(?:\\(?(?:compiler|" +
+      "compilation|javac|gcc|clang|deprecation|eclipse|javadoc|checkstyle|sonar|pmd|findbugs|spotbugs|lint|" +
+      "build|typing|mypy|rat|ide)\\)?\\s+){1,2}(?:warnings?|deprecations?)\\b",
+    // "typo fixes", "javadoc fix", "C++ test fixes", "Miscellaneous Maven fixes"
+    "\\b(?:typos?|spelling|javadocs?|docs?|documentation|tests?|build|lint|style|pom(?:\\.xml)?|maven|" +
+      "packaging|licen[cs]es?|compiler)\\s+(?:fix|fixes)\\b",
     "\\b(?:fix|fixes|fixed|fixing)\\s+(?:(?:a|an|the|some|more)\\s+)*(?:(?:flaky|intermittent(?:ly)?|failing|unstable|broken)\\s+(?:[\\w.#-]+\\s+){0,2}?(?:\\w*tests?|specs?|builds?|ci|jobs?|checks?)|compil(?:e|ation)|build|release|licen[cs]es?|findbugs?|spotbugs|checkstyle|javadocs?)\\b",
   ],
   conventional: true,
@@ -107,6 +120,7 @@ export const DEFAULT_FIX_CONFIG: Readonly<FixConfig> = Object.freeze({
     "test",
     "tests",
     "docs",
+    "doc",
     "readme",
     "changelog",
     "release",
@@ -146,6 +160,7 @@ export const DEFAULT_FIX_CONFIG: Readonly<FixConfig> = Object.freeze({
     "ES",
   ],
   issueRefsAreFixes: false,
+  wordingThreshold: 0.7,
 });
 
 /**

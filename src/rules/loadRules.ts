@@ -23,6 +23,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import type { Node } from "yaml";
 import { defaultRules } from "./defaults.js";
 import { checkFixConfig } from "./fixes.js";
+import { FileShapeError, readRegularFile } from "./readBounded.js";
 import { parseRuleTime } from "./schedule.js";
 import { suggest } from "./suggest.js";
 import type { BranchRule, Freeze, Level, Rules } from "./types.js";
@@ -31,7 +32,7 @@ export type {
   Action,
   BranchRule,
   Freeze,
-  HookName,
+  GatedHook,
   Level,
   Rules,
   Schedule,
@@ -54,10 +55,14 @@ export interface RulesIssue {
   message: string;
 }
 
+/** A rules file is read only when it is a regular file of at most this size (1 MiB). */
+export const MAX_RULES_BYTES = 1024 * 1024;
+
 export class RulesError extends Error {
   override readonly name = "RulesError";
   constructor(
     readonly file: string,
+    /** missing: absent or not readable as a file (a FIFO, a device, too large); syntax: not YAML; invalid: not our rules. */
     readonly kind: "missing" | "syntax" | "invalid",
     readonly issues: RulesIssue[],
   ) {
@@ -107,7 +112,10 @@ function cacheKey(text: string, file: string): string {
 
 function readCache(cacheFile: string, key: string): Rules | null {
   try {
-    const cached = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as { key?: string; rules?: Rules };
+    const cached = JSON.parse(readRegularFile(cacheFile, 16 * MAX_RULES_BYTES)) as {
+      key?: string;
+      rules?: Rules;
+    };
     return cached.key === key && cached.rules ? cached.rules : null;
   } catch {
     return null;
@@ -130,13 +138,15 @@ export function loadRules(file: string | null, options: LoadOptions = {}): Rules
   if (file === null) return defaultRules();
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readRegularFile(file, MAX_RULES_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =
-      code === "ENOENT"
-        ? 'file not found; run "dejafix init" to write the default rules there'
-        : `cannot read the rules file (${code ?? (err as Error).message})`;
+      err instanceof FileShapeError
+        ? `${err.message}; rules must be a regular file of at most 1 MiB: replace it with a plain YAML file`
+        : code === "ENOENT"
+          ? 'file not found; run "dejafix init" to write the default rules there'
+          : `cannot read the rules file (${code ?? (err as Error).message})`;
     throw new RulesError(file, "missing", [{ line: 0, column: 0, path: "", message }]);
   }
   if (!options.cacheFile) return parseRules(text, file);
@@ -422,6 +432,41 @@ function crossCheck(rules: Rules, user: Record<string, unknown>): { path: Segmen
   return problems;
 }
 
+/** Aliases a rules file may expand: enough for any real file, far too few for a "billion laughs" bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The document as plain data. yaml refuses to expand too many aliases (an alias bomb) with an error that
+ * names no file and no line: this one names both (the line of the first alias).
+ */
+function toPlainData(
+  doc: import("yaml").Document.Parsed,
+  fileName: string,
+  where: (offset: number) => { line: number; column: number },
+): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    let first: { line: number; column: number } = { line: 0, column: 0 };
+    yaml().visit(doc, {
+      Alias(_key, node) {
+        if (node.range) first = where(node.range[0]);
+        return yaml().visit.BREAK;
+      },
+    });
+    const bomb = /alias/i.test((err as Error).message);
+    throw new RulesError(fileName, "syntax", [
+      {
+        ...first,
+        path: "",
+        message: bomb
+          ? `its aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} expansions); write the values out instead`
+          : `cannot be read as YAML (${(err as Error).message.split("\n")[0]})`,
+      },
+    ]);
+  }
+}
+
 /** Parses and validates rules text; `fileName` is only used in error messages and `Rules.source`. */
 export function parseRules(text: string, fileName: string): Rules {
   const { LineCounter, parseDocument } = yaml();
@@ -442,7 +487,7 @@ export function parseRules(text: string, fileName: string): Rules {
       })),
     );
   }
-  const raw: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const raw: unknown = toPlainData(doc, fileName, where);
   if (!isPlainObject(raw)) {
     throw new RulesError(fileName, "invalid", [
       {

@@ -7,7 +7,7 @@
  */
 
 import picomatch from "picomatch";
-import type { Action, HookName, Level, Rules, Weekday } from "./types.js";
+import type { Action, GatedHook, Level, Rules, Weekday } from "./types.js";
 
 export interface ScheduleContext {
   /** The instant the change is checked (or was committed, when replaying history). */
@@ -16,7 +16,7 @@ export interface ScheduleContext {
   tzMinutes: number;
   /** Short branch name (`main`, `release/2.x`), or null on a detached HEAD. */
   branch: string | null;
-  hook?: HookName;
+  hook?: GatedHook;
 }
 
 export interface ActiveLevel {

@@ -9,7 +9,8 @@ import type { FixConfig } from "./fixes.js";
 /** What a level does when a change reaches it. */
 export type Action = "warn" | "block" | "off";
 
-export type HookName = "pre-commit" | "pre-push";
+/** The hooks that check a change (and so can be gated by levels, freeze windows and weekends). */
+export type GatedHook = "pre-commit" | "pre-push";
 
 export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
 
@@ -35,7 +36,7 @@ export interface Freeze {
   levels: string[];
   /** Branch globs the freeze applies to; `**` is every branch, detached HEAD included. */
   branches: string[];
-  hooks: HookName[];
+  hooks: GatedHook[];
 }
 
 export interface BranchRule {
@@ -44,7 +45,7 @@ export interface BranchRule {
   levels: string[];
   /** When true, `levels` replace every other level in force on these branches (an empty list turns gating off). */
   replace: boolean;
-  hooks: HookName[];
+  hooks: GatedHook[];
 }
 
 export interface Schedule {
@@ -52,7 +53,7 @@ export interface Schedule {
   timezone: string;
   /** Levels in force at all times. */
   always: string[];
-  weekend: { days: Weekday[]; levels: string[]; hooks: HookName[] };
+  weekend: { days: Weekday[]; levels: string[]; hooks: GatedHook[] };
   freezes: Freeze[];
   branches: BranchRule[];
 }
@@ -78,6 +79,8 @@ export interface Rules {
     excludeTests: boolean;
     /** Other paths that give no defect blocks and are not matched: fixtures, CI workflows, docs. */
     exclude: string[];
+    /** Least similarity at which code elsewhere counts as a copy of a defect block (not a look-alike). */
+    copySimilarity: number;
   };
   paths: {
     ignore: string[];
@@ -104,13 +107,20 @@ export interface Rules {
     issueDateFilter: boolean;
   };
   hooks: {
+    /** Counted from the hook process's start: reading the rules, loading modules and the checker. */
     timeBudgetMs: number;
     /** open: a crash lets the commit through; closed: a crash stops it. */
     failure: "open" | "closed";
     /** During rebase, merge, cherry-pick, revert and am sequences. */
     sequences: "skip" | "warn" | "check";
     preCommit: { enabled: boolean };
-    prePush: { enabled: boolean; levels: string[]; timeBudgetMs: number };
+    prePush: {
+      enabled: boolean;
+      levels: string[];
+      timeBudgetMs: number;
+      /** A push checks at most this many new commits, the newest. */
+      maxCommits: number;
+    };
   };
   /** The file these rules were read from, or null for the built-in defaults. */
   source: string | null;

@@ -15,7 +15,7 @@ import type { Action, Rules } from "./types.js";
 
 export type Outcome = "pass" | "note" | "warn" | "block";
 
-export interface Verdict {
+export interface Decision {
   outcome: Outcome;
   /** The level that decided the outcome, when a level did. */
   level: ActiveLevel | null;
@@ -36,7 +36,7 @@ export function decideVerdict(
   rules: Rules,
   active: readonly ActiveLevel[],
   input: ScoreInfo & { matched: boolean },
-): Verdict {
+): Decision {
   const reached = levelForScore(active, input);
   const { matched } = input;
   const mode = rules.verdict.mode;

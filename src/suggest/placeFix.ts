@@ -10,8 +10,8 @@ import { normalizeBlock } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
-import { diffHunks } from "../git/staged.js";
-import type { MatchReport } from "../report/types.js";
+import { diffHunks } from "../git/diffLines.js";
+import type { MatchReport } from "../verdict/types.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
 import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";
 import { renderDiff } from "./renderDiff.js";
@@ -24,6 +24,8 @@ export interface DeveloperBlock {
   /** The matched window, 1-based inclusive, and its normalization (`firstLine` = start). */
   range: { start: number; end: number };
   norm: NormalizedBlock;
+  /** Lines of the file the change added or modified (file numbering): the suggestion may rewrite only the bug's. */
+  added?: ReadonlySet<number>;
 }
 
 export interface HistoricalFix extends DefectSide {
@@ -117,6 +119,32 @@ function elsewhereInFile(
 }
 
 /** The historical fix as it was: its own block, path and line numbers. */
+/**
+ * The suggestion takes out a line the change just wrote that is not one of the bug's: it would undo the
+ * developer's own work, not the bug. Lines of the window are numbered from `dev.range.start`.
+ */
+export function undoesChange(
+  dev: DeveloperBlock,
+  oldWindow: string[],
+  newWindow: string[],
+  bugLines: ReadonlySet<number>,
+): string | null {
+  if (!dev.added) return null;
+  for (const h of diffHunks(`${oldWindow.join("\n")}\n`, `${newWindow.join("\n")}\n`)) {
+    // A line taken out and put back re-indented (code wrapped in a check again) stays.
+    const kept = new Set(h.lines.filter((l) => l.kind === "+").map((l) => codeLine(l.text)));
+    let line = dev.range.start + h.oldStart - 1;
+    for (const l of h.lines) {
+      if (l.kind === "+") continue;
+      const taken = l.kind === "-" && !kept.has(codeLine(l.text)) && /[\p{L}\p{N}]/u.test(l.text);
+      if (taken && dev.added.has(line) && !bugLines.has(line))
+        return `it would take out line ${line}, which your change wrote`;
+      line++;
+    }
+  }
+  return null;
+}
+
 export function historicalDiff(fix: HistoricalFix): string {
   return renderDiff(fix.path, `${fix.before.join("\n")}\n`, `${fix.after.join("\n")}\n`, 3, fix.startLine);
 }
@@ -152,6 +180,8 @@ export async function placeFix(
     unsound(fix, dev, oldWindow, newWindow, fix.language) ??
     elsewhereInFile(dev, oldWindow, newWindow, fix.language);
   if (why !== null) return asItWas(why);
+  const undone = undoesChange(dev, oldWindow, newWindow, new Set(recurrence.lines));
+  if (undone !== null) return asItWas(undone);
   const newText = replay.newLines.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
   const diff = renderDiff(dev.path, dev.text, newText);
   const applies = opts.applyCheck === false ? null : await applyCheck(dev.path, dev.text, diff);

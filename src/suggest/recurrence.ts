@@ -54,6 +54,8 @@ export interface DefectCode {
   beforeLines: readonly string[];
   afterLines: readonly string[];
   edits: readonly FixEdit[];
+  /** Its tokenizer format (`typescript`, `c`...). */
+  language: string;
 }
 
 export interface Recurrence {
@@ -166,6 +168,11 @@ export function findRecurrence(
     why("the names of the two blocks do not pair up one to one");
     return null;
   }
+  // A copy keeps the constants it is about: `NodeTypes.ELEMENT` is not `NodeTypes.ATTRIBUTE`.
+  if (!lineage && !sameMembers(tokenPairs, defect.before, dev)) {
+    why("the two blocks name other constants (`Kind.A` for `Kind.B`): the same shape, not the same code");
+    return null;
+  }
   const defTok = byLine(defect.before.tokens);
   const afterTok = byLine(defect.after.tokens);
   const devTok = byLine(dev.tokens);
@@ -212,6 +219,16 @@ export function findRecurrence(
         whyEdit(`the change writes the fix's \`${moved}\` elsewhere`);
         continue;
       }
+    }
+    // A cast or a non-null mark changes no behaviour: a type-only edit is no bug written again.
+    if (typeOnlyEdit(e, defect.language)) {
+      whyEdit("a type-only edit");
+      continue;
+    }
+    // Elsewhere, who may see a declaration (`export`, `static`) is that declaration's business.
+    if (!lineage && modifierOnlyEdit(e)) {
+      whyEdit("the fix only changed a declaration's modifiers");
+      continue;
     }
     // The file already has what the fix wrote (in its own names or the developer's): nothing is missing.
     // Lines the fix only re-indented are no part of what it wrote.
@@ -291,6 +308,133 @@ export function findRecurrence(
 }
 
 /**
+ * Whether the change, while it gets one part of a fix back, rewrites another part of the same fix (in
+ * the same file) into new code: it removes lines that fix added elsewhere without getting back what they
+ * replaced. That is a redesign of what the fix touched (a sentinel value dropped with the code that
+ * read it), not the fix undone. Gives the reason, or null.
+ */
+export function rewritesFixElsewhere(
+  siblings: ReadonlyArray<{ edits: readonly FixEdit[] }>,
+  change: ChangeLines,
+  fileLines: ReadonlySet<string>,
+): string | null {
+  const substantial = (l: string): boolean => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length >= 2;
+  for (const b of siblings)
+    for (const e of b.edits) {
+      const del = new Set(e.del.map(codeLine).filter((l) => l !== ""));
+      const add = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+      const wrote = [...add].filter((l) => !del.has(l) && substantial(l));
+      const replaced = [...del].filter((l) => !add.has(l) && substantial(l));
+      if (replaced.length === 0) continue;
+      const gone = wrote.find((l) => change.removed.has(l) && !fileLines.has(l));
+      if (gone !== undefined && !replaced.some((l) => fileLines.has(l)))
+        return `the change also rewrites \`${gone}\`, another line of the same fix, into new code: a redesign`;
+    }
+  return null;
+}
+
+/** `value as any`, `<Foo>x`-free TypeScript: casts, non-null marks and the parentheses they needed. */
+function withoutTypeMarks(line: string): string {
+  let t = codeLine(line)
+    .replace(/\s+as\s+(?:const|[\w$.]+(?:<[^>]*>)?(?:\[\])*)(?=[\s)\],;.]|$)/g, "")
+    .replace(/([\w$)\]])!(?=[.[)\],;]|$)/g, "$1");
+  for (let prev = ""; prev !== t; ) {
+    prev = t;
+    t = t.replace(/\(\s*([\w$.]+)\s*\)(?=[.[])/g, "$1");
+  }
+  return t;
+}
+
+/** A TypeScript edit whose lines differ only by casts and non-null marks. */
+function typeOnlyEdit(e: FixEdit, language: string): boolean {
+  if (language !== "typescript" && language !== "tsx") return false;
+  if (e.del.length !== e.add.length || e.del.length === 0) return false;
+  return e.del.every((d, i) => withoutTypeMarks(d) === withoutTypeMarks(e.add[i]!));
+}
+
+const MODIFIERS =
+  /\b(?:export|public|private|protected|internal|static|final|readonly|declare|extern|inline|const)\s+/g;
+
+/** An edit that only adds or removes modifiers of declarations (`export declare const X` for `declare const X`). */
+function modifierOnlyEdit(e: FixEdit): boolean {
+  if (e.del.length !== e.add.length || e.del.length === 0) return false;
+  const bare = (l: string): string => codeLine(l).replace(MODIFIERS, "");
+  return (
+    e.del.every((d, i) => bare(d) === bare(e.add[i]!)) &&
+    e.del.some((d, i) => codeLine(d) !== codeLine(e.add[i]!))
+  );
+}
+
+/**
+ * Whether the change, reverting a fix, takes away a name the fix only used: a name its lines call or read
+ * that the change removes from the file everywhere, deleting code that mentions it beyond the fix's own
+ * lines (a declaration, other uses; imports aside). The change then removes that facility (a queue, a
+ * helper) on purpose, and the fix's lines go with it: a redesign. Gives the reason, or null.
+ */
+export function removesWhatFixUsed(
+  fixes: ReadonlyArray<{ edits: readonly FixEdit[] }>,
+  change: ChangeLines,
+  fileWords: ReadonlySet<string>,
+): string | null {
+  const fixLines = new Set(fixes.flatMap((b) => b.edits.flatMap((e) => e.add.map(codeLine))));
+  const used = new Set(
+    [...fixLines]
+      .flatMap((l) => l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? [])
+      .filter((w) => !fileWords.has(w)),
+  );
+  if (used.size === 0) return null;
+  for (const d of change.deletions) {
+    const imports = importLines(d.lines);
+    for (const [i, line] of d.lines.entries()) {
+      if (imports.has(i) || fixLines.has(codeLine(line))) continue;
+      const gone = (codeLine(line).match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).find((w) => used.has(w));
+      if (gone !== undefined)
+        return `the change removes \`${gone}\` itself, which the fix only used: a redesign, not the fix undone`;
+    }
+  }
+  return null;
+}
+
+const DEFINES = /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
+/** `static void name(...` / `int *name(...`: a function header (C, C++, Java, C#), not a call or a statement. */
+const FUNCTION_HEADER = /^\s*([A-Za-z_][\w:]*)(?:[\s*&]+[\w:<>,*&[\]]+)*[\s*&]+([A-Za-z_~][\w:]*)\s*\([^;]*$/;
+const NOT_A_TYPE = new Set([
+  "if",
+  "while",
+  "for",
+  "switch",
+  "return",
+  "else",
+  "do",
+  "case",
+  "new",
+  "delete",
+  "throw",
+  "await",
+  "yield",
+  "sizeof",
+  "goto",
+  "not",
+  "and",
+  "or",
+]);
+/** `const name =`, `let name`, `static int name =`: a variable declared by its first mention. */
+const VARIABLE =
+  /^\s*(?:export\s+)?(?:const|let|var|val|static)\s+(?:[\w<>,*&[\]]+\s+)*?[*&]?([A-Za-z_$][\w$]*)(?:\[[^\]]*\])*\s*(?::[^=]*)?(?:=|;|$)/;
+
+/**
+ * The line starts a definition: a function, class or import, or a variable or function whose name the
+ * block did not have before the fix (a fix that only adds one declares something new; it checks nothing).
+ */
+export function definesNewName(line: string, before: ReadonlySet<string>): boolean {
+  if (DEFINES.test(line)) return true;
+  const f = FUNCTION_HEADER.exec(line);
+  if (f && !NOT_A_TYPE.has(f[1]!) && !before.has(f[2]!)) return true;
+  const v = VARIABLE.exec(line);
+  return v !== null && !before.has(v[1]!);
+}
+
+/**
  * Similarity from which other code is a copy of the defect block: the check it lacks may use names of
  * that code's API it does not call yet (`pauseTracking()` around a loop copied without it).
  */
@@ -311,6 +455,39 @@ function consistentNames(
   if (names.length < MIN_NAME_PAIRS) return false;
   const agree = names.filter(([a, b]) => mapping.get(a.text) === b.text).length;
   return agree >= MIN_NAME_AGREEMENT * names.length;
+}
+
+/** Tokens after which a name is a member of a value or a namespace, not a name of the scope. */
+const MEMBER_OF = new Set([".", "->", "?.", "::"]);
+
+/**
+ * Qualified constants of the aligned code are the same on both sides: an enum member or a namespace's
+ * name (`NodeTypes.ELEMENT`, `Status::Done`, `obj.MAX_SIZE`) is what the code is about, where a field of
+ * a local value (`sample.duration_ms`) may be another in a copy.
+ */
+function sameMembers(
+  pairs: ReadonlyArray<[NormToken, NormToken]>,
+  defect: NormalizedBlock,
+  dev: NormalizedBlock,
+): boolean {
+  // By place: the aligned tokens are copies of the blocks' own.
+  const at = (t: NormToken): string => `${t.line}:${t.column}`;
+  const constants = (norm: NormalizedBlock): Set<string> =>
+    new Set(
+      norm.tokens
+        .filter((t, i) => {
+          if (t.kind !== "identifier" || !MEMBER_OF.has(norm.tokens[i - 1]?.text ?? "")) return false;
+          const owner = norm.tokens[i - 2];
+          return (
+            /^[A-Z][A-Z0-9_]+$/.test(t.text) || (owner?.kind === "identifier" && /^[A-Z]/.test(owner.text))
+          );
+        })
+        .map(at),
+    );
+  const a = constants(defect);
+  const b = constants(dev);
+  const both = pairs.filter(([x, y]) => a.has(at(x)) || b.has(at(y)));
+  return both.filter(([x, y]) => x.text === y.text).length >= MIN_NAME_AGREEMENT * both.length;
 }
 
 /** Distinctive words the fix brought in: names and literals of its added lines the block did not have. */
@@ -444,8 +621,19 @@ interface GapContext {
 function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | null {
   if (add.length === 0) return rejected(g.why, "the fix inserted no code");
   if (!g.lineage) {
-    // Elsewhere, a missing line is a missing check on this code's own names, not a declaration of new
-    // ones (a `#define`, a struct field, an import) that other code simply has no use for.
+    // Elsewhere, a check is missing from a copy of the buggy code: code the change writes. Existing
+    // code edited next to the gap was there already, and no copy of this change's making.
+    const written = g.dev.spans.filter((sp) => {
+      const text = g.change.text.get(sp.first);
+      return g.change.added.has(sp.first) && !g.change.removed.has(codeLine(text ?? ""));
+    }).length;
+    if (2 * written < g.dev.spans.length)
+      return rejected(
+        g.why,
+        "the change edits existing code next to the gap: it wrote no copy of the buggy code",
+      );
+    // A missing line is a missing check on this code's own names, not a declaration of new ones (a
+    // `#define`, a struct field, an import) that other code simply has no use for.
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
     // A missing check is a few lines; a missing function or branch of that other code is its own design.
     if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK)
@@ -461,10 +649,8 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     }
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? "")))
       return rejected(g.why, "the fix inserted preprocessor lines only");
-    // Nor is a new function, class or import: that is new code, not a missing check.
-    const defines =
-      /^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:function|def|class|fn|func|import|from)\b/;
-    if (add.some((a) => defines.test(g.defect.afterLines[a - 1] ?? "")))
+    // Nor is a new function, class, import or variable: that is new code, not a missing check.
+    if (add.some((a) => definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords)))
       return rejected(g.why, "the fix inserted a definition");
   }
   let above: number | undefined;
@@ -489,6 +675,12 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is
     // its revert; and the file must not still have them (a duplicate removed is no check removed).
     const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+    // A fix that wrapped code in a check is undone by unwrapping it: the wrapped code stays. A change that
+    // deletes the wrapped code too removes the whole operation (a redesign), not the check.
+    const delCode = new Set(e.del.map(codeLine));
+    const wrapped = [...fixed].filter((l) => delCode.has(l));
+    if (wrapped.some((l) => !g.fileLines.has(l)))
+      return rejected(g.why, "the change deletes the code the fix wrapped in a check, not the check alone");
     const inserted = add.map((a) => codeLine(g.defect.afterLines[a - 1] ?? "")).filter((l) => l !== "");
     if (inserted.some((l) => wordsOf(l).length >= 2 && g.fileLines.has(l)))
       return rejected(g.why, "the file still has the fix's lines");
@@ -506,8 +698,14 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     if (reverted.length === 0) return rejected(g.why, "the change deleted no fix lines alone at the gap");
     return reverted.map((d) => Math.max(1, d.after));
   }
-  const written = [above, below].filter((v): v is number => v !== undefined && g.change.added.has(v));
+  // Code the change only moved here (from elsewhere in the change) was not written by it.
+  const moved = (v: number): boolean => g.change.removed.has(codeLine(g.change.text.get(v) ?? ""));
+  const written = [above, below].filter(
+    (v): v is number => v !== undefined && g.change.added.has(v) && !moved(v),
+  );
   if (written.length > 0) return written;
+  if ([above, below].some((v) => v !== undefined && g.change.added.has(v)))
+    return rejected(g.why, "the change only moved the code around the gap");
   if (gapDeletions.length === 0) return rejected(g.why, "the change wrote nothing around the gap");
   return gapDeletions.map((d) => Math.max(1, d.after));
 }

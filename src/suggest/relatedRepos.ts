@@ -4,7 +4,7 @@ import { historySettings } from "../history/indexOptions.js";
 import { mineHistory } from "../history/mine.js";
 import { repoRules } from "../history/repoRules.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
-import { openIndex } from "../index/openIndex.js";
+import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore } from "../index/store.js";
 import type { Rules } from "../rules/types.js";
 
@@ -27,7 +27,7 @@ export interface RelatedRepoResult {
 export async function addRelatedRepo(
   repoDir: string,
   relatedPath: string,
-  opts: { onProgress?: (done: number, total: number) => void } = {},
+  opts: { onProgress?: (done: number, total: number) => void; writer?: WriterOptions } = {},
 ): Promise<RelatedRepoResult> {
   const related = resolve(relatedPath);
   const [mine, theirs] = await Promise.all([
@@ -42,11 +42,16 @@ export async function addRelatedRepo(
     );
   }
   const { rules } = await repoRules(repoDir);
-  const store = await openIndex(repoDir);
+  const writer = await lockIndex(repoDir, { command: "dejafix index --add-repo", ...opts.writer });
   try {
-    return await mineRelated(store, related, rules, opts.onProgress);
+    const store = await openIndex(repoDir);
+    try {
+      return await mineRelated(store, related, rules, opts.onProgress);
+    } finally {
+      store.close();
+    }
   } finally {
-    store.close();
+    writer.release();
   }
 }
 
@@ -75,9 +80,16 @@ async function mineRelated(
 }
 
 /** Brings every related repository of the index up to date (for `dejafix index`); missing ones are skipped. */
-export async function updateRelatedRepos(repoDir: string): Promise<RelatedRepoResult[]> {
+export async function updateRelatedRepos(
+  repoDir: string,
+  opts: { writer?: WriterOptions } = {},
+): Promise<RelatedRepoResult[]> {
   const { rules } = await repoRules(repoDir);
-  const store = await openIndex(repoDir);
+  const writer = await lockIndex(repoDir, { command: "dejafix index", ...opts.writer });
+  const store = await openIndex(repoDir).catch((e: unknown) => {
+    writer.release();
+    throw e;
+  });
   try {
     const paths = store.relatedRepoPaths();
     const out: RelatedRepoResult[] = [];
@@ -92,5 +104,6 @@ export async function updateRelatedRepos(repoDir: string): Promise<RelatedRepoRe
     return out;
   } finally {
     store.close();
+    writer.release();
   }
 }

@@ -1,4 +1,4 @@
-import { diffHunks } from "../git/staged.js";
+import { diffHunks } from "../git/diffLines.js";
 
 /**
  * A unified diff (`git diff` format, `context` lines around each change) from `oldText` to `newText` of

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexStore, indexPath } from "../index/store.js";
@@ -13,10 +13,10 @@ import { stagedTokens } from "../metrics/changeTokens.js";
 import { ignoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
 import { stagedMetrics } from "../metrics/staged.js";
 import type { RiskModel } from "../model/load.js";
-import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../report/types.js";
 import { activeLevelAction } from "../rules/schedule.js";
 import type { Rules } from "../rules/types.js";
 import { decideVerdict } from "../rules/verdict.js";
+import type { CheckContext, MatchReport, ScoreReport, Verdict } from "../verdict/types.js";
 import type { MatchOptions } from "./matchChange.js";
 
 export interface CheckInput {

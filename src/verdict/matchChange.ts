@@ -13,7 +13,8 @@ import { codeLanguageOf } from "../blocks/languageOf.js";
 import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
-import type { StagedChange, StagedFile } from "../git/staged.js";
+import { fileAt } from "../git/fileAt.js";
+import type { StagedChange, StagedFile } from "../git/readChange.js";
 import { cloneIndex, type SqliteBlockStore } from "../index/blockStore.js";
 import {
   type CommitInfo,
@@ -23,7 +24,6 @@ import {
 } from "../index/defectBlocks.js";
 import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
-import type { CommitRef, MatchExplanation, MatchReport } from "../report/types.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
@@ -32,8 +32,11 @@ import {
   codeLine,
   type DefectCode,
   findRecurrence,
+  removesWhatFixUsed,
+  rewritesFixElsewhere,
   wordsOf,
 } from "../suggest/recurrence.js";
+import type { CommitRef, MatchExplanation, MatchReport } from "../verdict/types.js";
 
 /** A match with what feedback and reports need beyond `MatchReport`. */
 export interface SuggestedMatch extends MatchReport {
@@ -162,20 +165,31 @@ function seedsOf(
   return [...first, ...more];
 }
 
+/** Lines as `codeLine` writes them, blank ones left out, joined and framed by newlines for a search. */
+function codeRun(lines: readonly string[]): string {
+  return `\n${lines
+    .map(codeLine)
+    .filter((l) => l !== "")
+    .join("\n")}\n`;
+}
+
 /** The file's change rewrites layout, comments, message wording or names only (a formatting commit). */
 function cosmeticOnly(file: StagedFile, language: string): boolean {
+  if (file.hunks.length === 0) return false;
+  // A name renamed all over the file (a typo fixed in a declaration and its uses) is a rename only across
+  // all hunks: one hunk alone holds one use of it.
+  const all = (kind: "-" | "+") =>
+    file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === kind).map((l) => l.text));
+  if (file.hunks.length > 1 && isCosmeticChange(all("-"), all("+"), language)) return true;
   // Hunk by hunk: a statement moved elsewhere is one hunk that removes it and another that adds it,
   // the same tokens overall, and no formatting change.
-  return (
-    file.hunks.length > 0 &&
-    file.hunks.every((h) => {
-      const del = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
-      const add = h.lines.filter((l) => l.kind === "+").map((l) => l.text);
-      const blank = (ls: string[]) => ls.every((l) => l.trim() === "");
-      if (blank(del) && blank(add)) return true;
-      return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
-    })
-  );
+  return file.hunks.every((h) => {
+    const del = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
+    const add = h.lines.filter((l) => l.kind === "+").map((l) => l.text);
+    const blank = (ls: string[]) => ls.every((l) => l.trim() === "");
+    if (blank(del) && blank(add)) return true;
+    return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
+  });
 }
 
 const EVIDENCE_RANK = { declared: 0, strong: 1, weak: 2 } as const;
@@ -259,6 +273,7 @@ export async function matchChange(
                 lines: block.before.length,
                 beforeLines: block.before,
                 afterLines: block.after,
+                language: block.language,
                 edits: block.edits,
               },
             };
@@ -331,6 +346,47 @@ export async function matchChange(
     );
   }
 
+  const copySimilarity = rules.clones.copySimilarity;
+  // Whether a fix of this repository still stands in its own file as the change found it: one later
+  // undone or rewritten on purpose (its lines all gone) says nothing about code written now.
+  const baseTexts = new Map<string, string | null>();
+  const inForce = (block: DefectBlock): boolean => {
+    if (block.repo.role !== "self" || change.base === null) return true;
+    let have = baseTexts.get(block.newPath);
+    if (have === undefined) {
+      const touched = change.files.find((f) => f.oldPath === block.newPath);
+      const text = touched ? touched.oldText : fileAt(block.repo.path, change.base, block.newPath);
+      have = text === null ? null : codeRun(splitLines(text));
+      baseTexts.set(block.newPath, have);
+    }
+    if (have === null) return true;
+    // Each edit's lines as one run (the lines it wrapped included): lines as common as `}, parent)`
+    // stand alone elsewhere in a large file, the fix's whole run does not.
+    const runs = block.edits
+      .filter((e) => e.add.some((l) => /[\p{L}\p{N}_$]{2,}/u.test(l) && !e.del.includes(l)))
+      .map((e) => codeRun(e.add));
+    return runs.length === 0 || 2 * runs.filter((r) => have.includes(r)).length >= runs.length;
+  };
+  /** Why a recurrence found in one block is still not shown, or null. */
+  const whyNotShown = (
+    block: DefectBlock,
+    kind: "revert" | "copy",
+    similarity: number,
+    w: { change: ChangeLines; fileLines: ReadonlySet<string>; fileWords: ReadonlySet<string> },
+  ): string | null => {
+    if (kind === "copy" && similarity < copySimilarity)
+      return `${Math.round(100 * similarity)}% alike: a copy must be at least ${Math.round(100 * copySimilarity)}% the same code`;
+    if (kind === "revert") {
+      const siblings = reader.ofFixInFile(block.fixId, block.path, block.id);
+      const elsewhere =
+        rewritesFixElsewhere(siblings, w.change, w.fileLines) ??
+        removesWhatFixUsed([block, ...siblings], w.change, w.fileWords);
+      if (elsewhere !== null) return elsewhere;
+    }
+    return inForce(block)
+      ? null
+      : "the fix was undone or rewritten later in its own file: no longer in force";
+  };
   const out = new Map<string, SuggestedMatch>();
   let looked = 0;
   const planned = work.reduce((s, w) => s + w.windows.length, 0);
@@ -373,12 +429,21 @@ export async function matchChange(
           similarity: m.similarity,
           why: opts.explain && ((r) => reasons.push(r)),
         });
-        if (rec === null) {
+        const redesign = rec === null ? null : whyNotShown(block, rec.kind, m.similarity, w);
+        if (redesign !== null) reasons.push(redesign);
+        if (rec === null || redesign !== null) {
           tell(block.fix.sha, reasons.join("; ") || "not a recurrence");
           continue;
         }
         tell(block.fix.sha, `shown as a ${rec.kind}`);
-        const dev: DeveloperBlock = { path: w.path, text: w.file.newText!, lines: w.lines, range, norm };
+        const dev: DeveloperBlock = {
+          path: w.path,
+          text: w.file.newText!,
+          lines: w.lines,
+          range,
+          norm,
+          added: w.change.added,
+        };
         const suggestion = await placeFix(
           { ...block, path: block.path, startLine: block.startLine },
           dev,

@@ -1,10 +1,11 @@
 /**
- * What a check concludes, as plain data. The checker (risk score + clone match, built in src/model and
- * src/clones) produces a Verdict; the hook harness acts on `action`; the renderers in this folder show it.
+ * What a check concludes, as plain data. The checker (risk score + clone match, src/verdict/checkChange.ts)
+ * produces a Verdict; the hook harness (src/hooks) acts on `action`; the renderers of src/report show it.
  */
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
+import type { GatedHook } from "../rules/types.js";
 
-export type { StagedChange } from "../git/staged.js";
+export type { StagedChange } from "../git/readChange.js";
 
 /**
  * What the hook does: let it through silently, let it through with a quiet one-line note (a past bug
@@ -89,14 +90,12 @@ export interface Verdict {
   notices: string[];
 }
 
-export type HookName = "pre-commit" | "pre-push" | "post-commit" | "post-merge" | "post-rewrite";
-
 export interface CheckContext {
   repoDir: string;
   /** Milliseconds left before the harness lets the change through without a verdict. */
   budgetMs: number;
   /** Which hook asked; pre-push may be stricter than pre-commit. */
-  hook: HookName | "check";
+  hook: GatedHook | "check";
   /** Where the repository is, when the caller already asked git (spares the checker a few git runs). */
   layout?: { topLevel: string; gitDir: string; commonDir: string };
   /**
@@ -119,7 +118,7 @@ export interface MatchExplanation {
   outcome: string;
 }
 
-/** The risk score + clone match, plugged into the harness (src/cli/hookRunner.ts) as a parameter. */
+/** The risk score + clone match, plugged into the harness (src/hooks/runHook.ts) as a parameter. */
 export type Checker = (change: StagedChange, ctx: CheckContext) => Promise<Verdict>;
 
 /** What one report is about, for renderers that need a place to point at (SARIF). */

@@ -1,5 +1,5 @@
 /**
- * The checker the hooks load (src/cli/hookRunner.ts imports `checker` and `prepare` from here): it
+ * The checker the hooks load (src/hooks/runHook.ts loads `checker` and `prepare` from here): it
  * gathers what the verdict stage needs from git and the rules, then calls `checkChange`.
  *
  * Only the rules (which the harness has already loaded) are imported up front, so that `prepare`
@@ -8,11 +8,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { currentBranchFromGitDir } from "../git/headFile.js";
-import type { StagedChange } from "../git/staged.js";
+import type { StagedChange } from "../git/readChange.js";
 import type { RiskModel } from "../model/load.js";
-import type { CheckContext, Checker, Verdict } from "../report/types.js";
 import { loadRules } from "../rules/loadRules.js";
 import type { Rules } from "../rules/types.js";
+import type { CheckContext, Checker, Verdict } from "../verdict/types.js";
 
 /** Loads the repository's model (or the shipped one); null when none exists, which is not an error. */
 async function loadModelOrNull(commonDir: string): Promise<RiskModel | null> {
@@ -85,7 +85,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   if (change.source === "commit" && change.commit) {
     const c = await commitAuthorAndMessage(top, change.commit);
     author = c.author ?? author;
-    isFix = classifyCommit(c.message, rules.fixes).isFix;
+    isFix = classifyCommit(c.message, rules.fixes, undefined, (n) => notices.push(n)).isFix;
   }
   const now = Math.floor(Date.now() / 1000);
   const verdict = await checkChange({

@@ -8,16 +8,16 @@
  * at a temporary index and that is the content being committed.
  */
 
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import picomatch from "picomatch";
 import { defaultRules } from "../rules/defaults.js";
 import { isGeneratedPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
+import { detectAmend } from "./detectAmend.js";
+import { diffHunks } from "./diffLines.js";
 import { parseRawZ, type RawEntry } from "./parseLog.js";
-import { gitSync } from "./run.js";
-import type { FileChange, Hunk, HunkLine } from "./types.js";
+import { gitSync as gitBytes, gitSyncMaybe as gitMaybe, gitSyncText as gitText } from "./run.js";
+import type { FileChange } from "./types.js";
 
 /** Why a file's content was left out of the change handed to the checker. */
 export type SkipReason = "submodule" | "binary" | "too-large" | "generated" | "ignored" | "limit";
@@ -68,99 +68,6 @@ export const DEFAULT_LIMITS: ReadLimits = {
   generated: [],
 };
 
-// ---------------------------------------------------------------------------------------------------------------
-// git plumbing (synchronous: a hook does one thing at a time and exits)
-
-/** Runs git and returns stdout as bytes (src/git/run.ts's synchronous runner). */
-export function gitBytes(repoDir: string, args: string[], input?: string | Buffer): Buffer {
-  return gitSync(repoDir, args, input);
-}
-
-function gitText(repoDir: string, args: string[], input?: string): string {
-  return gitBytes(repoDir, args, input).toString("utf8");
-}
-
-function gitMaybe(repoDir: string, args: string[]): string | null {
-  try {
-    return gitText(repoDir, args).trim();
-  } catch {
-    return null;
-  }
-}
-
-/** A multi-step git operation that is stopped half-way; hooks stay out of its way by default. */
-export type Sequence = "rebase" | "merge" | "cherry-pick" | "revert" | null;
-
-export interface RepoLayout {
-  /** Top of the work tree the hook runs in (a linked worktree's own top). */
-  topLevel: string;
-  /** This worktree's git dir. */
-  gitDir: string;
-  /** Shared by all worktrees: where dejafix keeps its index, logs and hook copies. */
-  commonDir: string;
-  /** Where git runs hooks from (`core.hooksPath` respected). */
-  hooksDir: string;
-  /** Raw `core.hooksPath` value, or null when unset. */
-  hooksPathConfig: string | null;
-  sequence: Sequence;
-}
-
-/**
- * One `rev-parse` answers every layout question (absolute paths, git ≥ 2.31). Raw output, one line each:
- *   /repo
- *   /repo/.git/worktrees/wt
- *   /repo/.git
- *   /repo/.husky/_
- *   /repo/.git/worktrees/wt/rebase-merge
- *   ...
- */
-export function repoLayout(repoDir: string): RepoLayout {
-  const probes = ["rebase-merge", "rebase-apply", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD"];
-  const out = gitText(repoDir, [
-    "rev-parse",
-    "--path-format=absolute",
-    "--show-toplevel",
-    "--git-dir",
-    "--git-common-dir",
-    "--git-path",
-    "hooks",
-    ...probes.flatMap((p) => ["--git-path", p]),
-  ]).split("\n");
-  const [topLevel, gitDir, commonDir, hooksDir, rebaseMerge, rebaseApply, merge, pick, revert] = out;
-  if (!topLevel || !gitDir || !commonDir || !hooksDir) throw new Error(`not a git work tree: ${repoDir}`);
-  let sequence: Sequence = null;
-  if ((rebaseMerge && existsSync(rebaseMerge)) || (rebaseApply && existsSync(rebaseApply)))
-    sequence = "rebase";
-  else if (pick && existsSync(pick)) sequence = "cherry-pick";
-  else if (revert && existsSync(revert)) sequence = "revert";
-  else if (merge && existsSync(merge)) sequence = "merge";
-  return {
-    topLevel,
-    gitDir,
-    commonDir,
-    hooksDir,
-    hooksPathConfig: gitMaybe(repoDir, ["config", "--get", "core.hooksPath"]) || null,
-    sequence,
-  };
-}
-
-/** `Name <email>` of whoever is committing (for the override log). */
-export function committerIdent(repoDir: string): string {
-  // Raw: "Ada Lovelace <ada@example.com> 1700000000 +0100"
-  const raw = gitMaybe(repoDir, ["var", "GIT_COMMITTER_IDENT"]) ?? "";
-  return raw.replace(/\s+\d+\s+[+-]\d{4}$/, "");
-}
-
-/** First line of a commit's message. */
-export function commitSubject(repoDir: string, sha: string): string {
-  return gitMaybe(repoDir, ["show", "-s", "--format=%s", sha]) ?? "";
-}
-
-/** Current branch name, or null on a detached HEAD. */
-export function currentBranch(repoDir: string): string | null {
-  return gitMaybe(repoDir, ["symbolic-ref", "--quiet", "--short", "HEAD"]);
-}
-
 function revParse(repoDir: string, rev: string): string | null {
   return gitMaybe(repoDir, ["rev-parse", "--verify", "--quiet", `${rev}^{commit}`]);
 }
@@ -168,42 +75,6 @@ function revParse(repoDir: string, rev: string): string | null {
 function emptyTree(repoDir: string): string {
   // The empty tree's id depends on the object format (sha1 / sha256), so ask git instead of hard-coding it.
   return gitText(repoDir, ["hash-object", "-t", "tree", "--stdin"], "").trim();
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// `--amend` detection
-
-/**
- * Git does not tell pre-commit whether it is amending, but the result replaces HEAD, so the change must be
- * read against HEAD's parent. Walk up the process tree to the `git commit` that started the hook.
- */
-export function detectAmend(startPid: number = process.ppid): boolean {
-  let pid = startPid;
-  for (let depth = 0; depth < 8 && pid > 1; depth++) {
-    const info = processInfo(pid);
-    if (!info) return false;
-    const [cmd, ...rest] = info.argv;
-    // The nearest git above the hook is the one committing (also through an alias such as `git ci`).
-    if (cmd && /(^|\/)git(\.exe)?$/.test(cmd)) return rest.includes("--amend");
-    pid = info.ppid;
-  }
-  return false;
-}
-
-function processInfo(pid: number): { ppid: number; argv: string[] } | null {
-  try {
-    // Linux: /proc/<pid>/stat is "pid (comm) state ppid ...", comm may contain spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-    return { ppid, argv };
-  } catch {
-    // macOS and others: `ps -o ppid=,args= -p PID` prints "  123 git commit --amend".
-    const r = spawnSync("ps", ["-o", "ppid=,args=", "-p", String(pid)], { encoding: "utf8" });
-    const m = /^\s*(\d+)\s+(.*)$/.exec(r.stdout?.trim() ?? "");
-    if (!m) return null;
-    return { ppid: Number(m[1]), argv: (m[2] ?? "").split(/\s+/) };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -248,136 +119,6 @@ function readBlobs(repoDir: string, ids: string[], maxBytes: number): Map<string
 /** Git's own test: a NUL byte in the first 8000 bytes means binary. */
 function isBinary(b: Buffer): boolean {
   return b.subarray(0, 8000).includes(0);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// line diff (Myers), zero-context hunks in git's numbering
-
-/** Splits keeping whether each line ended with "\n", so a change of final newline is still a change. */
-function splitLines(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split("\n");
-  const last = lines.pop() as string;
-  const keyed = lines.map((l) => `${l}\n`);
-  if (last !== "") keyed.push(last);
-  return keyed;
-}
-
-const MAX_EDIT_DISTANCE = 2000;
-
-/**
- * Zero-context hunks between two texts. Uses Myers' O(ND) algorithm on the part between the common prefix
- * and suffix; if that part differs by more than MAX_EDIT_DISTANCE edits, it becomes one replacement hunk.
- * Numbering follows `git diff -U0`: a pure insertion's oldStart is the line it follows.
- */
-export function diffHunks(oldText: string, newText: string): Hunk[] {
-  const a = splitLines(oldText);
-  const b = splitLines(newText);
-  let pre = 0;
-  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
-  let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf])
-    suf++;
-  const ra = a.slice(pre, a.length - suf);
-  const rb = b.slice(pre, b.length - suf);
-  const script = myers(ra, rb) ?? [{ aStart: 0, aEnd: ra.length, bStart: 0, bEnd: rb.length }];
-  return script
-    .filter((e) => e.aEnd > e.aStart || e.bEnd > e.bStart)
-    .map((e) => {
-      const oldLines = e.aEnd - e.aStart;
-      const newLines = e.bEnd - e.bStart;
-      const lines: HunkLine[] = [
-        ...ra.slice(e.aStart, e.aEnd).map((t): HunkLine => ({ kind: "-", text: stripNl(t) })),
-        ...rb.slice(e.bStart, e.bEnd).map((t): HunkLine => ({ kind: "+", text: stripNl(t) })),
-      ];
-      return {
-        oldStart: pre + e.aStart + (oldLines > 0 ? 1 : 0),
-        oldLines,
-        newStart: pre + e.bStart + (newLines > 0 ? 1 : 0),
-        newLines,
-        section: "",
-        lines,
-      };
-    });
-}
-
-function stripNl(t: string): string {
-  return t.endsWith("\n") ? t.slice(0, -1) : t;
-}
-
-interface Edit {
-  aStart: number;
-  aEnd: number;
-  bStart: number;
-  bEnd: number;
-}
-
-/**
- * Myers' greedy algorithm. trace[d] keeps the frontier before step d for diagonals -d..d only (memory grows
- * with d², so the distance is capped); returns null past MAX_EDIT_DISTANCE.
- */
-function myers(a: string[], b: string[]): Edit[] | null {
-  const n = a.length;
-  const m = b.length;
-  if (n === 0 || m === 0) return [{ aStart: 0, aEnd: n, bStart: 0, bEnd: m }];
-  const max = Math.min(n + m, MAX_EDIT_DISTANCE);
-  const off = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  let found = -1;
-  for (let d = 0; d <= max && found < 0; d++) {
-    trace.push(v.slice(off - d, off + d + 1));
-    for (let k = -d; k <= d; k += 2) {
-      const down = k === -d || (k !== d && (v[off + k - 1] ?? 0) < (v[off + k + 1] ?? 0));
-      let x = down ? (v[off + k + 1] ?? 0) : (v[off + k - 1] ?? 0) + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v[off + k] = x;
-      if (x >= n && y >= m) {
-        found = d;
-        break;
-      }
-    }
-  }
-  if (found < 0) return null;
-  // Backtrack: collect the matched (diagonal) cells; the gaps between them are the edits.
-  const matches: Array<[number, number]> = [];
-  let x = n;
-  let y = m;
-  for (let d = found; d > 0; d--) {
-    const pv = trace[d] as Int32Array; // frontier before step d, index k + d
-    const at = (k: number): number => pv[k + d] ?? 0;
-    const k = x - y;
-    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = at(prevK);
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      x--;
-      y--;
-      matches.push([x, y]);
-    }
-    x = prevX;
-    y = prevY;
-  }
-  while (x > 0 && y > 0) {
-    x--;
-    y--;
-    matches.push([x, y]);
-  }
-  matches.reverse();
-  const edits: Edit[] = [];
-  let ai = 0;
-  let bi = 0;
-  for (const [mx, my] of matches) {
-    if (mx > ai || my > bi) edits.push({ aStart: ai, aEnd: mx, bStart: bi, bEnd: my });
-    ai = mx + 1;
-    bi = my + 1;
-  }
-  if (ai < n || bi < m) edits.push({ aStart: ai, aEnd: n, bStart: bi, bEnd: m });
-  return edits;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,121 @@
+/**
+ * The hook's time budget, enforced from outside the JavaScript that runs the check.
+ *
+ * A timer on the main thread cannot fire while a checker computes synchronously (a 15 s loop, a slow
+ * SQLite query, a blocking read): the event loop never comes back to it. So a small worker thread waits on
+ * a shared clock instead. When the deadline passes before the hook has decided, it writes the budget notice
+ * to stderr and ends the process with SIGALRM, which hooks/dejafix.sh turns into "let the change through".
+ * A verdict the main thread reaches after that is never acted on.
+ *
+ * Who decides is settled once, atomically: the main thread `settle()`s before it prints a verdict or sets
+ * an exit code; the worker does the same before it fires. Whichever comes first wins; the other does nothing.
+ *
+ * Cost: one thread that sleeps in Atomics.wait. Its start-up (~25 ms of CPU) runs on the other core while
+ * the checker loads; a process that ends before it is up waits for it, so the harness starts it only once
+ * it knows it will check (hooks that skip, like a rebase's replayed commits, never start it). Measured with
+ * `node dist/bench/hookBench.js --baseline ROOT`.
+ */
+import { Worker } from "node:worker_threads";
+
+/** The exit status a shell sees for a process ended by SIGALRM (128 + 14). */
+export const WATCHDOG_EXIT_STATUS = 142;
+
+// Layout of the shared buffer: Int32 slots, then the notice as UTF-8.
+const WAKE = 0; // bumped to wake the worker once the hook has settled
+const OWNER = 1; // who decided: UNDECIDED, HOOK, FIRED (the worker) or LATE (the hook, past the deadline)
+const NOTICE_BYTES = 2; // length of the notice
+const DEADLINE_AT = 16; // byte offset of a Float64: the deadline in epoch milliseconds
+const NOTICE_AT = 24;
+const NOTICE_MAX = 2048;
+const UNDECIDED = 0;
+const HOOK = 1;
+const FIRED = 2;
+const LATE = 3;
+
+// CommonJS, run by the worker. It sleeps until the deadline (waking early when the hook settles), then fires
+// unless the hook has settled first. SIGKILL follows if a handler kept SIGALRM from ending the process.
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
+const slots = new Int32Array(workerData, 0, 3);
+const deadline = new Float64Array(workerData, ${DEADLINE_AT}, 1);
+(function watch() {
+  for (;;) {
+    if (Atomics.load(slots, ${OWNER}) !== ${UNDECIDED}) return;
+    const wake = Atomics.load(slots, ${WAKE});
+    const left = deadline[0] - Date.now();
+    if (left <= 0) break;
+    Atomics.wait(slots, ${WAKE}, wake, left);
+  }
+  if (Atomics.compareExchange(slots, ${OWNER}, ${UNDECIDED}, ${FIRED}) !== ${UNDECIDED}) return;
+  const n = Atomics.load(slots, ${NOTICE_BYTES});
+  try { writeSync(2, Buffer.from(new Uint8Array(workerData, ${NOTICE_AT}, n)).toString("utf8") + "\\n"); } catch {}
+  try { process.kill(process.pid, "SIGALRM"); } catch { process.kill(process.pid); }
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), 500);
+})();
+`;
+
+/**
+ * What `settle` found: "on-time" (the hook decides), "late" (past the deadline: the hook lets the change
+ * through and prints the notice itself) or "fired" (the watchdog is printing the notice and ending the
+ * process: the hook lets the change through and prints nothing).
+ */
+export type Settled = "on-time" | "late" | "fired";
+
+export interface Deadline {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** Claims the decision; after "on-time" the watchdog never fires. The first answer is kept. */
+  settle(): Settled;
+}
+
+/** A deadline the hook checks itself (library callers and tests): nothing ends the process. */
+export function localDeadline(at: number): Deadline {
+  let settled: Settled | null = null;
+  return {
+    at,
+    settle(): Settled {
+      settled ??= Date.now() <= at ? "on-time" : "late";
+      return settled;
+    },
+  };
+}
+
+/** A deadline enforced by a watchdog thread that ends the process when it passes (the hook's entry point). */
+export function startWatchdog(at: number, notice: string): Deadline {
+  const shared = new SharedArrayBuffer(NOTICE_AT + NOTICE_MAX);
+  const slots = new Int32Array(shared, 0, 3);
+  const when = new Float64Array(shared, DEADLINE_AT, 1);
+  const bytes = new Uint8Array(shared, NOTICE_AT, NOTICE_MAX);
+  const wake = () => {
+    Atomics.add(slots, WAKE, 1);
+    Atomics.notify(slots, WAKE);
+  };
+  const { written } = new TextEncoder().encodeInto(notice, bytes);
+  Atomics.store(slots, NOTICE_BYTES, written);
+  when[0] = at;
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: shared,
+    stdout: false,
+    stderr: false,
+    env: {},
+  });
+  // Never keeps the process alive, and an error inside it (none expected) must not end the hook.
+  worker.unref();
+  worker.on("error", () => undefined);
+  return {
+    at,
+    settle(): Settled {
+      const onTime = Date.now() <= (when[0] ?? 0);
+      const previous = Atomics.compareExchange(slots, OWNER, UNDECIDED, onTime ? HOOK : LATE);
+      wake();
+      if (previous === UNDECIDED) return onTime ? "on-time" : "late";
+      if (previous === HOOK) return "on-time";
+      if (previous === LATE) return "late";
+      // The watchdog fired: give it the moment it needs to print and end the process.
+      Atomics.wait(slots, WAKE, Atomics.load(slots, WAKE), 1000);
+      return "fired";
+    },
+  };
+}
