@@ -375,12 +375,16 @@ export function removesWhatFixUsed(
   fixes: ReadonlyArray<{ edits: readonly FixEdit[] }>,
   change: ChangeLines,
   fileWords: ReadonlySet<string>,
+  /** Every word of the fix's file as the fix found it. */
+  found: ReadonlySet<string>,
 ): string | null {
   const fixLines = new Set(fixes.flatMap((b) => b.edits.flatMap((e) => e.add.map(codeLine))));
+  // Only names the file had before the fix: a full revert takes away what the fix brought in (a helper
+  // it added), never what the code it found was using.
   const used = new Set(
     [...fixLines]
       .flatMap((l) => l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? [])
-      .filter((w) => !fileWords.has(w)),
+      .filter((w) => found.has(w) && !fileWords.has(w)),
   );
   if (used.size === 0) return null;
   for (const d of change.deletions) {

@@ -367,6 +367,18 @@ export async function matchChange(
       .map((e) => codeRun(e.add));
     return runs.length === 0 || 2 * runs.filter((r) => have.includes(r)).length >= runs.length;
   };
+  // Every word of a fix's file as the fix found it (its parent's version), read once per fix and file.
+  const foundByFix = new Map<string, Set<string>>();
+  const wordsBeforeFix = (block: DefectBlock): Set<string> => {
+    const key = `${block.fix.sha}:${block.path}`;
+    let words = foundByFix.get(key);
+    if (words === undefined) {
+      const text = block.fix.sha ? fileAt(block.repo.path, `${block.fix.sha}^`, block.path) : null;
+      words = new Set(text === null ? block.before.flatMap(wordsOf) : splitLines(text).flatMap(wordsOf));
+      foundByFix.set(key, words);
+    }
+    return words;
+  };
   /** Why a recurrence found in one block is still not shown, or null. */
   const whyNotShown = (
     block: DefectBlock,
@@ -380,10 +392,12 @@ export async function matchChange(
       const siblings = reader.ofFixInFile(block.fixId, block.path, block.id);
       const elsewhere =
         rewritesFixElsewhere(siblings, w.change, w.fileLines) ??
-        removesWhatFixUsed([block, ...siblings], w.change, w.fileWords);
+        removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block));
       if (elsewhere !== null) return elsewhere;
     }
-    return inForce(block)
+    // A revert of a fix reworked since is no revert of what stands; a copy of the buggy code is the bug
+    // whatever became of the fix's own file later.
+    return kind === "copy" || inForce(block)
       ? null
       : "the fix was undone or rewritten later in its own file: no longer in force";
   };
