@@ -864,7 +864,8 @@ size_t peakOutput(client **clients, int count) {
 }
 `;
   const FIXED = PEAK.replace("o = PeakOutput[o];", "o = PeakOutput[j];");
-  // Years later the function around the fixed line is another function: no clone of the defect block.
+  // Years later the function around the fixed line is another function (no clone of the defect block),
+  // but the fix's place is still there: the line after it.
   const REWRITTEN = `#include "server.h"
 
 size_t peakOutput(client **clients, int count, int flags) {
@@ -878,6 +879,7 @@ size_t peakOutput(client **clients, int count, int flags) {
             continue;
         }
         if (PeakOutput[j] > o) o = PeakOutput[j];
+        trackClient(clients[j]);
         seen++;
     }
     mutexUnlock(&peak_lock);
@@ -885,8 +887,29 @@ size_t peakOutput(client **clients, int count, int flags) {
     return o;
 }
 `;
+  const STATS = `#include "server.h"
+
+void closeClientStats(client *c) {
+    statsRemoveClient(c->id);
+    c->stats.closed = mstime();
+    logClientStats(c, "closed");
+    notifyStatsListeners(c, STATS_CLOSED);
+    resetClientStats(c);
+    releaseStatsSlot(c->slot);
+}
+
+void openClientStats(client *c) {
+    c->slot = acquireStatsSlot();
+    c->stats.opened = mstime();
+    logClientStats(c, "opened");
+    notifyStatsListeners(c, STATS_OPENED);
+    statsAddClient(c->id);
+}
+`;
+  const STATS_FIXED = STATS.replace("    resetClientStats(c);\n", "");
   let dir = "";
   let fix = "";
+  let statsFix = "";
   const rules = defaultRules();
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-linerevert-"));
@@ -894,6 +917,8 @@ size_t peakOutput(client **clients, int count, int flags) {
     commit(dir, { "src/peak.c": PEAK }, "Add the peak output");
     fix = commit(dir, { "src/peak.c": FIXED }, "Fix peak output read at the wrong index");
     commit(dir, { "src/peak.c": REWRITTEN }, "Peak output skips replicas and logs how many clients it saw");
+    commit(dir, { "src/stats.c": STATS }, "Add client stats");
+    statsFix = commit(dir, { "src/stats.c": STATS_FIXED }, "Fix stats reset twice on client close");
     await indexRepository({ repoDir: dir, rules });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -910,6 +935,23 @@ size_t peakOutput(client **clients, int count, int flags) {
     assert.ok(m.suggestion?.placed);
     assert.equal(m.suggestion.appliesCleanly, true);
     assert.deepEqual(addedLines(m.suggestion.diff), ["        if (PeakOutput[j] > o) o = PeakOutput[j];"]);
+  });
+
+  it("a line the fix took out, written again at its place, is its revert; written in other code, it is not", async () => {
+    const back = await explainStaged(dir, rules, { "src/stats.c": STATS });
+    assert.ok(
+      back.matches.some((x) => x.fix.sha === statsFix && x.recurrence.kind === "revert"),
+      back.told.map((e) => e.outcome).join(" | "),
+    );
+    const elsewhere = STATS_FIXED.replace(
+      "    statsAddClient(c->id);\n",
+      "    statsAddClient(c->id);\n    resetClientStats(c);\n",
+    );
+    const other = await explainStaged(dir, rules, { "src/stats.c": elsewhere });
+    assert.ok(
+      !other.matches.some((x) => x.fix.sha === statsFix),
+      other.told.map((e) => e.outcome).join(" | "),
+    );
   });
 
   it("writing the old line elsewhere, the fixed one kept, is no revert", async () => {

@@ -27,43 +27,56 @@ export interface LineRevert {
   fixed: string[];
 }
 
-/** A line that says something: a name of three letters or more, and eight characters of code. */
+/** A line that says something: code (not a comment) with a name of three letters or more and eight characters. */
 function says(line: string): boolean {
+  if (/^(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|if|undef|pragma)\b)|--|;)/.test(line)) return false;
   return line.replace(/\s+/g, "").length >= 8 && /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(line);
 }
 
-interface Side {
-  /** New-file line number of each added line, by code text (the first one). */
+/** One hunk of the change: its added lines by new-file number, its removed lines, by code text. */
+interface HunkSide {
+  newStart: number;
+  newEnd: number;
   added: Map<string, number[]>;
-  /** Code text of each removed line with the new-file line it was removed before. */
-  removed: Map<string, number[]>;
+  removed: Map<string, number>;
+  /** Where removed lines were, in new-file numbering (the line they stood before). */
+  removedAt: number;
 }
 
-function sidesOf(hunks: readonly Hunk[]): Side {
-  const added = new Map<string, number[]>();
-  const removed = new Map<string, number[]>();
-  const push = (m: Map<string, number[]>, k: string, v: number) => {
-    const list = m.get(k) ?? [];
-    list.push(v);
-    m.set(k, list);
-  };
-  for (const h of hunks) {
+function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
+  return hunks.map((h) => {
+    const added = new Map<string, number[]>();
+    const removed = new Map<string, number>();
     let line = h.newStart;
+    let removedAt = h.newLines === 0 ? h.newStart + 1 : h.newStart;
     for (const l of h.lines) {
-      if (l.kind === "+") push(added, codeLine(l.text), line++);
-      else if (l.kind === "-") push(removed, codeLine(l.text), Math.max(1, line));
-      else line++;
+      const t = codeLine(l.text);
+      if (l.kind === "+") {
+        if (t !== "") added.set(t, [...(added.get(t) ?? []), line]);
+        line++;
+      } else if (l.kind === "-") {
+        if (t !== "") removed.set(t, (removed.get(t) ?? 0) + 1);
+        removedAt = Math.max(1, line);
+      } else line++;
     }
-  }
-  return { added, removed };
+    return {
+      newStart: h.newStart,
+      newEnd: h.newStart + Math.max(0, h.newLines - 1),
+      added,
+      removed,
+      removedAt,
+    };
+  });
 }
 
-/** Lines further apart than this are not one revert of one edit. */
-const NEAR = 30;
+/** Lines of a hunk besides the revert's own that a revert may carry (a brace git's diff shifted, a blank). */
+const SLACK = 3;
 
 /**
  * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
- * change to one file takes back, or null. `newLines` is the file after the change.
+ * change to one file takes back, or null. `newLines` is the file after the change. An edit is taken back
+ * in one hunk of the change that is little else, at the place the fix made it (a line of the code around
+ * the fix next to the hunk): the same text written back elsewhere is other code.
  */
 export function findLineRevert(
   block: { before: readonly string[]; after: readonly string[]; edits: readonly FixEdit[]; language: string },
@@ -73,13 +86,22 @@ export function findLineRevert(
   wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): LineRevert | null {
   const beforeWords = new Set(block.before.flatMap(wordsOf));
-  const side = sidesOf(hunks);
+  const sides = hunkSides(hunks);
   const inFile = new Set(newLines.map(codeLine));
+  const addedAnywhere = new Set(sides.flatMap((h) => [...h.added.keys()]));
   const edits: number[] = [];
   const lines: number[] = [];
   const fixed = [...newLines];
   // Applied bottom-up so earlier line numbers stay valid.
   const placements: Array<{ at: number; remove: number; insert: string[] }> = [];
+  const codeNear = (from: number, to: number): Set<string> => {
+    const out = new Set<string>();
+    for (let i = Math.max(1, from); i <= Math.min(newLines.length, to); i++) {
+      const t = codeLine(newLines[i - 1] ?? "");
+      if (t !== "") out.add(t);
+    }
+    return out;
+  };
   block.edits.forEach((e, k) => {
     const del = e.del.map(codeLine).filter((l) => l !== "");
     const add = e.add.map(codeLine).filter((l) => l !== "");
@@ -89,23 +111,31 @@ export function findLineRevert(
     if (![...wrote, ...tookOut].some(says)) return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language)) return;
-    // Everything the fix wrote is taken out (not moved: written nowhere else by the change), everything
-    // it took out is back. A line as common as `return;` may stand elsewhere in the file: that is another one.
-    if (!wrote.every((l) => side.removed.has(l) && !side.added.has(l))) return;
-    if (!tookOut.every((l) => side.added.has(l))) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
     const brought = wrote
       .flatMap(wordsOf)
-      .filter((w) => /^[\p{L}_$]/u.test(w) && w.length >= 3 && !beforeWords.has(w));
+      .filter(
+        (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
+      );
     if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
     // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
     if (!wrapped.every((l) => inFile.has(l))) return;
-    const places = [
-      ...wrote.flatMap((l) => side.removed.get(l) ?? []),
-      ...tookOut.flatMap((l) => side.added.get(l) ?? []),
-    ];
-    if (Math.max(...places) - Math.min(...places) > NEAR) return;
-    const back = tookOut.flatMap((l) => side.added.get(l) ?? []).sort((a, b) => a - b);
+    // Code around the fix, as it found it: the line above the edit and the line below.
+    const above = codeLine(block.before[e.at - 1] ?? "");
+    const below = codeLine(block.before[e.at + e.del.length] ?? "");
+    const h = sides.find((side) => {
+      // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
+      if (!wrote.every((l) => side.removed.has(l) && !addedAnywhere.has(l))) return false;
+      if (!tookOut.every((l) => side.added.has(l))) return false;
+      const other =
+        [...side.removed.entries()].reduce((n, [l, c]) => n + (wrote.includes(l) ? 0 : c), 0) +
+        [...side.added.entries()].reduce((n, [l, at]) => n + (tookOut.includes(l) ? 0 : at.length), 0);
+      if (other > Math.max(SLACK, wrote.length + tookOut.length)) return false;
+      const near = codeNear(side.newStart - 3, side.newEnd + 3);
+      return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
+    });
+    if (h === undefined) return;
+    const back = tookOut.flatMap((l) => h.added.get(l) ?? []).sort((a, b) => a - b);
     edits.push(k);
     if (back.length > 0) {
       lines.push(...back);
@@ -118,7 +148,7 @@ export function findLineRevert(
         insert: indented(e.add, e.del[0] ?? "", newLines[first - 1] ?? "", newLines),
       });
     } else {
-      const at = Math.min(...wrote.flatMap((l) => side.removed.get(l) ?? []));
+      const at = h.removedAt;
       lines.push(at);
       const anchorFix = block.before[e.at - 1] ?? e.add[0] ?? "";
       const anchorDev = newLines[at - 2] ?? newLines[at - 1] ?? "";
