@@ -4,6 +4,7 @@ import { historySettings } from "../history/indexOptions.js";
 import { mineHistory } from "../history/mine.js";
 import { repoRules } from "../history/repoRules.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { asDiskFull } from "../index/diskFull.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore } from "../index/store.js";
 import type { Rules } from "../rules/types.js";
@@ -47,6 +48,8 @@ export async function addRelatedRepo(
     const store = await openIndex(repoDir);
     try {
       return await mineRelated(store, related, rules, opts.onProgress);
+    } catch (e) {
+      throw asDiskFull(store.file, e);
     } finally {
       store.close();
     }
@@ -102,6 +105,8 @@ export async function updateRelatedRepos(
       if (ok) out.push(await mineRelated(store, p, rules));
     }
     return out;
+  } catch (e) {
+    throw asDiskFull(store.file, e);
   } finally {
     store.close();
     writer.release();
