@@ -136,7 +136,8 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
   // Most blocks of a file share no line with the change: nothing the fix wrote is taken out, nothing it took out is back.
   const touched = block.edits.some(
     (e) =>
-      e.add.some((l) => removedAnywhere.has(codeLine(l))) || e.del.some((l) => addedAnywhere.has(codeLine(l))),
+      e.add.some((l) => removedAnywhere.has(codeLine(l))) ||
+      e.del.some((l) => addedAnywhere.has(codeLine(l))),
   );
   if (!touched) return null;
   const beforeWords = new Set(block.before.flatMap(wordsOf));
