@@ -2,6 +2,7 @@
  * The library API. The CLI is a thin layer over these functions; tests call them directly.
  */
 
+export { exportPairs, type PairFilters, type PairRecord, type PairsSummary } from "./eval/exportPairs.js";
 export { readCommitChange, readStagedChange, type StagedChange } from "./git/readChange.js";
 export type { MineNotice, MineResult } from "./history/mine.js";
 export { repoRules, rulesFile } from "./history/repoRules.js";

@@ -49,6 +49,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: "export one record per commit (metrics, diff tokens, SZZ label) for training",
     load: async () => (await import("./model.js")).datasetCmd,
   },
+  pairs: {
+    summary: "export bug→fix pairs (buggy block, fixed block, both commits) as JSON lines",
+    load: async () => (await import("./pairs.js")).pairsCmd,
+  },
   train: {
     summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
     load: async () => (await import("./model.js")).trainCmd,

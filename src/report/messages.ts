@@ -126,6 +126,28 @@ export const messages = {
     `${(bytes / 1048576).toFixed(1)} MiB (the index is ${(rawBytes / 1048576).toFixed(1)} MiB). ` +
     "Clones start from it with `dejafix init --from` (docs/team.md).",
 
+  pairsSummary: (
+    c: Colors,
+    s: {
+      written: number;
+      blocks: number;
+      skipped: { secrets: number; tests: number; generated: number; filtered: number };
+      secretKinds: Record<string, number>;
+    },
+    file: string | null,
+  ) =>
+    `${TAG}: wrote ${s.written} bug→fix pair${s.written === 1 ? "" : "s"} (${s.blocks} defect blocks)${file ? ` to ${file}` : ""}; ` +
+    `left out ${s.skipped.tests} in test code and ${s.skipped.generated} in generated code (--include-tests, --include-generated), ` +
+    `${s.skipped.filtered} by the filters. ` +
+    (s.skipped.secrets > 0
+      ? c.yellow(
+          `Skipped ${s.skipped.secrets} that look like they hold a secret (${Object.entries(s.secretKinds)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", ")}); they are never exported.`,
+        )
+      : "No pair looked like it holds a secret.") +
+    (s.written === 0 ? " Nothing to write? Run `dejafix index` first." : ""),
+
   // --- verdict block --------------------------------------------------------------------------------------
   riskHeadline: (c: Colors, action: "warn" | "block", scoreText: string, level: string) => {
     const mark = action === "block" ? c.red("✖") : c.yellow("▲");
