@@ -49,6 +49,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: "export one record per commit (metrics, diff tokens, SZZ label) for training",
     load: async () => (await import("./model.js")).datasetCmd,
   },
+  corpus: {
+    summary: "export the defect blocks of repositories as a corpus for `index --add-repo FILE`",
+    load: async () => (await import("./corpus.js")).corpusCmd,
+  },
   pairs: {
     summary: "export bug→fix pairs (buggy block, fixed block, both commits) as JSON lines",
     load: async () => (await import("./pairs.js")).pairsCmd,
