@@ -113,9 +113,10 @@ async function main(): Promise<void> {
     const model = await loadModel(path);
     const dim = model.meta.features.token_hash.dim;
     const records = await readRecords(history, { dim });
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) usage("none of the labelled commits is in this clone's history");
+    if (records.length === 0) usage("none of the labelled commits is in this clone's history");
+    // The stream is in topological order, not author-time order: take the period's true bounds.
+    const first = { time: Math.min(...records.map((r) => r.time)) };
+    const last = { time: Math.max(...records.map((r) => r.time)) };
     const span = `${isoDay(first.time)}…${isoDay(last.time)}`;
     // Every non-merge commit authored in the labelled period, unlisted ones kept as not known buggy.
     const every = (
