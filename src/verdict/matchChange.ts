@@ -76,6 +76,26 @@ export interface MatchOptions {
   notices?: string[];
   /** Told of every past defect block the change resembles and why it is shown or not (`--explain`). */
   explain?: (e: MatchExplanation) => void;
+  /**
+   * The message of the commit checked, when it exists (pre-push, `check REV`): a change whose message names
+   * the fix has been written knowing it.
+   */
+  changeMessage?: string;
+}
+
+/** A fix commit that is itself a revert (git's own wording, or a subject that starts with "revert"). */
+export function isRevertCommit(message: string): boolean {
+  return /^\s*revert\b/i.test(message) || /^This reverts commit [0-9a-f]{7,40}\b/im.test(message);
+}
+
+/** The message names the commit (an abbreviation of at least 7 hex digits, as git prints them). */
+export function namesCommit(message: string, sha: string): boolean {
+  if (sha.length < 7) return false;
+  for (const m of message.matchAll(/\b[0-9a-f]{7,40}\b/gi)) {
+    const id = m[0].toLowerCase();
+    if (sha.toLowerCase().startsWith(id)) return true;
+  }
+  return false;
 }
 
 export function commitRef(c: CommitInfo): CommitRef {
@@ -399,6 +419,10 @@ export async function matchChange(
     similarity: number,
     w: { change: ChangeLines; fileLines: ReadonlySet<string>; fileWords: ReadonlySet<string> },
   ): string | null => {
+    if (opts.changeMessage !== undefined && namesCommit(opts.changeMessage, block.fix.sha))
+      return `the change's message names this fix (${block.fix.sha.slice(0, 10)}): written knowing it`;
+    if (kind === "revert" && isRevertCommit(block.fix.message))
+      return "the fix was itself a revert: writing back what it took out lands that work again, by choice";
     if (kind === "copy" && similarity < copySimilarity)
       return `${Math.round(100 * similarity)}% alike: a copy must be at least ${Math.round(100 * copySimilarity)}% the same code`;
     if (kind === "revert") {
