@@ -28,7 +28,7 @@ import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { findLineRevert } from "../suggest/lineRevert.js";
+import { lineReverts } from "../suggest/lineRevert.js";
 import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
@@ -512,14 +512,16 @@ export async function matchChange(
   for (const w of work) {
     if (opts.deadline !== undefined && performance.now() > opts.deadline) break;
     if (!w.file.hunks.some((h) => h.lines.some((l) => l.kind === "-"))) continue;
+    const revertsOf = lineReverts(w.file.hunks, w.lines, w.change.words);
     for (const candidate of reader.inFile(w.path)) {
       const known = out.get(candidate.fix.sha);
       if (known?.recurrence.kind === "revert") continue;
+      // The block's own lines first (cheap, and most blocks share none with the change), its normal form after.
+      const found = revertsOf(candidate);
+      if (found === null) continue;
       const d = defectOf(candidate.id);
       if (d === null) continue;
       const { block } = d;
-      const found = findLineRevert(block, w.file.hunks, w.lines, w.change.words);
-      if (found === null) continue;
       const first = found.lines[0]!;
       const last = found.lines[found.lines.length - 1]!;
       const range = w.fb.window({ start: first, end: last }, block.before.length);
