@@ -61,6 +61,17 @@ export async function adaptRepository(
   const commits = settledCommits(store, repoId, settledUntil, opts.commits ?? ADAPT_COMMITS).sort(
     (a, b) => a.time - b.time,
   );
+  // Too few settled commits or defects decide before any diff is read: labels alone say so.
+  const early = adapt(
+    model.meta,
+    commits.map((c) => ({
+      score: 0.5,
+      metrics: {},
+      label: (opts.buggy.has(c.sha) ? 1 : 0) as 0 | 1,
+      time: c.time,
+    })),
+  );
+  if (early.weights === null) return saveOutcome(store, repoId, model, settledUntil, early, started);
   const time = new Map(commits.map((c) => [c.sha, c.time]));
   const metrics = await historyMetrics(store, repoId);
   const inputs: ScoreInput[] = [];
@@ -84,7 +95,17 @@ export async function adaptRepository(
       time: time.get(sha) ?? 0,
     }))
     .sort((a, b) => a.time - b.time);
-  const outcome = adapt(model.meta, rows);
+  return saveOutcome(store, repoId, model, settledUntil, adapt(model.meta, rows), started);
+}
+
+function saveOutcome(
+  store: IndexStore,
+  repoId: number,
+  model: RiskModel,
+  settledUntil: number,
+  outcome: AdaptationOutcome,
+  started: number,
+): Adaptation {
   const record: Adaptation = {
     model: model.digest,
     modelPath: model.path,
