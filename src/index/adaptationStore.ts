@@ -6,6 +6,7 @@
 import { sqlite } from "./connection.js";
 import type { IndexStore } from "./store.js";
 
+/** Migration 8 of src/index/db.ts (IF NOT EXISTS: an index that created it on first use keeps it). */
 export const ADAPTATION_TABLE_SQL = `
   CREATE TABLE IF NOT EXISTS adaptation (
     repo_id INTEGER NOT NULL REFERENCES repos(id),
