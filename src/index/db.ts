@@ -1,8 +1,8 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { ADAPTATION_TABLE_SQL } from "./adaptationStore.js";
+import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { IndexDamagedError, isIndexDamage } from "./damage.js";
 import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
