@@ -1,14 +1,14 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { IndexDamagedError, isIndexDamage } from "./damage.js";
 import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
 import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 
-export type Db = Database.Database;
+export type Db = SqlDatabase;
 
 /**
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped step:
@@ -199,7 +199,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   let db: Db | undefined;
   let version: number;
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = openSqlite(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     db.pragma("busy_timeout = 5000");
     if (!opts.readonly) {
       db.pragma("journal_mode = WAL");

@@ -29,8 +29,8 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
-import Database from "better-sqlite3";
 import { healIndex, type MovedAside } from "./health.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 
 export interface WriterInfo {
   pid: number;
@@ -76,7 +76,7 @@ export function writerInfoFile(indexFile: string): string {
 }
 
 interface Held {
-  db: Database.Database;
+  db: SqlDatabase;
   count: number;
   movedAside: MovedAside | null;
   info: WriterInfo;
@@ -177,8 +177,8 @@ function free(key: string, h: Held): void {
   unlock(h.db);
 }
 
-function tryLock(file: string): Database.Database | null {
-  const db = new Database(file);
+function tryLock(file: string): SqlDatabase | null {
+  const db = openSqlite(file);
   try {
     db.pragma("busy_timeout = 0");
     db.exec("BEGIN IMMEDIATE");
@@ -190,7 +190,7 @@ function tryLock(file: string): Database.Database | null {
   }
 }
 
-function unlock(db: Database.Database): void {
+function unlock(db: SqlDatabase): void {
   try {
     db.exec("ROLLBACK");
   } finally {

@@ -1,21 +1,29 @@
 /**
- * One onnxruntime session for scoring. Opened through onnxruntime-node's native binding directly
- * when it sits where onnxruntime-node 1.x puts it, else through the package's public API.
+ * One scoring session for an ONNX model. By default dejafix's own runtime (runGraph.ts) runs it: no native
+ * package to install, ≈ 3 ms to open the shipped model instead of ≈ 35 ms (docs/install.md has the
+ * figures). onnxruntime-node runs it instead when it is installed and either the model needs an operator
+ * the built-in runtime lacks or DEJAFIX_RUNTIME=onnxruntime asks for it; the tests compare both.
  *
- * Why: the public entry point first loads onnxruntime-common (tensor helpers the hook does not use)
+ * onnxruntime-node is opened through its native binding directly when it sits where onnxruntime-node 1.x
+ * puts it, else through the package's public API. Why: the public entry point first loads onnxruntime-common (tensor helpers the hook does not use)
  * and registers its backends, ≈ 15 ms of CPU in a hook whose scoring budget is 60 ms. Both paths
  * run the same native code with the same session options, so the scores are the same
  * (test/defaultModel.test.ts compares them).
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
+import { readOnnx } from "./readOnnx.js";
+import { runGraph, unsupportedOps } from "./runGraph.js";
+
+export type SessionVia = "js" | "binding" | "api";
 
 export interface ScoringSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** How it was opened: the native binding directly, or onnxruntime-node's public API. */
-  readonly via: "binding" | "api";
+  /** What runs it: dejafix's runtime, onnxruntime-node's native binding directly, or its public API. */
+  readonly via: SessionVia;
   /** Runs the graph on one float32 input of shape `dims`; returns one float32 output. */
   run(input: string, data: Float32Array, dims: readonly number[], output: string): Promise<Float32Array>;
 }
@@ -141,15 +149,49 @@ function float32(data: unknown, output: string): Float32Array {
   return data;
 }
 
+/** The model on dejafix's own runtime, or null (with the operators it lacks) when it cannot run it. */
+function fromJs(path: string): ScoringSession | { missing: string[] } {
+  const graph = readOnnx(readFileSync(path));
+  const missing = unsupportedOps(graph);
+  if (missing.length > 0) return { missing };
+  return {
+    inputNames: graph.inputs,
+    outputNames: graph.outputs,
+    via: "js",
+    async run(input, data, dims, output) {
+      const out = runGraph(graph, new Map([[input, { dims: [...dims], data }]]), [output]).get(output);
+      return float32(out?.data, output);
+    },
+  };
+}
+
+/** Whether onnxruntime-node can be imported from here (it is an optional companion, not a dependency). */
+function hasOnnxruntime(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("onnxruntime-node");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Opens `path` (an ONNX file). `via: "api"` forces onnxruntime-node's public API (also set by
- * DEJAFIX_ORT_API=1), to compare both paths or to work around an unknown binding layout.
+ * Opens `path` (an ONNX file). `via` forces a runtime: "js" (dejafix's), "binding" or "api" (onnxruntime-node's
+ * native binding or public API, also set by DEJAFIX_ORT_API=1). DEJAFIX_RUNTIME=onnxruntime prefers
+ * onnxruntime-node; without either, dejafix's runtime runs every model it can.
  */
-export async function openSession(
-  path: string,
-  opts: { via?: "binding" | "api" } = {},
-): Promise<ScoringSession> {
+export async function openSession(path: string, opts: { via?: SessionVia } = {}): Promise<ScoringSession> {
+  const want = opts.via ?? (process.env.DEJAFIX_RUNTIME === "onnxruntime" ? "binding" : "js");
+  if (want === "js") {
+    const js = fromJs(path);
+    if (!("missing" in js)) return js;
+    if (!hasOnnxruntime())
+      throw new Error(
+        `the model uses ONNX operators dejafix's own runtime does not run (${js.missing.join(", ")}); ` +
+          "install onnxruntime-node beside dejafix (`npm install -D onnxruntime-node`) to score with it",
+      );
+  }
   disableTelemetry();
-  const native = opts.via === "api" ? null : nativeBinding();
+  const native = want === "api" ? null : nativeBinding();
   return native ? fromBinding(native, path) : fromApi(path);
 }
