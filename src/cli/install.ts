@@ -1,9 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { indexRepository } from "../api.js";
-import { init } from "../install/init.js";
+import { repoLayout } from "../git/repoLayout.js";
+import { init, PREPARE_COMMAND } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
+import { messages } from "../report/messages.js";
 import { printOut } from "../report/output.js";
 import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, parse, UsageError } from "./args.js";
@@ -35,25 +37,48 @@ const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
 
 export const initCmd: Command = {
   summary: "install the hooks, write .dejafix/rules.yml and index the history (idempotent)",
-  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index]
+  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--prepare]
 
-Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook or your
-own hooks, never replacing them), writes .dejafix/rules.yml and its schema (commit both), and indexes
-the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.`,
+Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook,
+pre-commit or your own hooks, never replacing them), writes .dejafix/rules.yml and its schema (commit
+both), and indexes the history once. In a JavaScript project it also adds dejafix to devDependencies
+and "prepare": "${PREPARE_COMMAND}" to package.json, so every clone gets the hooks on npm install.
+Running it again changes nothing, or puts dejafix back where another hook manager replaced it.
+\`dejafix uninstall\` removes exactly what it added.
+
+--prepare   what the prepare script runs: install or repair the hooks only (no index: the first
+            commit's background update builds it), say so and exit 0 outside a git work tree or
+            with DEJAFIX=0.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       manager: { type: "string", default: "auto" },
       "no-index": { type: "boolean", default: false },
+      prepare: { type: "boolean", default: false },
     });
+    const prepare = values.prepare as boolean;
+    if (prepare && process.env.DEJAFIX === "0") {
+      printOut("dejafix: DEJAFIX=0, so no hooks were installed.\n");
+      return 0;
+    }
+    if (prepare) {
+      try {
+        repoLayout(values.repo as string);
+      } catch {
+        // An install outside a clone (a Docker build from a tarball, a published package): nothing to do.
+        printOut(`${messages.prepareNotARepo(values.repo as string)}\n`);
+        return 0;
+      }
+    }
     const manager = values.manager as (typeof MANAGERS)[number];
     if (!MANAGERS.includes(manager)) throw new UsageError(`--manager must be one of: ${MANAGERS.join(", ")}`);
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
+      packageJson: !prepare,
       steps: {
         writeRules,
-        ...(values["no-index"]
+        ...(values["no-index"] || prepare
           ? {}
           : {
               indexHistory: async ({ repoDir }) => {
