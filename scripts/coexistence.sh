@@ -33,6 +33,8 @@ new_repo() {
   cd "$repo" || exit 1
   git init -q -b main
   printf '{"name":"probe","version":"1.0.0","private":true}\n' >package.json
+  # The team's rules: a time budget no loaded machine reaches, so the checker always gets to run.
+  mkdir -p .dejafix && printf 'version: 1\nhooks:\n  timeBudgetMs: 600000\n' >.dejafix/rules.yml
   echo hello >a.txt
   git add -A && git commit -q -m first --no-verify
 }

@@ -57,6 +57,9 @@ describe("CI mode", () => {
     git(["add", "a.txt"]);
     git(["commit", "-q", "-m", "first"]);
     assert.equal(cli(["init", "--no-index", "--repo", dir], env).status, 0);
+    // A budget no loaded test machine reaches, so the checker always gets to run when it should.
+    const budget = "version: 1\nhooks:\n  timeBudgetMs: 600000\n";
+    writeFileSync(join(dir, ".dejafix", "rules.yml"), budget);
     let n = 0;
     const commit = (extra: NodeJS.ProcessEnv) => {
       writeFileSync(mark, "");
@@ -72,7 +75,7 @@ describe("CI mode", () => {
     assert.equal(inCi.stderr.trim().split("\n").length, 1, "one line");
     assert.equal(commit({ CI: "false" }).ran, "pre-commit", "CI=false is not CI");
     assert.equal(commit({}).ran, "pre-commit");
-    writeFileSync(join(dir, ".dejafix", "rules.yml"), "version: 1\nhooks:\n  ci: check\n");
+    writeFileSync(join(dir, ".dejafix", "rules.yml"), `${budget}  ci: check\n`);
     const checked = commit({ CI: "true" });
     assert.equal(checked.ran, "pre-commit", "hooks.ci: check runs the hook in CI");
     assert.equal(checked.stderr, "");
@@ -146,7 +149,59 @@ describe("the SQLite driver", () => {
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, /dejafix cannot open its index: Node\.js v\d+\.\d+\.\d+ has no built-in SQLite/);
       assert.match(r.stderr, /Use Node\.js 22\.13 or later/);
+      assert.match(r.stderr, /npm install -D better-sqlite3/);
       assert.match(r.stderr, /pnpm approve-builds/);
     }
   });
+
+  test(
+    "without a driver, init installs the hooks and says what to install; doctor reports it",
+    TIMEOUT,
+    (t) => {
+      // The driver no Node here can lack for sure is the other one: node:sqlite before 22.13, else a
+      // better-sqlite3 this test hides (DEJAFIX_SQLITE picks one driver only).
+      const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
+      const modern = major > 22 || (major === 22 && minor >= 13);
+      const base = tempDir(t, "dejafix-nosqlite-");
+      const dir = join(base, "repo");
+      mkdirSync(dir);
+      mkdirSync(join(base, "home"));
+      const env = { ...baseEnv(base), DEJAFIX_SQLITE: modern ? "better-sqlite3" : "node" };
+      const probe = spawnSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `import(${JSON.stringify(join(packageRoot(), "dist", "src", "index", "sqlite.js"))}).then((m) => m.sqliteDriver())`,
+        ],
+        { env, encoding: "utf8" },
+      );
+      if (probe.status === 0) {
+        // better-sqlite3 is built for this Node: nothing is missing. The path runs on Node before 22.13.
+        t.diagnostic("better-sqlite3 loads on this Node, so no driver is missing here");
+        return;
+      }
+      execFileSync("git", ["init", "-q", "-b", "main"], { cwd: dir, env });
+      writeFileSync(join(dir, "a.txt"), "0\n");
+      execFileSync("git", ["add", "a.txt"], { cwd: dir, env });
+      execFileSync("git", ["commit", "-q", "-m", "first"], { cwd: dir, env });
+      const init = cli(["init", "--repo", dir], env);
+      assert.equal(init.status, 3, init.stderr);
+      assert.match(init.stdout, /Installed dejafix hooks in/);
+      assert.match(init.stderr, /dejafix cannot open its index: .*Use Node\.js 22\.13 or later/);
+      assert.ok(existsSync(join(dir, ".git", "hooks", "pre-commit")));
+      const doctor = cli(["doctor", "--repo", dir, "--format", "json"], env);
+      const findings = (
+        JSON.parse(doctor.stdout) as { findings: { check: string; ok: boolean; text: string }[] }
+      ).findings;
+      const index = findings.filter((f) => f.check === "index");
+      assert.equal(index.length, 1, doctor.stdout);
+      assert.equal(index[0]?.ok, false);
+      assert.match(
+        index[0]?.text ?? "",
+        /index: dejafix cannot open its index: .*npm install -D better-sqlite3/,
+      );
+      assert.equal(findings.find((f) => f.check === "hooks")?.ok, true, "the hooks are installed");
+    },
+  );
 });

@@ -4,7 +4,7 @@
  * records exported from a generated fixture repository; no fetched data is committed).
  */
 import assert from "node:assert/strict";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateRepo } from "../fixtures/generate.js";
@@ -14,6 +14,8 @@ import { type DatasetRecord, datasetHeader } from "../src/model/dataset.js";
 import { defaultModelPath, loadModel, metaPathFor, type RiskModel } from "../src/model/load.js";
 import type { EvaluationFigures } from "../src/model/meta.js";
 import { percentileOf } from "../src/model/percentile.js";
+import { readOnnx } from "../src/model/readOnnx.js";
+import { supportedOps } from "../src/model/runGraph.js";
 import { score, scoreMany } from "../src/model/score.js";
 import { openSession } from "../src/model/session.js";
 import { buildVector } from "../src/model/vector.js";
@@ -125,6 +127,27 @@ describe("the shipped default model", () => {
     assert.ok(huge.score > tiny.score, `huge ${huge.score} > tiny ${tiny.score}`);
     assert.ok(huge.percentile !== null && tiny.percentile !== null && huge.percentile > tiny.percentile);
     assert.ok(huge.reasons.length > 0, "a risky change comes with reasons");
+  });
+
+  it("dejafix's runtime runs exactly the operators of the shipped model, and refuses any other by name", async (t) => {
+    const bytes = readFileSync(defaultModelPath());
+    const used = [...new Set(readOnnx(bytes).nodes.map((n) => n.opType))].sort();
+    assert.deepEqual(supportedOps(), used);
+    // The same graph with its Sigmoid node's op_type (NodeProto field 4: tag 0x22, length 7) turned into a
+    // Softmax, of the same length: the protobuf stays valid.
+    const opType = Buffer.from([0x22, 7, ...Buffer.from("Sigmoid")]);
+    const at = bytes.indexOf(opType);
+    assert.ok(at > 0 && bytes.indexOf(opType, at + 1) < 0, "one Sigmoid node");
+    const other = Buffer.from(bytes);
+    other.write("Softmax", at + 2, "latin1");
+    const file = join(tempDir(t), "softmax.onnx");
+    writeFileSync(file, other);
+    await assert.rejects(
+      openSession(file, { via: "js" }),
+      /the model uses the ONNX operator Softmax, which dejafix's own runtime does not run \(it runs Add, Constant, .*\); install onnxruntime-node/,
+    );
+    // Where onnxruntime-node is installed (a devDependency here), the default opens such a model in it.
+    assert.notEqual((await openSession(file)).via, "js");
   });
 
   describe("on the records of the fixture repository its metadata was checked with", () => {

@@ -2,11 +2,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from "node:path";
 import { indexRepository } from "../api.js";
 import { repoLayout } from "../git/repoLayout.js";
+import { indexDriver, SqliteUnavailableError } from "../index/indexDriver.js";
 import { init, PREPARE_COMMAND } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
 import { messages } from "../report/messages.js";
-import { printOut } from "../report/output.js";
+import { printErr, printOut } from "../report/output.js";
 import { defaultRulesText, PERSONAL_RULES_NAME, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, choiceFlag, parse } from "./args.js";
 import { progress } from "./progress.js";
@@ -83,6 +84,9 @@ Running it again changes nothing, or puts dejafix back where another hook manage
       }
     }
     const manager = choiceFlag(values.manager, "--manager", MANAGERS);
+    // No SQLite in this Node: the hooks are in place all the same (they let commits through); say what
+    // was installed, then what to install for the index.
+    let noSqlite: SqliteUnavailableError | null = null;
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
@@ -93,6 +97,13 @@ Running it again changes nothing, or puts dejafix back where another hook manage
           ? {}
           : {
               indexHistory: async ({ repoDir }) => {
+                try {
+                  indexDriver();
+                } catch (e) {
+                  if (!(e instanceof SqliteUnavailableError)) throw e;
+                  noSqlite = e;
+                  return;
+                }
                 const bar = progress("indexing history");
                 const r = await indexRepository({
                   repoDir,
@@ -107,6 +118,10 @@ Running it again changes nothing, or puts dejafix back where another hook manage
       },
     });
     for (const m of res.messages) printOut(`dejafix: ${m}\n`);
+    if (noSqlite) {
+      printErr(`dejafix: ${(noSqlite as SqliteUnavailableError).message}\n`);
+      return 3;
+    }
     return 0;
   },
 };

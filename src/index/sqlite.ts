@@ -1,10 +1,11 @@
 /**
- * The SQLite driver behind the index: better-sqlite3 where it is built, else Node's own `node:sqlite`
- * (Node ≥ 22.13, nothing to install or compile). better-sqlite3 is an optional dependency because its
- * install step builds or downloads a native module: pnpm 10 blocks that step by default and an offline npm
- * without a compiler fails it, and neither must stop dejafix from installing. Both drivers are used through
- * the part of better-sqlite3's API the index uses (prepare/get/all/iterate/run, pluck, raw, transaction,
- * pragma), so the stores do not know which one runs. `DEJAFIX_SQLITE=node` or `=better-sqlite3` picks one.
+ * The SQLite driver behind the index: better-sqlite3 where it is installed and built, else Node's own
+ * `node:sqlite` (Node ≥ 22.13, nothing to install or compile). better-sqlite3 is an optional peer dependency,
+ * never installed with dejafix: its install step downloads a prebuilt binary from GitHub or compiles one for a
+ * minute or two (silently, under npm), and pnpm 10 blocks it; Node 22.13+ needs none of that. On an older
+ * Node the project installs it beside dejafix. Both drivers are used through the part of better-sqlite3's
+ * API the index uses (prepare/get/all/iterate/run, pluck, raw, transaction, pragma), so the stores do not
+ * know which one runs. `DEJAFIX_SQLITE=node` or `=better-sqlite3` picks one.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -49,9 +50,8 @@ export class SqliteUnavailableError extends Error {
   constructor(reason: string) {
     super(
       `dejafix cannot open its index: ${reason}. Use Node.js 22.13 or later (its built-in SQLite needs nothing ` +
-        "installed), or let better-sqlite3 build: with pnpm, `pnpm approve-builds` (or list it under " +
-        "pnpm.onlyBuiltDependencies in package.json) then `pnpm rebuild better-sqlite3`; with npm, " +
-        "`npm rebuild better-sqlite3` shows why its build fails (see docs/install.md)",
+        "installed), or install better-sqlite3 beside dejafix: `npm install -D better-sqlite3` (with pnpm, " +
+        "`pnpm add -D better-sqlite3` and allow its build with `pnpm approve-builds`). See docs/install.md",
     );
   }
 }
@@ -124,8 +124,10 @@ class NodeStatement implements SqlStatement {
     }
   }
 
+  /** node:sqlite gives rows a null prototype; better-sqlite3 plain objects, which callers compare and print. */
   private shape(row: unknown): unknown {
-    return this.mode === "pluck" && Array.isArray(row) ? row[0] : row;
+    if (this.mode === "pluck" && Array.isArray(row)) return row[0];
+    return this.mode === "rows" && row !== null && typeof row === "object" ? { ...row } : row;
   }
 
   pluck(on = true): this {
@@ -150,7 +152,7 @@ class NodeStatement implements SqlStatement {
 
   all(...params: unknown[]): unknown[] {
     const rows = this.call(() => this.st.all(...bindable(params)));
-    return this.mode === "pluck" ? rows.map((r) => (r as unknown[])[0]) : rows;
+    return rows.map((r) => this.shape(r));
   }
 
   *iterate(...params: unknown[]): IterableIterator<unknown> {

@@ -1,10 +1,11 @@
 /**
- * dejafix's built-in ONNX runtime: evaluates, in plain JavaScript, the graphs that models/train.py exports
- * (opset 13: standardisation, Gemm layers, ReLU, sigmoid, and the Slice/Squeeze around them). It replaces a
- * 288 MB native package at install, opens the shipped model in a few milliseconds instead of ≈ 35, and
- * gives onnxruntime's scores to 1e-5 (test/defaultModel.test.ts compares both on the shipped model and
- * test/train.test.ts on freshly trained ones). A graph with an operator outside this list is refused with
- * its name, and src/model/session.ts then opens it in onnxruntime-node when the project has that installed.
+ * dejafix's built-in ONNX runtime: evaluates, in plain JavaScript, the operators of the shipped model
+ * (models/default.onnx: a standardisation with Sub, Div, Log, Mul and Add, two Gemm layers with ReLU, a
+ * sigmoid and a Squeeze) and no others. It replaces a 288 MB native package at install and opens the
+ * model in about a millisecond (docs/install.md has the figures beside onnxruntime-node and -web);
+ * test/defaultModel.test.ts holds its scores to onnxruntime-node's to 1e-6. A graph with an operator
+ * outside the table below is refused with the operator's name; src/model/session.ts then opens it in
+ * onnxruntime-node when the project has that installed.
  *
  * Float tensors are computed in float64 and stored as float32 after every operator, as ONNX float32 is.
  */
@@ -46,7 +47,7 @@ function intsAttr(node: GraphNode, name: string): number[] | null {
   return Array.isArray(v) ? v.map(Number) : null;
 }
 
-type UnaryKind = "relu" | "sigmoid" | "tanh" | "log" | "exp" | "neg" | "abs" | "sqrt";
+type UnaryKind = "relu" | "sigmoid" | "log";
 
 /** One loop per kind (not a callback per element): the hook runs these cold, where a call per element costs. */
 function unary(kind: UnaryKind): Op {
@@ -61,23 +62,8 @@ function unary(kind: UnaryKind): Op {
       case "sigmoid":
         for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-(a[i] as number)));
         break;
-      case "tanh":
-        for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i] as number);
-        break;
       case "log":
         for (let i = 0; i < n; i++) out[i] = Math.log(a[i] as number);
-        break;
-      case "exp":
-        for (let i = 0; i < n; i++) out[i] = Math.exp(a[i] as number);
-        break;
-      case "neg":
-        for (let i = 0; i < n; i++) out[i] = -(a[i] as number);
-        break;
-      case "abs":
-        for (let i = 0; i < n; i++) out[i] = Math.abs(a[i] as number);
-        break;
-      case "sqrt":
-        for (let i = 0; i < n; i++) out[i] = Math.sqrt(a[i] as number);
         break;
     }
     return { dims: [...(x as Tensor).dims], data: out };
@@ -211,13 +197,6 @@ const gemm: Op = (node, [ta, tb, tc]) => {
   return { dims: [m, n], data: out };
 };
 
-/** 2-D MatMul (what a Linear layer without bias exports to), through Gemm's loop. */
-const matMul: Op = (node, [ta, tb]) => {
-  if ((ta as Tensor).dims.length !== 2 || (tb as Tensor).dims.length !== 2)
-    throw new Error("MatMul: only 2-D inputs are supported by dejafix's runtime");
-  return gemm({ ...node, attributes: new Map() }, [ta, tb]);
-};
-
 function normalizeAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
@@ -231,95 +210,34 @@ const squeeze: Op = (node, [x, axesInput]) => {
   return { dims, data: t.data };
 };
 
-const unsqueeze: Op = (node, [x, axesInput]) => {
-  const t = x as Tensor;
-  const rank =
-    t.dims.length + (axesInput ? ints(axesInput, "axes").length : (intsAttr(node, "axes")?.length ?? 0));
-  const axes = (axesInput ? ints(axesInput, "Unsqueeze axes") : (intsAttr(node, "axes") ?? [])).map((a) =>
-    normalizeAxis(a, rank),
-  );
-  const dims: number[] = [];
-  let next = 0;
-  for (let i = 0; i < rank; i++) dims.push(axes.includes(i) ? 1 : (t.dims[next++] as number));
-  return { dims, data: t.data };
-};
-
-const reshape: Op = (_node, [x, shapeInput]) => {
-  const t = x as Tensor;
-  const want = ints(shapeInput, "Reshape shape").map((d, i) => (d === 0 ? (t.dims[i] as number) : d));
-  const known = want.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  return { dims: want.map((d) => (d === -1 ? size(t.dims) / known : d)), data: t.data };
-};
-
-/** Slice (opset ≥ 10: starts, ends, axes, steps as inputs), for steps of 1 on any axes. */
-const slice: Op = (_node, [x, s, e, ax, st]) => {
-  const t = x as Tensor;
-  const starts = ints(s, "Slice starts");
-  const ends = ints(e, "Slice ends");
-  const axes = ax ? ints(ax, "Slice axes") : starts.map((_, i) => i);
-  const steps = st ? ints(st, "Slice steps") : starts.map(() => 1);
-  if (steps.some((v) => v !== 1))
-    throw new Error("Slice: only steps of 1 are supported by dejafix's runtime");
-  const from = t.dims.map(() => 0);
-  const to = [...t.dims];
-  axes.forEach((a, i) => {
-    const axis = normalizeAxis(a, t.dims.length);
-    const dim = t.dims[axis] as number;
-    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + dim : v, 0), dim);
-    from[axis] = clamp(starts[i] as number);
-    to[axis] = Math.max(clamp(ends[i] as number), from[axis] as number);
-  });
-  const dims = to.map((v, i) => v - (from[i] as number));
-  const src = floats(t, "Slice data");
-  const out = new Float32Array(size(dims));
-  const strides = broadcastStrides(t.dims, t.dims);
-  const index = dims.map(() => 0);
-  for (let i = 0; i < out.length; i++) {
-    let offset = 0;
-    for (let d = 0; d < dims.length; d++)
-      offset += ((index[d] as number) + (from[d] as number)) * (strides[d] as number);
-    out[i] = src[offset] as number;
-    for (let d = dims.length - 1; d >= 0; d--) {
-      index[d] = (index[d] as number) + 1;
-      if ((index[d] as number) < (dims[d] as number)) break;
-      index[d] = 0;
-    }
-  }
-  return { dims, data: out };
-};
-
+/**
+ * The operators dejafix's runtime evaluates: exactly those models/default.onnx uses (test/defaultModel.test.ts
+ * checks this table against the model, and the scores against onnxruntime-node to 1e-6). A model that
+ * needs another is refused with the operator's name. To add one: an entry here, and a model that uses it
+ * in that test, compared with onnxruntime-node.
+ */
 const OPS: Record<string, Op> = {
-  Identity: (_n, [x]) => x as Tensor,
-  Relu: unary("relu"),
-  Sigmoid: unary("sigmoid"),
-  Tanh: unary("tanh"),
-  Log: unary("log"),
-  Exp: unary("exp"),
-  Neg: unary("neg"),
-  Abs: unary("abs"),
-  Sqrt: unary("sqrt"),
   Add: binary("add"),
-  Sub: binary("sub"),
-  Mul: binary("mul"),
-  Div: binary("div"),
-  Gemm: gemm,
-  MatMul: matMul,
-  Squeeze: squeeze,
-  Unsqueeze: unsqueeze,
-  Reshape: reshape,
-  Slice: slice,
-  Flatten: (node, [x]) => {
-    const t = x as Tensor;
-    const axis = normalizeAxis(intAttr(node, "axis", 1), t.dims.length);
-    return { dims: [size(t.dims.slice(0, axis)), size(t.dims.slice(axis))], data: t.data };
-  },
   Constant: (node) => {
     const v = node.attributes.get("value");
     if (!v || typeof v !== "object" || !("dims" in v))
       throw new Error("Constant: only tensor values are supported");
     return v;
   },
+  Div: binary("div"),
+  Gemm: gemm,
+  Log: unary("log"),
+  Mul: binary("mul"),
+  Relu: unary("relu"),
+  Sigmoid: unary("sigmoid"),
+  Squeeze: squeeze,
+  Sub: binary("sub"),
 };
+
+/** The operators this runtime evaluates, sorted. */
+export function supportedOps(): string[] {
+  return Object.keys(OPS).sort();
+}
 
 /** Operators of `graph` that this runtime cannot evaluate (empty when it runs the whole graph). */
 export function unsupportedOps(graph: OnnxGraph): string[] {
@@ -328,6 +246,14 @@ export function unsupportedOps(graph: OnnxGraph): string[] {
     if ((node.domain !== "" && node.domain !== "ai.onnx") || !(node.opType in OPS))
       missing.add(node.domain ? `${node.domain}.${node.opType}` : node.opType);
   return [...missing];
+}
+
+/** Why a graph cannot run here, naming the operators it lacks and the ones it has. */
+export function unsupportedMessage(ops: readonly string[]): string {
+  return (
+    `the model uses the ONNX operator${ops.length === 1 ? "" : "s"} ${ops.join(", ")}, which dejafix's own runtime ` +
+    `does not run (it runs ${supportedOps().join(", ")}: the operators of the shipped model)`
+  );
 }
 
 /** Evaluates `graph` on `feeds` (by input name); returns the tensors named in `fetch`. */
@@ -340,7 +266,7 @@ export function runGraph(
   for (const [k, v] of feeds) values.set(k, v);
   for (const node of graph.nodes) {
     const op = OPS[node.opType];
-    if (!op) throw new Error(`the ONNX operator ${node.opType} is not supported by dejafix's runtime`);
+    if (!op) throw new Error(unsupportedMessage([node.opType]));
     const inputs = node.inputs.map((name) => (name === "" ? undefined : values.get(name)));
     const out = op(node, inputs);
     values.set(node.outputs[0] as string, out);

@@ -1,7 +1,6 @@
 /**
  * One scoring session for an ONNX model. By default dejafix's own runtime (runGraph.ts) runs it: no native
- * package to install, ≈ 3 ms to open the shipped model instead of ≈ 35 ms (docs/install.md has the
- * figures). onnxruntime-node runs it instead when it is installed and either the model needs an operator
+ * package to install, and the fastest to open and to score of the three measured (docs/install.md). onnxruntime-node runs it instead when it is installed and either the model needs an operator
  * the built-in runtime lacks or DEJAFIX_RUNTIME=onnxruntime asks for it; the tests compare both.
  *
  * onnxruntime-node is opened through its native binding directly when it sits where onnxruntime-node 1.x
@@ -15,14 +14,17 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { readOnnx } from "./readOnnx.js";
-import { runGraph, unsupportedOps } from "./runGraph.js";
+import { runGraph, unsupportedMessage, unsupportedOps } from "./runGraph.js";
 
-export type SessionVia = "js" | "binding" | "api";
+export type SessionVia = "js" | "binding" | "api" | "web";
 
 export interface ScoringSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** What runs it: dejafix's runtime, onnxruntime-node's native binding directly, or its public API. */
+  /**
+   * What runs it: dejafix's runtime, onnxruntime-node's native binding directly or its public API, or
+   * onnxruntime-web's WebAssembly build (measured beside the others: docs/install.md).
+   */
   readonly via: SessionVia;
   /** Runs the graph on one float32 input of shape `dims`; returns one float32 output. */
   run(input: string, data: Float32Array, dims: readonly number[], output: string): Promise<Float32Array>;
@@ -144,6 +146,32 @@ async function fromApi(path: string): Promise<ScoringSession> {
   };
 }
 
+/** onnxruntime-web's WebAssembly build, one thread, when the project has it installed. */
+async function fromWeb(path: string): Promise<ScoringSession> {
+  // Named through a variable: it is no dependency of dejafix, and its API is onnxruntime-common's.
+  const name = "onnxruntime-web";
+  let ort: typeof import("onnxruntime-common");
+  try {
+    ort = (await import(name)) as typeof import("onnxruntime-common");
+  } catch {
+    throw new Error(
+      "DEJAFIX_RUNTIME=onnxruntime-web asks for onnxruntime-web, which is not installed beside dejafix: " +
+        "`npm install -D onnxruntime-web`, or unset DEJAFIX_RUNTIME",
+    );
+  }
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(path, { executionProviders: ["wasm"] });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    via: "web",
+    async run(input, data, dims, output) {
+      const result = await session.run({ [input]: new ort.Tensor("float32", data, [...dims]) });
+      return float32(result[output]?.data, output);
+    },
+  };
+}
+
 function float32(data: unknown, output: string): Float32Array {
   if (!(data instanceof Float32Array)) throw new Error(`the model gave no float32 '${output}' output`);
   return data;
@@ -177,18 +205,22 @@ function hasOnnxruntime(): boolean {
 
 /**
  * Opens `path` (an ONNX file). `via` forces a runtime: "js" (dejafix's), "binding" or "api" (onnxruntime-node's
- * native binding or public API, also set by DEJAFIX_ORT_API=1). DEJAFIX_RUNTIME=onnxruntime prefers
- * onnxruntime-node; without either, dejafix's runtime runs every model it can.
+ * native binding or public API, also set by DEJAFIX_ORT_API=1), "web" (onnxruntime-web).
+ * DEJAFIX_RUNTIME=onnxruntime prefers onnxruntime-node, DEJAFIX_RUNTIME=onnxruntime-web onnxruntime-web;
+ * without either, dejafix's runtime runs every model it can.
  */
 export async function openSession(path: string, opts: { via?: SessionVia } = {}): Promise<ScoringSession> {
-  const want = opts.via ?? (process.env.DEJAFIX_RUNTIME === "onnxruntime" ? "binding" : "js");
+  const asked = process.env.DEJAFIX_RUNTIME;
+  const want = opts.via ?? (asked === "onnxruntime" ? "binding" : asked === "onnxruntime-web" ? "web" : "js");
+  if (want === "web") return fromWeb(path);
   if (want === "js") {
     const js = fromJs(path);
     if (!("missing" in js)) return js;
-    if (!hasOnnxruntime())
+    // Asked for by name, or nothing else to run it on: refused, with the operators it lacks.
+    if (opts.via === "js" || !hasOnnxruntime())
       throw new Error(
-        `the model uses ONNX operators dejafix's own runtime does not run (${js.missing.join(", ")}); ` +
-          "install onnxruntime-node beside dejafix (`npm install -D onnxruntime-node`) to score with it",
+        `${unsupportedMessage(js.missing)}; install onnxruntime-node beside dejafix ` +
+          "(`npm install -D onnxruntime-node`) to score with it",
       );
   }
   disableTelemetry();
