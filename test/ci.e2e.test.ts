@@ -202,6 +202,14 @@ describe("the SQLite driver", () => {
         /index: dejafix cannot open its index: .*npm install -D better-sqlite3/,
       );
       assert.equal(findings.find((f) => f.check === "hooks")?.ok, true, "the hooks are installed");
+      // A commit goes through, and the hook says the same instead of "no index yet".
+      writeFileSync(join(dir, ".dejafix", "rules.yml"), "version: 1\nhooks:\n  timeBudgetMs: 600000\n");
+      writeFileSync(join(dir, "a.txt"), "1\n");
+      execFileSync("git", ["add", "a.txt"], { cwd: dir, env });
+      const commit = spawnSync("git", ["commit", "-q", "-m", "second"], { cwd: dir, env, encoding: "utf8" });
+      assert.equal(commit.status, 0, commit.stderr);
+      assert.match(commit.stderr, /dejafix: cannot open its index: .*Use Node\.js 22\.13 or later/);
+      assert.doesNotMatch(commit.stderr, /no index yet/);
     },
   );
 });
