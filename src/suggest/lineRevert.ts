@@ -72,6 +72,50 @@ function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
 /** Lines of a hunk besides the revert's own that a revert may carry (a brace git's diff shifted, a blank). */
 const SLACK = 3;
 
+/** What one file's change is, read once for every defect block of that file. */
+interface FileChange {
+  sides: HunkSide[];
+  newLines: readonly string[];
+  wordsAdded: ReadonlyMap<string, ReadonlySet<string>>;
+  addedAnywhere: Set<string>;
+  removedAnywhere: Set<string>;
+  /** Every line of the file after the change, as code; read on first need. */
+  inFile: () => Set<string>;
+}
+
+/**
+ * The change to one file, ready to be asked of each defect block of that file (`revertsOf(block)`): the
+ * hunks are read once, not once per block, so a file with hundreds of past fixes costs one pass.
+ */
+export function lineReverts(
+  hunks: readonly Hunk[],
+  newLines: readonly string[],
+  /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
+  wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): (block: RevertBlock) => LineRevert | null {
+  const sides = hunkSides(hunks);
+  let inFile: Set<string> | undefined;
+  const file: FileChange = {
+    sides,
+    newLines,
+    wordsAdded,
+    addedAnywhere: new Set(sides.flatMap((h) => [...h.added.keys()])),
+    removedAnywhere: new Set(sides.flatMap((h) => [...h.removed.keys()])),
+    inFile: () => {
+      inFile ??= new Set(newLines.map(codeLine));
+      return inFile;
+    },
+  };
+  return (block) => revertIn(block, file);
+}
+
+type RevertBlock = {
+  before: readonly string[];
+  after: readonly string[];
+  edits: readonly FixEdit[];
+  language: string;
+};
+
 /**
  * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
  * change to one file takes back, or null. `newLines` is the file after the change. An edit is taken back
@@ -79,16 +123,24 @@ const SLACK = 3;
  * the fix next to the hunk): the same text written back elsewhere is other code.
  */
 export function findLineRevert(
-  block: { before: readonly string[]; after: readonly string[]; edits: readonly FixEdit[]; language: string },
+  block: RevertBlock,
   hunks: readonly Hunk[],
   newLines: readonly string[],
-  /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
   wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): LineRevert | null {
+  return lineReverts(hunks, newLines, wordsAdded)(block);
+}
+
+function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
+  const { sides, newLines, wordsAdded, addedAnywhere, removedAnywhere } = file;
+  // Most blocks of a file share no line with the change: nothing the fix wrote is taken out, nothing it took out is back.
+  const touched = block.edits.some(
+    (e) =>
+      e.add.some((l) => removedAnywhere.has(codeLine(l))) ||
+      e.del.some((l) => addedAnywhere.has(codeLine(l))),
+  );
+  if (!touched) return null;
   const beforeWords = new Set(block.before.flatMap(wordsOf));
-  const sides = hunkSides(hunks);
-  const inFile = new Set(newLines.map(codeLine));
-  const addedAnywhere = new Set(sides.flatMap((h) => [...h.added.keys()]));
   const edits: number[] = [];
   const lines: number[] = [];
   const fixed = [...newLines];
@@ -119,7 +171,7 @@ export function findLineRevert(
       );
     if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
     // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
-    if (!wrapped.every((l) => inFile.has(l))) return;
+    if (!wrapped.every((l) => file.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
     const above = codeLine(block.before[e.at - 1] ?? "");
     const below = codeLine(block.before[e.at + e.del.length] ?? "");
