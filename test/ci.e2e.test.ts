@@ -166,7 +166,12 @@ describe("the SQLite driver", () => {
       const dir = join(base, "repo");
       mkdirSync(dir);
       mkdirSync(join(base, "home"));
-      const env = { ...baseEnv(base), DEJAFIX_SQLITE: modern ? "better-sqlite3" : "node" };
+      // DEJAFIX_NODE: the hooks run this Node, not the first one on PATH.
+      const env = {
+        ...baseEnv(base),
+        DEJAFIX_SQLITE: modern ? "better-sqlite3" : "node",
+        DEJAFIX_NODE: process.execPath,
+      };
       const probe = spawnSync(
         process.execPath,
         [
