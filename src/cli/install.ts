@@ -1,6 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { indexRepository } from "../api.js";
 import { repoLayout } from "../git/repoLayout.js";
 import { indexDriver, SqliteUnavailableError } from "../index/indexDriver.js";
 import { init, PREPARE_COMMAND } from "../install/init.js";
@@ -9,8 +8,9 @@ import { uninstall } from "../install/uninstall.js";
 import { messages } from "../report/messages.js";
 import { printErr, printOut } from "../report/output.js";
 import { defaultRulesText, PERSONAL_RULES_NAME, SCHEMA_FILE } from "../rules/loadRules.js";
-import { type Command, choiceFlag, parse } from "./args.js";
+import { type Command, choiceFlag, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
+import { indexMaybeFrom } from "./teamIndex.js";
 import { writerEvents } from "./writerEvents.js";
 
 /**
@@ -49,7 +49,7 @@ export async function writeRules({ topLevel }: { topLevel: string }): Promise<st
 const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
 
 export const initCmd: Command = {
-  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--prepare]
+  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--from SOURCE] [--prepare]
 
 Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook,
 pre-commit or your own hooks, never replacing them), writes .dejafix/rules.yml, its schema and a
@@ -59,6 +59,8 @@ indexes the history once. In a JavaScript project it also adds dejafix to devDep
 Running it again changes nothing, or puts dejafix back where another hook manager replaced it.
 \`dejafix uninstall\` removes exactly what it added.
 
+--from SOURCE starts the index from the team's snapshot (a file, an https:// URL or oci://registry/repo:tag)
+            and mines only the commits after it; one that does not fit is refused with the reason (docs/team.md).
 --prepare   what the prepare script runs: install or repair the hooks only (no index: the first
             commit's background update builds it), say so and exit 0 outside a git work tree or
             with DEJAFIX=0.`,
@@ -68,6 +70,7 @@ Running it again changes nothing, or puts dejafix back where another hook manage
       manager: { type: "string", default: "auto" },
       "no-index": { type: "boolean", default: false },
       prepare: { type: "boolean", default: false },
+      from: { type: "string" },
     });
     const prepare = values.prepare as boolean;
     if (prepare && process.env.DEJAFIX === "0") {
@@ -87,6 +90,8 @@ Running it again changes nothing, or puts dejafix back where another hook manage
     // No SQLite in this Node: the hooks are in place all the same (they let commits through); say what
     // was installed, then what to install for the index.
     let noSqlite: SqliteUnavailableError | null = null;
+    if (values["no-index"] && values.from !== undefined)
+      throw new UsageError("--from starts the index from a snapshot; it cannot go with --no-index");
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
@@ -105,11 +110,14 @@ Running it again changes nothing, or puts dejafix back where another hook manage
                   return;
                 }
                 const bar = progress("indexing history");
-                const r = await indexRepository({
-                  repoDir,
-                  onProgress: (d, t) => bar.update(d, t),
-                  writer: { command: "dejafix init", events: writerEvents() },
-                }).finally(() => bar.stop());
+                const r = await indexMaybeFrom(
+                  {
+                    repoDir,
+                    onProgress: (d, t) => bar.update(d, t),
+                    writer: { command: "dejafix init", events: writerEvents() },
+                  },
+                  values.from as string | undefined,
+                ).finally(() => bar.stop());
                 printOut(
                   `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
                 );
