@@ -10,6 +10,7 @@ import { repoRules } from "../history/repoRules.js";
 import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { asDiskFull } from "../index/diskFull.js";
 import type { MovedAside } from "../index/health.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore, IndexSummary } from "../index/store.js";
@@ -98,6 +99,9 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       },
       movedAside: writer.movedAside,
     };
+  } catch (e) {
+    // Work committed before the disk filled is kept; the error names the folder to free space in.
+    throw asDiskFull(store.file, e);
   } finally {
     store.close();
     writer.release();

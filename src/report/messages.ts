@@ -115,6 +115,18 @@ export const messages = {
           : "another dejafix process"
       } is writing the index; waiting for it to finish. Ctrl-C stops waiting; nothing is lost.`,
     ),
+  /** A writer (`dejafix index`, init, calibrate) ran out of room: what it committed before stays. */
+  indexDiskFull: (c: Colors, dir: string) =>
+    c.red(
+      `${TAG}: the disk holding ${dir} is full, so the index was not finished; what it had saved is kept. ` +
+        "Free some space there, then run `dejafix index` to finish it.",
+    ),
+  /** The hook could not read the index for want of room (SQLite writes a small file beside it to read). */
+  indexDiskFullHook: (c: Colors, dir: string) =>
+    c.yellow(
+      `${TAG}: the disk holding ${dir} is full, so this change went through unchecked. ` +
+        "Free some space there; the index catches up after the next commit.",
+    ),
   indexMovedAside: (c: Colors, reason: string, file: string) =>
     c.yellow(
       `${TAG}: the index was damaged (${reason}); it was moved aside to ${file} and is rebuilt from history ` +
