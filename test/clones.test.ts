@@ -3,7 +3,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import Database from "better-sqlite3";
 import { Rng } from "../fixtures/rng.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
 import {
@@ -17,6 +16,7 @@ import { prefixOf, sizeRange } from "../src/clones/prefixFilter.js";
 import type { BlockStore } from "../src/clones/types.js";
 import { alignLines, judge, lcsLength, requiredCommon, verify } from "../src/clones/verify.js";
 import { openBlockStore } from "../src/index/blockStore.js";
+import { openSqlite } from "../src/index/sqlite.js";
 
 /** Uniform floats in [0, 1) from the fixtures' seeded generator. */
 function rng(seed: number): () => number {
@@ -261,7 +261,7 @@ describe("region retrieval is lossless (every block that is a clone of a part of
     assert.ok(pairs > queries.length, `enough pairs to be meaningful: ${pairs}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-regions-"));
     try {
-      const db = new Database(path.join(dir, "index.db"));
+      const db = openSqlite(path.join(dir, "index.db"));
       const sql = openBlockStore(db, { indexThreshold: 0.3 });
       sql.addMany(stored.map((hashes) => ({ hashes })));
       sql.freeze();
@@ -323,12 +323,12 @@ describe("retrieval is lossless (property test against brute force)", () => {
     const file = path.join(dir, "index.db");
     const { stored, queries } = corpus(11);
     const half = stored.length >> 1;
-    let db = new Database(file);
+    let db = openSqlite(file);
     let store = openBlockStore(db, { indexThreshold: 0.3 });
     store.addMany(stored.slice(0, half).map((hashes, i) => ({ hashes, ref: `b${i}` })));
     store.freeze();
     db.close();
-    db = new Database(file);
+    db = openSqlite(file);
     store = openBlockStore(db);
     assert.equal(store.indexThreshold, 0.3, "the index threshold is recorded");
     for (const [i, hashes] of stored.slice(half).entries()) store.add({ hashes, ref: `b${half + i}` });
@@ -345,8 +345,8 @@ describe("retrieval is lossless (property test against brute force)", () => {
     dirs.push(dir);
     const file = path.join(dir, "index.db");
     const { stored, queries } = corpus(21);
-    const writerDb = new Database(file);
-    const readerDb = new Database(file);
+    const writerDb = openSqlite(file);
+    const readerDb = openSqlite(file);
     const writer = openBlockStore(writerDb);
     writer.addMany(stored.slice(0, 40).map((hashes) => ({ hashes })));
     writer.freeze();
@@ -363,7 +363,7 @@ describe("retrieval is lossless (property test against brute force)", () => {
   it("rejects a query threshold above the index threshold, and rebuilds when asked for a higher one", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-clones-"));
     dirs.push(dir);
-    const db = new Database(path.join(dir, "index.db"));
+    const db = openSqlite(path.join(dir, "index.db"));
     const { stored, queries } = corpus(5);
     const low = openBlockStore(db, { indexThreshold: 0.1 });
     low.addMany(stored.map((hashes) => ({ hashes })));

@@ -4,7 +4,7 @@
  * records exported from a generated fixture repository; no fetched data is committed).
  */
 import assert from "node:assert/strict";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateRepo } from "../fixtures/generate.js";
@@ -14,6 +14,8 @@ import { type DatasetRecord, datasetHeader } from "../src/model/dataset.js";
 import { defaultModelPath, loadModel, metaPathFor, type RiskModel } from "../src/model/load.js";
 import type { EvaluationFigures } from "../src/model/meta.js";
 import { percentileOf } from "../src/model/percentile.js";
+import { readOnnx } from "../src/model/readOnnx.js";
+import { supportedOps } from "../src/model/runGraph.js";
 import { score, scoreMany } from "../src/model/score.js";
 import { openSession } from "../src/model/session.js";
 import { buildVector } from "../src/model/vector.js";
@@ -127,6 +129,27 @@ describe("the shipped default model", () => {
     assert.ok(huge.reasons.length > 0, "a risky change comes with reasons");
   });
 
+  it("dejafix's runtime runs exactly the operators of the shipped model, and refuses any other by name", async (t) => {
+    const bytes = readFileSync(defaultModelPath());
+    const used = [...new Set(readOnnx(bytes).nodes.map((n) => n.opType))].sort();
+    assert.deepEqual(supportedOps(), used);
+    // The same graph with its Sigmoid node's op_type (NodeProto field 4: tag 0x22, length 7) turned into a
+    // Softmax, of the same length: the protobuf stays valid.
+    const opType = Buffer.from([0x22, 7, ...Buffer.from("Sigmoid")]);
+    const at = bytes.indexOf(opType);
+    assert.ok(at > 0 && bytes.indexOf(opType, at + 1) < 0, "one Sigmoid node");
+    const other = Buffer.from(bytes);
+    other.write("Softmax", at + 2, "latin1");
+    const file = join(tempDir(t), "softmax.onnx");
+    writeFileSync(file, other);
+    await assert.rejects(
+      openSession(file, { via: "js" }),
+      /the model uses the ONNX operator Softmax, which dejafix's own runtime does not run \(it runs Add, Constant, .*\); install onnxruntime-node/,
+    );
+    // Where onnxruntime-node is installed (a devDependency here), the default opens such a model in it.
+    assert.notEqual((await openSession(file)).via, "js");
+  });
+
   describe("on the records of the fixture repository its metadata was checked with", () => {
     let records: DatasetRecord[];
     let cleanup: (() => void)[] = [];
@@ -164,21 +187,31 @@ describe("the shipped default model", () => {
         worst = Math.max(worst, Math.abs(result.score - expected[i]!.torch));
         assert.equal(result.percentile, percentileOf(result.score, model.meta.percentiles.values));
       });
-      assert.ok(worst <= 1e-5, `largest |onnxruntime − torch| = ${worst}`);
+      assert.ok(worst <= 1e-5, `largest |dejafix runtime − torch| = ${worst}`);
     });
 
-    it("scores the same through the native binding and through onnxruntime-node's public API", async () => {
-      assert.equal(model.session.via, "binding", "the hook takes the faster path");
+    it("scores the same in dejafix's runtime, onnxruntime-node's native binding and its public API", async () => {
+      assert.equal(model.session.via, "js", "the hook needs no native runtime");
+      const binding = await openSession(defaultModelPath(), { via: "binding" });
       const api = await openSession(defaultModelPath(), { via: "api" });
+      assert.equal(binding.via, "binding");
       assert.equal(api.via, "api");
       const width = model.meta.features.width;
       const data = new Float32Array(width * records.length);
       for (const [i, r] of records.entries()) data.set(buildVector(model.meta, r).values, i * width);
       const dims = [records.length, width];
-      const viaBinding = await model.session.run("features", data, dims, "score");
+      const viaJs = await model.session.run("features", data, dims, "score");
+      const viaBinding = await binding.run("features", data, dims, "score");
       const viaApi = await api.run("features", data, dims, "score");
-      assert.equal(viaBinding.length, records.length);
+      assert.equal(viaJs.length, records.length);
       assert.deepEqual([...viaBinding], [...viaApi]);
+      let worst = 0;
+      for (let i = 0; i < viaJs.length; i++) worst = Math.max(worst, Math.abs(viaJs[i]! - viaBinding[i]!));
+      assert.ok(worst <= 1e-6, `largest |dejafix runtime − onnxruntime| = ${worst}`);
+      assert.ok(
+        Math.max(...viaJs) - Math.min(...viaJs) > 0.1,
+        "the scores differ: the comparison means something",
+      );
     });
   });
 });

@@ -25,8 +25,8 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
 import { generateRepo } from "../fixtures/generate.js";
+import { openSqlite, type SqlDatabase } from "../src/index/sqlite.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { assertSameRows, indexRows } from "./helpers/indexRows.js";
 
@@ -448,7 +448,7 @@ describe("unique constraints", () => {
     const repo = freshClone();
     await indexed(repo);
     const file = indexFile(repo);
-    const db = new Database(file);
+    const db = openSqlite(file);
     // Off for the rows of a commit that is gone (better-sqlite3 turns foreign keys on by default).
     db.pragma("foreign_keys = OFF");
     try {
@@ -463,7 +463,7 @@ describe("unique constraints", () => {
   test("a second copy of a row is refused, table by table", () => {
     const copy = join(base, "constraints.sqlite");
     copyFileSync(indexFile(cleanRepo), copy);
-    const db = new Database(copy);
+    const db = openSqlite(copy);
     try {
       const refused = (sql: string) =>
         assert.throws(() => db.exec(sql), /UNIQUE constraint failed|PRIMARY KEY/, sql.slice(0, 80));
@@ -501,7 +501,7 @@ describe("unique constraints", () => {
  * postings) twice, two commits on one position, positions shifted past a gap (a resumed run renumbered
  * them), rows of a commit that is gone, a hunk stored twice.
  */
-function downgradeWithDuplicates(db: Database.Database): void {
+function downgradeWithDuplicates(db: SqlDatabase): void {
   db.exec(`
     DROP INDEX commits_seq; DROP INDEX fix_hunks_ord; DROP INDEX history_files_commit; DROP INDEX defect_blocks_range;
     ALTER TABLE fix_hunks DROP COLUMN ord;

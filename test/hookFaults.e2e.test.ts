@@ -308,6 +308,8 @@ describe("environments", () => {
         GIT_COMMITTER_EMAIL: "ada@example.com",
         NO_COLOR: "1",
         DEJAFIX_CHECKER: repo.env.DEJAFIX_CHECKER,
+        // The background index update would still be writing in .git when the test's folder is removed.
+        DEJAFIX_INDEXER: repo.env.DEJAFIX_INDEXER,
       };
       const commit = (content: string) => {
         writeFileSync(join(repo.dir, "app.js"), content);

@@ -1,7 +1,7 @@
 /**
  * End to end: real `git commit` / `git push` through hooks installed by `init`, with a small checker module
  * the hook loads through DEJAFIX_CHECKER. It blocks when the staged content contains BLOCK_ME, sleeps past
- * the budget on SLOW_ME, throws on THROW_ME, opens DEJAFIX_TEST_DB with better-sqlite3 when that file exists,
+ * the budget on SLOW_ME, throws on THROW_ME, opens DEJAFIX_TEST_DB with dejafix's SQLite driver when that file exists,
  * and logs every call. After every scenario the staged content (`git ls-files -s` + blob bytes) and the
  * working tree must be byte-identical to before, and no commit may be lost.
  */
@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { generateRepo } from "../fixtures/generate.js";
 import { diffHunks } from "../src/git/diffLines.js";
 import { readCommitChange, readCommitChanges, readStagedChange } from "../src/git/readChange.js";
@@ -39,7 +40,6 @@ after(() => {
 
 const CHECKER = `
 import { appendFileSync, existsSync } from "node:fs";
-import { createRequire } from "node:module";
 export function prepare(layout) {
   if (process.env.DEJAFIX_TEST_ORDER) appendFileSync(process.env.DEJAFIX_TEST_ORDER, "prepare " + layout.commonDir + "\\n");
   if (process.env.DEJAFIX_TEST_PREPARE_THROW) throw new Error("prepare exploded");
@@ -53,8 +53,9 @@ export async function checker(change, ctx) {
   }) + "\\n");
   const db = process.env.DEJAFIX_TEST_DB;
   if (db && existsSync(db)) {
-    const Database = createRequire(${JSON.stringify(join(ROOT, "package.json"))})("better-sqlite3");
-    const conn = new Database(db, { readonly: true, fileMustExist: true });
+    // dejafix's own driver: better-sqlite3 where it loads, else node:sqlite (Node 22.13+).
+    const { openSqlite } = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist", "src", "index", "sqlite.js")).href)});
+    const conn = openSqlite(db, { readonly: true, fileMustExist: true });
     conn.prepare("select count(*) from sqlite_master").get();
     conn.close();
   }

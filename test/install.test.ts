@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { HOOKS, hookScript, packageRoot } from "../src/install/hookScripts.js";
 import { HUSKY_BEGIN } from "../src/install/husky.js";
-import { CHAINED_SUFFIX, init } from "../src/install/init.js";
+import { CHAINED_SUFFIX, init, PREPARE_COMMAND } from "../src/install/init.js";
 import { uninstall } from "../src/install/uninstall.js";
 
 const ROOT = packageRoot();
@@ -309,7 +310,9 @@ describe("lefthook", () => {
       text,
       /pre-push:\n {2}commands:\n {4}dejafix:\n {6}run: .*dejafix\/hooks\/pre-push.*\{1\} \{2\}; fi\n {6}use_stdin: true/,
     );
-    assert.equal(existsSync(join(dir, ".git", "hooks", "pre-commit")), false, "lefthook owns .git/hooks");
+    // lefthook owns .git/hooks: init ran `lefthook install` (test/managers.e2e.test.ts runs the commits).
+    for (const h of ["pre-commit", "pre-push"])
+      assert.match(readFileSync(join(dir, ".git", "hooks", h), "utf8"), /lefthook/);
     assert.deepEqual((await init({ repoDir: dir })).changed, []);
     await uninstall({ repoDir: dir });
     assert.deepEqual(snapshot(dir), before);
@@ -334,3 +337,119 @@ describe("lefthook", () => {
 
 // Keep the file's location honest: these tests run from dist/test and install from the package root.
 assert.ok(fileURLToPath(import.meta.url).includes(join("dist", "test")));
+
+describe("a JavaScript project", () => {
+  test("gets dejafix as a devDependency and a prepare script; uninstall gives package.json back byte for byte", async () => {
+    const { dir, git } = newRepo();
+    const file = join(dir, "package.json");
+    const original = '{\n    "name": "app",\n    "scripts": {\n        "prepare": "husky"\n    }\n}\n';
+    writeFileSync(file, original);
+    git("add", "package.json");
+    git("commit", "-q", "-m", "package");
+    const res = await init({ repoDir: dir });
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as {
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    assert.equal(pkg.scripts.prepare, `husky && ${PREPARE_COMMAND}`);
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string })
+      .version;
+    assert.equal(pkg.devDependencies.dejafix, `^${version}`);
+    assert.match(readFileSync(file, "utf8"), /^ {4}"name"/m, "the file's own indentation is kept");
+    assert.ok(res.messages.some((m) => m.includes("prepare")));
+    assert.deepEqual((await init({ repoDir: dir })).changed, [], "the second run changes nothing");
+    await uninstall({ repoDir: dir });
+    assert.equal(readFileSync(file, "utf8"), original);
+  });
+
+  test("after npm reorders package.json, uninstall takes out only what init added", async () => {
+    const { dir } = newRepo();
+    const file = join(dir, "package.json");
+    writeFileSync(file, '{"name":"app","devDependencies":{"typescript":"^5"}}\n');
+    await init({ repoDir: dir });
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(file, `${JSON.stringify({ version: "1.0.0", ...pkg }, null, 2)}\n`);
+    await uninstall({ repoDir: dir });
+    assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), {
+      version: "1.0.0",
+      name: "app",
+      devDependencies: { typescript: "^5" },
+    });
+  });
+
+  test("`init --prepare` (what npm install runs) installs the hooks only, and outside a git work tree says so and exits 0", () => {
+    const { dir, home } = newRepo();
+    const cli = join(ROOT, "dist", "src", "cli", "main.js");
+    const outside = mkdtempSync(join(tmpdir(), "dejafix-not-a-repo-"));
+    temps.push(outside);
+    const none = spawnSync(process.execPath, [cli, "init", "--prepare", "--repo", outside], {
+      encoding: "utf8",
+      env: env(home),
+    });
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stdout, /is not in a git work tree, so no hooks were installed/);
+    writeFileSync(join(dir, "package.json"), '{"name":"app"}\n');
+    const r = spawnSync(process.execPath, [cli, "init", "--prepare", "--repo", dir], {
+      encoding: "utf8",
+      env: env(home),
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(readFileSync(join(dir, ".git", "hooks", "pre-commit"), "utf8"), /dejafix managed hook/);
+    assert.equal(
+      readFileSync(join(dir, "package.json"), "utf8"),
+      '{"name":"app"}\n',
+      "package.json untouched",
+    );
+    assert.equal(
+      existsSync(join(dir, ".git", "dejafix", "index.sqlite")),
+      false,
+      "no indexing on npm install",
+    );
+  });
+});
+
+describe("run from npx's cache", () => {
+  test("the hooks run a copy of the package under the git dir, which uninstall removes", async () => {
+    const { dir, git } = newRepo();
+    // npx's layout: <cache>/_npx/<hash>/node_modules/dejafix, with its dependencies beside it.
+    const cache = mkdtempSync(join(tmpdir(), "dejafix-npx-"));
+    temps.push(cache);
+    const fake = join(cache, "_npx", "0123abcd", "node_modules", "dejafix");
+    mkdirSync(fake, { recursive: true });
+    for (const part of ["dist", "hooks", "rules", "models", "package.json"])
+      symlinkSync(join(ROOT, part), join(fake, part));
+    const res = await init({ repoDir: dir, packageRoot: fake });
+    const runtime = join(dir, ".git", "dejafix", "runtime");
+    const runner = join(runtime, "node_modules", "dejafix", "dist", "src", "cli", "hookRunner.js");
+    assert.ok(existsSync(runner), "the runner was copied");
+    const lib = readFileSync(join(dir, ".git", "dejafix", "hooks", "dejafix.sh"), "utf8");
+    assert.match(
+      lib,
+      new RegExp(`^DEJAFIX_INIT_RUNNER='${runner.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}'$`, "m"),
+    );
+    assert.ok(res.messages.some((m) => m.includes("npx's cache")));
+    rmSync(join(cache, "_npx"), { recursive: true, force: true });
+    // A checker that leaves a mark proves the copied runner ran the pre-commit check.
+    const mark = join(cache, "mark");
+    writeFileSync(
+      join(cache, "checker.mjs"),
+      `import { writeFileSync } from "node:fs";\nexport async function checker() { writeFileSync(${JSON.stringify(mark)}, "ran"); return { level: "green", action: "pass", matches: [], notices: [] }; }\n`,
+    );
+    writeFileSync(join(cache, "indexer.mjs"), "export async function updateIndex() {}\n");
+    writeFileSync(join(dir, "a.txt"), "changed\n");
+    git("add", "a.txt");
+    const commit = spawnSync("git", ["commit", "-q", "-m", "after the cache was pruned"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        ...env(join(dir, "..", "home")),
+        DEJAFIX_CHECKER: join(cache, "checker.mjs"),
+        DEJAFIX_INDEXER: join(cache, "indexer.mjs"),
+      },
+    });
+    assert.equal(commit.status, 0, commit.stderr);
+    assert.equal(readFileSync(mark, "utf8"), "ran", `the hook found its runner: ${commit.stderr}`);
+    await uninstall({ repoDir: dir });
+    assert.equal(existsSync(runtime), false);
+  });
+});

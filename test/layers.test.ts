@@ -64,7 +64,7 @@ function runtimeImports(file: SourceFile): string[] {
 const GIT_SPAWN = /\b(?:spawn|spawnSync|execFile|execFileSync|exec|execSync|fork)\(\s*["'`]git["'`]/;
 const SQL =
   /["'`]\s*(?:SELECT\s+[\s\S]{0,200}?\bFROM|INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(?:TABLE|INDEX))\b/;
-const SQLITE_MODULES = /["'](?:better-sqlite3|[./]*(?:index\/)?connection\.js)["']/;
+const SQLITE_MODULES = /["'](?:better-sqlite3|node:sqlite|[./]*(?:index\/)?(?:connection|sqlite)\.js)["']/;
 
 /** Every crossing of a layer boundary in `files`, one sentence each (empty: the layers hold). */
 export function checkLayers(files: readonly SourceFile[]): string[] {

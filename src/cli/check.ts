@@ -1,10 +1,13 @@
+import { existsSync } from "node:fs";
 import { readParents } from "../git/parents.js";
 import { readCommitChange, readStagedChange, type StagedChange } from "../git/readChange.js";
-import { resolveCommit } from "../git/repo.js";
+import { dejafixDir, resolveCommit, shallowness } from "../git/repo.js";
 import { rangeCommits } from "../git/revList.js";
 import { ancestorsOf } from "../history/ancestry.js";
 import { check } from "../hooks/checker.js";
+import { indexPath } from "../index/store.js";
 import { colors } from "../report/colors.js";
+import { messages } from "../report/messages.js";
 import { printErr, printOut } from "../report/output.js";
 import { renderJson } from "../report/renderJson.js";
 import { renderSarif } from "../report/renderSarif.js";
@@ -51,6 +54,11 @@ or not (docs/matching.md says what each reason means).`,
       const shas = one !== null ? [one] : await rangeCommits(repoDir, target);
       for (const sha of shas) changes.push({ commit: sha, read: () => readCommitChange(repoDir, sha) });
     }
+    // Said before the results, on standard error: a CI job's log then tells why a check found nothing.
+    const indexFile = indexPath(await dejafixDir(repoDir));
+    if (!existsSync(indexFile)) printErr(`${messages.noIndexForCheck(sanitizeLine(indexFile))}\n`);
+    const clone = await shallowness(repoDir);
+    if (clone.shallow) printErr(`${messages.shallowClone(clone.commits)}\n`);
     const parents = await readParents(
       repoDir,
       changes.flatMap((c) => (c.commit ? [c.commit] : [])),

@@ -6,6 +6,7 @@ import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
 import { IndexVersionError } from "../index/db.js";
 import { IndexDiskFullError } from "../index/diskFull.js";
 import { movedAsideCopies } from "../index/health.js";
+import { indexDriver, SqliteUnavailableError } from "../index/indexDriver.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { indexWriterState, type WriterInfo } from "../index/writerLock.js";
 import { installStatus } from "../install/installStatus.js";
@@ -73,9 +74,19 @@ long loading the rules, the index and the model takes on this machine.`,
 
     current = "index";
     const file = indexPath(join(common, "dejafix"));
-    for (const line of writerFindings(file)) lines.push(line.ok ? ok(line.text) : bad(line.text));
-    if (!existsSync(file)) lines.push(bad(`no index at ${file}: run \`npx dejafix index\``));
-    else {
+    let driver: string | null = null;
+    try {
+      driver = indexDriver();
+    } catch (e) {
+      if (!(e instanceof SqliteUnavailableError)) throw e;
+      lines.push(bad(`index: ${e.message}`));
+    }
+    // Without a driver nothing below can open the file: the line above says what to install.
+    if (driver !== null)
+      for (const line of writerFindings(file)) lines.push(line.ok ? ok(line.text) : bad(line.text));
+    if (driver !== null && !existsSync(file))
+      lines.push(bad(`no index at ${file}: run \`npx dejafix index\``));
+    else if (driver !== null) {
       t = performance.now();
       try {
         const store = new IndexStore(file, { readonly: true });
@@ -86,7 +97,7 @@ long loading the rules, the index and the model takes on this machine.`,
           const run = store.lastRun();
           lines.push(
             ok(
-              `index: ${s.commits} commits, ${s.fixes} fix commits, ${s.links} defect→fix links (${opened.toFixed(0)} ms to open)`,
+              `index: ${s.commits} commits, ${s.fixes} fix commits, ${s.links} defect→fix links (${opened.toFixed(0)} ms to open, ${driver})`,
             ),
           );
           if (run) {

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
+import { shallowness } from "../git/repo.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
 import { stderrColors } from "../report/colors.js";
@@ -96,6 +97,9 @@ async function indexAndReport(
     printOut(`${jsonText({ ...res, related })}\n`);
     return 0;
   }
+  if (res.deepened) printErr(`${messages.deepenedClone()}\n`);
+  const clone = await shallowness(repoDir);
+  if (clone.shallow) printErr(`${messages.shallowClone(clone.commits)}\n`);
   const s = res.summary;
   const head =
     res.mined === 0

@@ -1,9 +1,12 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { init } from "../install/init.js";
+import { repoLayout } from "../git/repoLayout.js";
+import { indexDriver, SqliteUnavailableError } from "../index/indexDriver.js";
+import { init, PREPARE_COMMAND } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
-import { printOut } from "../report/output.js";
+import { messages } from "../report/messages.js";
+import { printErr, printOut } from "../report/output.js";
 import { defaultRulesText, PERSONAL_RULES_NAME, SCHEMA_FILE } from "../rules/loadRules.js";
 import { type Command, choiceFlag, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
@@ -46,32 +49,66 @@ export async function writeRules({ topLevel }: { topLevel: string }): Promise<st
 const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
 
 export const initCmd: Command = {
-  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--from SOURCE]
+  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--from SOURCE] [--prepare]
 
-Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook or your
-own hooks, never replacing them), writes .dejafix/rules.yml, its schema and a .gitignore that keeps
-personal .dejafix/rules.local.yml files out of commits (commit all three), and indexes the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.
+Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook,
+pre-commit or your own hooks, never replacing them), writes .dejafix/rules.yml, its schema and a
+.gitignore that keeps personal .dejafix/rules.local.yml files out of commits (commit all three), and
+indexes the history once. In a JavaScript project it also adds dejafix to devDependencies and
+"prepare": "${PREPARE_COMMAND}" to package.json, so every clone gets the hooks on npm install.
+Running it again changes nothing, or puts dejafix back where another hook manager replaced it.
+\`dejafix uninstall\` removes exactly what it added.
+
 --from SOURCE starts the index from the team's snapshot (a file, an https:// URL or oci://registry/repo:tag)
-and mines only the commits after it; one that does not fit is refused with the reason (docs/team.md).`,
+            and mines only the commits after it; one that does not fit is refused with the reason (docs/team.md).
+--prepare   what the prepare script runs: install or repair the hooks only (no index: the first
+            commit's background update builds it), say so and exit 0 outside a git work tree or
+            with DEJAFIX=0.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       manager: { type: "string", default: "auto" },
       "no-index": { type: "boolean", default: false },
+      prepare: { type: "boolean", default: false },
       from: { type: "string" },
     });
+    const prepare = values.prepare as boolean;
+    if (prepare && process.env.DEJAFIX === "0") {
+      printOut("dejafix: DEJAFIX=0, so no hooks were installed.\n");
+      return 0;
+    }
+    if (prepare) {
+      try {
+        repoLayout(values.repo as string);
+      } catch {
+        // An install outside a clone (a Docker build from a tarball, a published package): nothing to do.
+        printOut(`${messages.prepareNotARepo(values.repo as string)}\n`);
+        return 0;
+      }
+    }
     const manager = choiceFlag(values.manager, "--manager", MANAGERS);
+    // No SQLite in this Node: the hooks are in place all the same (they let commits through); say what
+    // was installed, then what to install for the index.
+    let noSqlite: SqliteUnavailableError | null = null;
     if (values["no-index"] && values.from !== undefined)
       throw new UsageError("--from starts the index from a snapshot; it cannot go with --no-index");
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
+      packageJson: !prepare,
       steps: {
         writeRules,
-        ...(values["no-index"]
+        ...(values["no-index"] || prepare
           ? {}
           : {
               indexHistory: async ({ repoDir }) => {
+                try {
+                  indexDriver();
+                } catch (e) {
+                  if (!(e instanceof SqliteUnavailableError)) throw e;
+                  noSqlite = e;
+                  return;
+                }
                 const bar = progress("indexing history");
                 const r = await indexMaybeFrom(
                   {
@@ -89,6 +126,10 @@ and mines only the commits after it; one that does not fit is refused with the r
       },
     });
     for (const m of res.messages) printOut(`dejafix: ${m}\n`);
+    if (noSqlite) {
+      printErr(`dejafix: ${(noSqlite as SqliteUnavailableError).message}\n`);
+      return 3;
+    }
     return 0;
   },
 };

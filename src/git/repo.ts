@@ -67,6 +67,13 @@ export async function currentBranchName(dir: string): Promise<string | null> {
   return out ? out.trim() : null;
 }
 
+/** Whether the clone is shallow, and how many commits HEAD reaches in it (`rev-list --count HEAD`). */
+export async function shallowness(dir: string): Promise<{ shallow: boolean; commits: number }> {
+  const shallow = (await git(dir, ["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  const count = await gitMaybe(dir, ["rev-list", "--count", "HEAD"]);
+  return { shallow, commits: count ? Number(count.trim()) : 0 };
+}
+
 /** `git --version` as git prints it ("git version 2.39.5"). */
 export async function gitVersion(dir: string): Promise<string> {
   return (await git(dir, ["--version"])).trim();

@@ -101,7 +101,7 @@ export interface HookResult {
   /** Verdicts that were computed (one per pushed commit for pre-push). */
   items: ReportItem[];
   /** Why the hook skipped, when it did. */
-  skipped?: "disabled" | "sequence" | "empty" | "locked";
+  skipped?: "disabled" | "sequence" | "empty" | "locked" | "ci";
   /** Log file written for an error. */
   logFile?: string;
 }
@@ -161,6 +161,12 @@ export function budgetOf(name: HookName, rules: Rules, env: NodeJS.ProcessEnv = 
   return Math.min(Math.max(0, ms), MAX_TIME_BUDGET_MS);
 }
 
+/** Whether the hook runs in CI: the `CI` variable that CI services set, unless it says 0 or false. */
+export function inCi(env: NodeJS.ProcessEnv): boolean {
+  const v = env.CI?.trim().toLowerCase();
+  return v !== undefined && v !== "" && v !== "0" && v !== "false";
+}
+
 export async function runHook(name: HookName, opts: HookOptions): Promise<HookResult> {
   const env = opts.env ?? process.env;
   const now = opts.now ?? (() => new Date());
@@ -186,6 +192,11 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
       rules = read.rules;
     }
 
+    // A CI job's commits (a release bump, a bot) are not a developer's: CI runs `dejafix check` instead.
+    if (inCi(env) && rules.hooks.ci === "skip") {
+      if (isGated(name)) write(messages.ciSkipped(c, name));
+      return { exitCode: 0, outcome: "skipped", items: [], skipped: "ci" };
+    }
     if (!isGated(name)) return await runPostHook(name, layout, opts);
     // Rebase, cherry-pick and merge replay commits that were already checked; stay out of the way.
     if (layout.sequence && rules.hooks.sequences === "skip") {

@@ -1,8 +1,8 @@
-import type { Database } from "better-sqlite3";
 import { elementsOf, positionAllows, prefixOf, regionSizeRange, sizeRange } from "../clones/prefixFilter.js";
 import type { BlockInput, BlockStore, StoredBlock } from "../clones/types.js";
 import { checkThreshold, DEFAULT_THRESHOLD } from "../clones/verify.js";
 import { sqlite } from "./connection.js";
+import type { SqlDatabase as Database } from "./sqlite.js";
 import type { IndexStore } from "./store.js";
 
 /**

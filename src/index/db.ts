@@ -1,6 +1,5 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
-import Database from "better-sqlite3";
 import { ADAPTATION_TABLE_SQL } from "./adaptationStore.js";
 import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
@@ -9,8 +8,9 @@ import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
 import { asDiskFull, diskFullError } from "./diskFull.js";
 import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 
-export type Db = Database.Database;
+export type Db = SqlDatabase;
 
 /**
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped step:
@@ -205,7 +205,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
   let db: Db | undefined;
   let version: number;
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    db = openSqlite(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     db.pragma("busy_timeout = 5000");
     if (!opts.readonly) {
       db.pragma("journal_mode = WAL");

@@ -7,8 +7,8 @@
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import Database from "better-sqlite3";
 import { isIndexDamage } from "./damage.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 
 export interface MovedAside {
   /** Where the damaged file now is. */
@@ -58,10 +58,10 @@ export function healIndex(file: string): MovedAside | null {
 
 /** null when SQLite reads the file and its quick_check passes, else the first problem found. */
 function quickCheck(file: string): string | null {
-  let db: Database.Database | undefined;
+  let db: SqlDatabase | undefined;
   try {
     // Read-write (never created here): a WAL left by a killed writer is recovered as SQLite always does.
-    db = new Database(file, { fileMustExist: true });
+    db = openSqlite(file, { fileMustExist: true });
     db.pragma("busy_timeout = 5000");
     const rows = db.pragma("quick_check") as Array<{ quick_check: string }>;
     const first = rows[0]?.quick_check ?? "quick_check returned nothing";

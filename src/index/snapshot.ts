@@ -4,10 +4,10 @@
  * CI mined and mines only the commits after its tip. The file format is snapshotFile.ts.
  */
 import { existsSync, renameSync, rmSync } from "node:fs";
-import Database from "better-sqlite3";
 import { sqlite } from "./connection.js";
 import { openDb, SCHEMA_VERSION } from "./db.js";
 import { SnapshotRefusedError } from "./snapshotFile.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 import type { IndexStore } from "./store.js";
 
 export interface SnapshotCopy {
@@ -31,7 +31,7 @@ export function copyIndexForSnapshot(store: IndexStore, out: string): SnapshotCo
     );
   rmSync(out, { force: true });
   sqlite(store).prepare("VACUUM INTO ?").run(out);
-  const db = new Database(out);
+  const db = openSqlite(out);
   try {
     db.exec("DELETE FROM runs");
     db.prepare("UPDATE repos SET path = '', name = '' WHERE id = ?").run(self);
@@ -55,7 +55,7 @@ export function adoptSnapshotDb(
   file: string,
   opts: { tip: string; gitDir: string; name: string; previous: string | null },
 ): void {
-  const db = new Database(file, { fileMustExist: true });
+  const db = openSqlite(file, { fileMustExist: true });
   try {
     // The file came from elsewhere: no function of its schema runs, and its schema must be ours exactly
     // (a trigger or a view planted in it would otherwise live on in this clone's index).
@@ -93,7 +93,7 @@ export function adoptSnapshotDb(
 }
 
 /** Every table, index, view and trigger with its SQL, in one text. */
-function schemaOf(db: Database.Database): string {
+function schemaOf(db: SqlDatabase): string {
   return JSON.stringify(
     db
       .prepare(
@@ -104,18 +104,18 @@ function schemaOf(db: Database.Database): string {
   );
 }
 
-let fresh: Database.Database | null = null;
+let fresh: SqlDatabase | null = null;
 /** An empty index of this schema, made by the migrations themselves (once per process). */
-function freshSchema(): Database.Database {
+function freshSchema(): SqlDatabase {
   fresh ??= openDb(":memory:");
   return fresh;
 }
 
 /** Copies the marks of the index `previous` into `db`, each on the block of the same fix and path. */
-function carryFeedback(db: Database.Database, previous: string): void {
-  let old: Database.Database;
+function carryFeedback(db: SqlDatabase, previous: string): void {
+  let old: SqlDatabase;
   try {
-    old = new Database(previous, { readonly: true, fileMustExist: true });
+    old = openSqlite(previous, { readonly: true, fileMustExist: true });
   } catch {
     return; // damaged or unreadable: its marks are lost with it, as they would be on a rebuild
   }
@@ -155,7 +155,7 @@ function carryFeedback(db: Database.Database, previous: string): void {
 export function replaceIndexFile(indexFile: string, file: string): void {
   if (existsSync(indexFile)) {
     try {
-      const old = new Database(indexFile, { fileMustExist: true });
+      const old = openSqlite(indexFile, { fileMustExist: true });
       try {
         old.pragma("busy_timeout = 2000");
         // Folds the log into the file and removes it; fails while a reader holds the old file open.

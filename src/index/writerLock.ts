@@ -29,9 +29,9 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
-import Database from "better-sqlite3";
 import { asDiskFull, diskFullError } from "./diskFull.js";
 import { healIndex, type MovedAside } from "./health.js";
+import { openSqlite, type SqlDatabase } from "./sqlite.js";
 
 export interface WriterInfo {
   pid: number;
@@ -77,7 +77,7 @@ export function writerInfoFile(indexFile: string): string {
 }
 
 interface Held {
-  db: Database.Database;
+  db: SqlDatabase;
   count: number;
   movedAside: MovedAside | null;
   info: WriterInfo;
@@ -97,7 +97,7 @@ export function tryLockIndexWriter(indexFile: string, opts: LockOptions): IndexW
     mine.count++;
     return handle(key, mine);
   }
-  let db: Database.Database | null;
+  let db: SqlDatabase | null;
   try {
     mkdirSync(dirname(key), { recursive: true });
     db = tryLock(writerLockFile(key));
@@ -155,7 +155,7 @@ export interface WriterState {
 export function indexWriterState(indexFile: string): WriterState {
   const key = resolve(indexFile);
   if (held.has(key) || !existsSync(dirname(key))) return { held: false, holder: null, leftOver: null };
-  let db: Database.Database | null;
+  let db: SqlDatabase | null;
   try {
     db = tryLock(writerLockFile(key));
   } catch (e) {
@@ -191,8 +191,8 @@ function free(key: string, h: Held): void {
   unlock(h.db);
 }
 
-function tryLock(file: string): Database.Database | null {
-  const db = new Database(file);
+function tryLock(file: string): SqlDatabase | null {
+  const db = openSqlite(file);
   try {
     db.pragma("busy_timeout = 0");
     db.exec("BEGIN IMMEDIATE");
@@ -204,7 +204,7 @@ function tryLock(file: string): Database.Database | null {
   }
 }
 
-function unlock(db: Database.Database): void {
+function unlock(db: SqlDatabase): void {
   try {
     db.exec("ROLLBACK");
   } finally {

@@ -3,14 +3,25 @@
  * the user's own hooks, never over them — records every change for `uninstall`, then hands over to the
  * rules and indexing steps. Running it twice changes nothing the second time.
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import { type RepoLayout, repoLayout } from "../git/repoLayout.js";
 import type { HookName } from "../hooks/table.js";
 import { messages } from "../report/messages.js";
+import { ownerOf } from "./hookOwner.js";
 import { HOOKS, hookCopies, packageRoot, runnerPath, STUB_MARKER, stubScript } from "./hookScripts.js";
 import { addHuskyBlock, detectHusky } from "./husky.js";
-import { addLefthookCommands, findLefthookConfig } from "./lefthook.js";
+import { addLefthookCommands, findLefthookConfig, lefthookChecksumFile } from "./lefthook.js";
 import {
   type EntryRole,
   hash,
@@ -43,6 +54,11 @@ export interface InitOptions {
   nodePath?: string;
   /** Package whose hooks/ and dist/ are installed (default: this one). */
   packageRoot?: string;
+  /**
+   * Add the `prepare` script (and dejafix as a devDependency) to a JavaScript project's package.json, so
+   * every clone gets the hooks on `npm install` (default: true). `init --prepare` itself passes false.
+   */
+  packageJson?: boolean;
   steps?: InitSteps;
 }
 
@@ -76,8 +92,12 @@ class Recorder {
     if (current === content && modeOk) return;
     this.ensureDir(dirname(path));
     const entry = this.manifest.entries.find((e) => e.path === path && e.role !== "chained");
-    if (entry) entry.afterHash = hash(content);
-    else
+    if (entry) {
+      // Someone else changed the file since dejafix last wrote it (husky init rewrote package.json, say):
+      // its old content is no longer the whole truth, so uninstall will take out only dejafix's lines.
+      if (current !== null && hash(current) !== entry.afterHash) entry.othersChanged = true;
+      entry.afterHash = hash(content);
+    } else
       this.manifest.entries.push({
         role,
         path,
@@ -123,6 +143,9 @@ function installHooksDir(rec: Recorder, layout: RepoLayout, root: string, out: s
   for (const hook of HOOKS) {
     const target = join(layout.hooksDir, hook);
     const current = readIfExists(target);
+    // pre-commit's hook runs dejafix's stub as its `.legacy` hook (pre-commit's "migration mode"): both run.
+    if (ownerOf(current) === "pre-commit" && ownerOf(readIfExists(`${target}.legacy`)) === "dejafix")
+      continue;
     if (current !== null && !current.includes(STUB_MARKER)) {
       const aside = `${target}${CHAINED_SUFFIX}`;
       if (existsSync(aside)) {
@@ -165,8 +188,35 @@ function installLefthook(rec: Recorder, layout: RepoLayout, out: string[]): void
   const file = findLefthookConfig(layout.topLevel) ?? join(layout.topLevel, "lefthook.yml");
   const next = addLefthookCommands(readIfExists(file) ?? "");
   if (next === null) return;
+  // lefthook installs a hook file for every hook its config names: uninstall removes those only dejafix's
+  // commands brought in, so it needs to know which were lefthook's before.
+  if (!rec.manifest.lefthookHooksBefore) {
+    rec.manifest.lefthookHooksBefore = HOOKS.filter(
+      (h) => ownerOf(readIfExists(join(layout.hooksDir, h))) === "lefthook",
+    );
+    rec.manifest.lefthookChecksumBefore = readIfExists(lefthookChecksumFile(layout.commonDir));
+  }
   rec.write(file, next, "lefthook");
-  out.push(messages.lefthookEdited(relative(layout.topLevel, file)));
+  out.push(
+    syncLefthook(layout)
+      ? messages.lefthookSynced(relative(layout.topLevel, file))
+      : messages.lefthookEdited(relative(layout.topLevel, file)),
+  );
+}
+
+/**
+ * Runs `lefthook install` (the project's own lefthook first, then one on PATH) so that lefthook installs
+ * the hooks dejafix just added to its config; lefthook alone installs a hook only on its next install.
+ * False when there is no lefthook to run or it failed: the message then asks the user to run it.
+ */
+function syncLefthook(layout: RepoLayout): boolean {
+  const local = join(layout.topLevel, "node_modules", ".bin", "lefthook");
+  const r = spawnSync(existsSync(local) ? local : "lefthook", ["install"], {
+    cwd: layout.topLevel,
+    stdio: "ignore",
+    timeout: 30_000,
+  });
+  return r.status === 0;
 }
 
 export async function init(opts: InitOptions): Promise<InitResult> {
@@ -180,16 +230,20 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   const rec = new Recorder(manifest);
   const out: string[] = [];
 
-  // This clone's copy of the hook scripts, shared by all its worktrees.
+  // This clone's copy of the hook scripts, shared by all its worktrees. Run from npx's or pnpm dlx's cache,
+  // the runner is copied out of it first: those caches are pruned, and the hooks would then find nothing.
+  const runtime = ephemeralInstall(root) ? stableCopy(root, layout.commonDir, manifest, out) : root;
   const copyDir = join(layout.commonDir, "dejafix", "hooks");
-  for (const copy of hookCopies(root, opts.nodePath ?? process.execPath, runnerPath(root))) {
+  for (const copy of hookCopies(root, opts.nodePath ?? process.execPath, runnerPath(runtime))) {
     rec.write(join(copyDir, copy.name), copy.content, "hook-copy", copy.mode);
   }
   if (manager === "husky") installHusky(rec, layout, out);
   else if (manager === "lefthook") installLefthook(rec, layout, out);
   else installHooksDir(rec, layout, root, out);
 
+  if (opts.packageJson ?? true) addToPackageJson(rec, layout, root, out);
   if (opts.steps?.writeRules) {
+    rec.ensureDir(join(layout.topLevel, ".dejafix"));
     for (const file of await opts.steps.writeRules({ repoDir: opts.repoDir, topLevel: layout.topLevel })) {
       rec.record(file, "created");
     }
@@ -200,4 +254,71 @@ export async function init(opts: InitOptions): Promise<InitResult> {
   if (opts.steps?.indexHistory)
     await opts.steps.indexHistory({ repoDir: opts.repoDir, commonDir: layout.commonDir });
   return { manager, hooksDir: layout.hooksDir, changed, messages: out };
+}
+
+/** The script a JavaScript project runs on `npm install` (husky's convention): hooks only, never indexing. */
+export const PREPARE_COMMAND = "dejafix init --prepare";
+
+/**
+ * A JavaScript project (package.json at the top of the work tree) gets dejafix as a devDependency and a
+ * `prepare` script, so each teammate's `npm install` (or pnpm's) installs the hooks in their clone.
+ */
+function addToPackageJson(rec: Recorder, layout: RepoLayout, root: string, out: string[]): void {
+  const file = join(layout.topLevel, "package.json");
+  const text = readIfExists(file);
+  if (text === null) return;
+  let pkg: {
+    scripts?: Record<string, string>;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  try {
+    pkg = JSON.parse(text) as typeof pkg;
+  } catch {
+    out.push(messages.packageJsonUnreadable(file));
+    return;
+  }
+  const added: string[] = [];
+  const prepare = pkg.scripts?.prepare;
+  if (!prepare?.includes("dejafix init")) {
+    pkg.scripts = { ...pkg.scripts, prepare: prepare ? `${prepare} && ${PREPARE_COMMAND}` : PREPARE_COMMAND };
+    added.push(`"prepare": "${pkg.scripts.prepare}"`);
+  }
+  if (!pkg.dependencies?.dejafix && !pkg.devDependencies?.dejafix) {
+    pkg.devDependencies = { ...pkg.devDependencies, dejafix: `^${packageVersion(root)}` };
+    added.push("dejafix in devDependencies");
+  }
+  if (added.length === 0) return;
+  const indent = /^[ \t]+(?=")/m.exec(text)?.[0] ?? "  ";
+  rec.write(file, `${JSON.stringify(pkg, null, indent)}${text.endsWith("\n") ? "\n" : ""}`, "package-json");
+  out.push(messages.packageJsonEdited(relative(layout.topLevel, file), added));
+}
+
+function packageVersion(root: string): string {
+  return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** Whether `root` lies in a cache that a package manager prunes: npx's `_npx` or pnpm's `dlx` folders. */
+export function ephemeralInstall(root: string): boolean {
+  const parts = root.split(sep);
+  return parts.includes("_npx") || parts.includes("dlx");
+}
+
+/**
+ * Copies the install tree that holds `root` (the `node_modules` folder of npx's or pnpm's temporary
+ * project, symlinks kept as they are: pnpm's are relative) to <git-common-dir>/dejafix/runtime and
+ * returns where the package is in the copy. A copy from an earlier init is replaced.
+ */
+function stableCopy(root: string, commonDir: string, manifest: Manifest, out: string[]): string {
+  const parts = root.split(sep);
+  const top = parts.indexOf("node_modules");
+  if (top < 0) return root;
+  const from = parts.slice(0, top + 1).join(sep);
+  const dir = join(commonDir, "dejafix", "runtime");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(from, join(dir, "node_modules"), { recursive: true, verbatimSymlinks: true });
+  manifest.runtimeDir = dir;
+  out.push(messages.runtimeCopied(dir));
+  return join(dir, ...parts.slice(top));
 }

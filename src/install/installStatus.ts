@@ -5,9 +5,10 @@
  */
 import { accessSync, constants, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { repoLayout } from "../git/repoLayout.js";
+import { type RepoLayout, repoLayout } from "../git/repoLayout.js";
 import { messages } from "../report/messages.js";
-import { HOOKS, STUB_MARKER } from "./hookScripts.js";
+import { ownerOf, reachesDejafix } from "./hookOwner.js";
+import { HOOKS } from "./hookScripts.js";
 import { detectHusky, HUSKY_BEGIN } from "./husky.js";
 import { addLefthookCommands, findLefthookConfig } from "./lefthook.js";
 import { type Manager, readIfExists, readManifest } from "./manifest.js";
@@ -31,6 +32,11 @@ function executable(file: string): boolean {
   }
 }
 
+/** The manager that set core.hooksPath, when it is one dejafix knows. */
+function managerOfHooksPath(layout: RepoLayout): string | undefined {
+  return detectHusky(layout) ? "husky" : undefined;
+}
+
 export function installStatus(repoDir: string): InstallStatus {
   const layout = repoLayout(repoDir);
   const manifest = readManifest(layout.commonDir);
@@ -52,14 +58,24 @@ export function installStatus(repoDir: string): InstallStatus {
     if (!config || addLefthookCommands(readIfExists(config) ?? "") !== null)
       return bad(messages.hooksMissing(config ?? layout.topLevel, [...HOOKS]));
     if (resolve(manifest.hooksDir) !== resolve(layout.hooksDir))
-      return bad(messages.hooksMoved(manifest.hooksDir, layout.hooksDir));
+      return bad(messages.hooksMoved(manifest.hooksDir, layout.hooksDir, managerOfHooksPath(layout)));
+    const unsynced = HOOKS.filter((h) => ownerOf(readIfExists(join(layout.hooksDir, h))) !== "lefthook");
+    if (unsynced.length > 0) return bad(messages.lefthookNotSynced(unsynced));
   } else {
     if (resolve(manifest.hooksDir) !== resolve(layout.hooksDir))
-      return bad(messages.hooksMoved(manifest.hooksDir, layout.hooksDir));
-    const lost = HOOKS.filter((h) => {
-      const file = join(layout.hooksDir, h);
-      return !(readIfExists(file) ?? "").includes(STUB_MARKER) || !executable(file);
-    });
+      return bad(messages.hooksMoved(manifest.hooksDir, layout.hooksDir, managerOfHooksPath(layout)));
+    const lost = HOOKS.filter(
+      (h) => !reachesDejafix(layout.hooksDir, h) || !executable(join(layout.hooksDir, h)),
+    );
+    // Name the manager that took the hooks, and how: that is what the user did and can recognise.
+    const by = (owner: string) =>
+      lost.filter((h) => ownerOf(readIfExists(join(layout.hooksDir, h))) === owner);
+    if (by("lefthook").length > 0)
+      return bad(messages.displacedBy("lefthook", "`lefthook install`", layout.hooksDir, by("lefthook")));
+    if (by("pre-commit").length > 0)
+      return bad(
+        messages.displacedBy("pre-commit", "`pre-commit install -f`", layout.hooksDir, by("pre-commit")),
+      );
     if (lost.length > 0) return bad(messages.hooksMissing(layout.hooksDir, lost));
   }
   return { ok: true, manager: manifest.manager, ...at, problem: null };

@@ -52,6 +52,11 @@ export function addLefthookCommands(text: string, hooks: readonly HookName[] = H
   return changed ? doc.toString({ lineWidth: 0 }) : null;
 }
 
+/** Where lefthook keeps the checksum of the config its installed hooks match (it re-syncs on a change). */
+export function lefthookChecksumFile(commonDir: string): string {
+  return join(commonDir, "info", "lefthook.checksum");
+}
+
 /** Removes dejafix's commands, and the `commands` / hook keys that only held them. */
 export function removeLefthookCommands(text: string, hooks: readonly HookName[] = HOOKS): string {
   const doc = parseDocument(text);

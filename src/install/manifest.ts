@@ -15,6 +15,7 @@ export type EntryRole =
   | "chained" // the user's own hook, moved aside and called by the stub
   | "husky" // .husky/<hook> with a dejafix block
   | "lefthook" // lefthook.yml with dejafix commands
+  | "package-json" // package.json with the prepare script and the devDependency
   | "created"; // a file another init step created (rules file...)
 
 export interface ManifestEntry {
@@ -29,6 +30,8 @@ export interface ManifestEntry {
   afterHash: string;
   /** For "chained": where the user's hook was. */
   movedFrom?: string;
+  /** Another tool changed the file between two inits: uninstall removes dejafix's lines, never restores `before`. */
+  othersChanged?: boolean;
 }
 
 export interface Manifest {
@@ -38,6 +41,12 @@ export interface Manifest {
   entries: ManifestEntry[];
   /** Folders init created, deepest last; removed on uninstall when empty. */
   createdDirs: string[];
+  /** The hooks lefthook had installed before init added dejafix's commands to its config. */
+  lefthookHooksBefore?: string[];
+  /** lefthook's checksum file then (null: absent), given back on uninstall. */
+  lefthookChecksumBefore?: string | null;
+  /** Where init copied the package when it ran from npx's or pnpm dlx's cache (removed on uninstall). */
+  runtimeDir?: string;
 }
 
 export function manifestPath(commonDir: string): string {

@@ -1,21 +1,31 @@
 /**
- * One onnxruntime session for scoring. Opened through onnxruntime-node's native binding directly
- * when it sits where onnxruntime-node 1.x puts it, else through the package's public API.
+ * One scoring session for an ONNX model. By default dejafix's own runtime (runGraph.ts) runs it: no native
+ * package to install, and the fastest to open and to score of the three measured (docs/install.md). onnxruntime-node runs it instead when it is installed and either the model needs an operator
+ * the built-in runtime lacks or DEJAFIX_RUNTIME=onnxruntime asks for it; the tests compare both.
  *
- * Why: the public entry point first loads onnxruntime-common (tensor helpers the hook does not use)
+ * onnxruntime-node is opened through its native binding directly when it sits where onnxruntime-node 1.x
+ * puts it, else through the package's public API. Why: the public entry point first loads onnxruntime-common (tensor helpers the hook does not use)
  * and registers its backends, ≈ 15 ms of CPU in a hook whose scoring budget is 60 ms. Both paths
  * run the same native code with the same session options, so the scores are the same
  * (test/defaultModel.test.ts compares them).
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { isMainThread } from "node:worker_threads";
+import { readOnnx } from "./readOnnx.js";
+import { runGraph, unsupportedMessage, unsupportedOps } from "./runGraph.js";
+
+export type SessionVia = "js" | "binding" | "api" | "web";
 
 export interface ScoringSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** How it was opened: the native binding directly, or onnxruntime-node's public API. */
-  readonly via: "binding" | "api";
+  /**
+   * What runs it: dejafix's runtime, onnxruntime-node's native binding directly or its public API, or
+   * onnxruntime-web's WebAssembly build (measured beside the others: docs/install.md).
+   */
+  readonly via: SessionVia;
   /** Runs the graph on one float32 input of shape `dims`; returns one float32 output. */
   run(input: string, data: Float32Array, dims: readonly number[], output: string): Promise<Float32Array>;
 }
@@ -136,20 +146,84 @@ async function fromApi(path: string): Promise<ScoringSession> {
   };
 }
 
+/** onnxruntime-web's WebAssembly build, one thread, when the project has it installed. */
+async function fromWeb(path: string): Promise<ScoringSession> {
+  // Named through a variable: it is no dependency of dejafix, and its API is onnxruntime-common's.
+  const name = "onnxruntime-web";
+  let ort: typeof import("onnxruntime-common");
+  try {
+    ort = (await import(name)) as typeof import("onnxruntime-common");
+  } catch {
+    throw new Error(
+      "DEJAFIX_RUNTIME=onnxruntime-web asks for onnxruntime-web, which is not installed beside dejafix: " +
+        "`npm install -D onnxruntime-web`, or unset DEJAFIX_RUNTIME",
+    );
+  }
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(path, { executionProviders: ["wasm"] });
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    via: "web",
+    async run(input, data, dims, output) {
+      const result = await session.run({ [input]: new ort.Tensor("float32", data, [...dims]) });
+      return float32(result[output]?.data, output);
+    },
+  };
+}
+
 function float32(data: unknown, output: string): Float32Array {
   if (!(data instanceof Float32Array)) throw new Error(`the model gave no float32 '${output}' output`);
   return data;
 }
 
+/** The model on dejafix's own runtime, or null (with the operators it lacks) when it cannot run it. */
+function fromJs(path: string): ScoringSession | { missing: string[] } {
+  const graph = readOnnx(readFileSync(path));
+  const missing = unsupportedOps(graph);
+  if (missing.length > 0) return { missing };
+  return {
+    inputNames: graph.inputs,
+    outputNames: graph.outputs,
+    via: "js",
+    async run(input, data, dims, output) {
+      const out = runGraph(graph, new Map([[input, { dims: [...dims], data }]]), [output]).get(output);
+      return float32(out?.data, output);
+    },
+  };
+}
+
+/** Whether onnxruntime-node can be imported from here (it is an optional companion, not a dependency). */
+function hasOnnxruntime(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("onnxruntime-node");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Opens `path` (an ONNX file). `via: "api"` forces onnxruntime-node's public API (also set by
- * DEJAFIX_ORT_API=1), to compare both paths or to work around an unknown binding layout.
+ * Opens `path` (an ONNX file). `via` forces a runtime: "js" (dejafix's), "binding" or "api" (onnxruntime-node's
+ * native binding or public API, also set by DEJAFIX_ORT_API=1), "web" (onnxruntime-web).
+ * DEJAFIX_RUNTIME=onnxruntime prefers onnxruntime-node, DEJAFIX_RUNTIME=onnxruntime-web onnxruntime-web;
+ * without either, dejafix's runtime runs every model it can.
  */
-export async function openSession(
-  path: string,
-  opts: { via?: "binding" | "api" } = {},
-): Promise<ScoringSession> {
+export async function openSession(path: string, opts: { via?: SessionVia } = {}): Promise<ScoringSession> {
+  const asked = process.env.DEJAFIX_RUNTIME;
+  const want = opts.via ?? (asked === "onnxruntime" ? "binding" : asked === "onnxruntime-web" ? "web" : "js");
+  if (want === "web") return fromWeb(path);
+  if (want === "js") {
+    const js = fromJs(path);
+    if (!("missing" in js)) return js;
+    // Asked for by name, or nothing else to run it on: refused, with the operators it lacks.
+    if (opts.via === "js" || !hasOnnxruntime())
+      throw new Error(
+        `${unsupportedMessage(js.missing)}; install onnxruntime-node beside dejafix ` +
+          "(`npm install -D onnxruntime-node`) to score with it",
+      );
+  }
   disableTelemetry();
-  const native = opts.via === "api" ? null : nativeBinding();
+  const native = want === "api" ? null : nativeBinding();
   return native ? fromBinding(native, path) : fromApi(path);
 }

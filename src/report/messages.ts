@@ -39,6 +39,20 @@ export const messages = {
       `${TAG}: internal error (${error}); stopped because .dejafix/rules.yml sets hooks.failure: closed. ` +
         `Details: ${log}. To go on anyway: DEJAFIX_OVERRIDE="why" git commit …`,
     ),
+  ciSkipped: (c: Colors, hook: string) =>
+    c.dim(
+      `${TAG}: CI is set, so this ${hook} check was skipped (CI runs \`dejafix check\`, docs/ci.md). ` +
+        "Set hooks.ci: check in .dejafix/rules.yml to run the hooks in CI too.",
+    ),
+  shallowClone: (commits: number) =>
+    `${TAG}: this clone is shallow (${commits} commits), so past defects older than them are not in the index ` +
+    "and cannot be matched. Fetch the whole history (`fetch-depth: 0` with actions/checkout, `GIT_DEPTH: 0` " +
+    "in GitLab CI, or `git fetch --unshallow`; `git fetch --deepen=N` for part of it), then run `dejafix index` again.",
+  deepenedClone: () =>
+    `${TAG}: the clone was deepened since the last index run, so its whole history was indexed again.`,
+  noIndexForCheck: (file: string) =>
+    `${TAG}: no index at ${file}, so nothing could be matched against past defects: run \`dejafix index\` ` +
+    "first (in CI, right after the checkout: docs/ci.md).",
   rulesUnreadable: (c: Colors, file: string, error: string) =>
     c.yellow(
       `${TAG}: ${file} could not be read (${error}); using default hook settings. Run \`dejafix rules check\`.`,
@@ -230,12 +244,31 @@ export const messages = {
     "each clone still needs `npx dejafix init` once.",
   lefthookEdited: (file: string) =>
     `Added dejafix commands to ${file}. Run \`npx lefthook install\` once so lefthook picks them up.`,
+  lefthookSynced: (file: string) =>
+    `Added dejafix commands to ${file} and ran \`lefthook install\` so lefthook runs them. Commit ${file}: ` +
+    "teammates' lefthook picks them up on its next install.",
   alreadyInstalled: () => "dejafix hooks were already installed; nothing changed.",
+  packageJsonEdited: (file: string, added: readonly string[]) =>
+    `Added ${added.join(" and ")} to ${file}: commit it, and every clone gets the hooks on its next ` +
+    "`npm install` (run it once now). The first commit after that indexes the history in the background.",
+  packageJsonUnreadable: (file: string) =>
+    `${file} is not valid JSON, so no \`prepare\` script was added: teammates run \`npx dejafix init\` themselves.`,
+  runtimeCopied: (dir: string) =>
+    `dejafix ran from npx's cache, which is pruned: the hooks run a copy of it in ${dir} ` +
+    "(`npx dejafix@latest init` updates it).",
+  prepareNotARepo: (dir: string) => `dejafix: ${dir} is not in a git work tree, so no hooks were installed.`,
   hooksInstalled: (manager: string, dir: string) => `hooks installed (${manager}) in ${dir}`,
   hooksNotInstalled: () => "hooks not installed: run `npx dejafix init`",
-  hooksMoved: (installedIn: string, runsFrom: string) =>
+  hooksMoved: (installedIn: string, runsFrom: string, manager?: string) =>
     `hooks not run: they were installed in ${installedIn}, but git now runs hooks from ${runsFrom} ` +
-    "(core.hooksPath changed); run `npx dejafix init` again",
+    `(core.hooksPath changed${manager ? `: ${manager} set it` : ""}); run \`npx dejafix init\` again` +
+    (manager ? ` to add dejafix to ${manager}'s hooks` : ""),
+  displacedBy: (manager: string, how: string, dir: string, hooks: readonly string[]) =>
+    `hooks not run: ${how} replaced dejafix's ${hooks.join(", ")} in ${dir}; run \`npx dejafix init\` ` +
+    `again to run dejafix beside ${manager} (your ${manager} hooks keep running)`,
+  lefthookNotSynced: (hooks: readonly string[]) =>
+    `hooks not run yet: lefthook has not installed ${hooks.join(", ")} since dejafix was added to its ` +
+    "config; run `npx lefthook install`",
   hooksMissing: (dir: string, hooks: readonly string[]) =>
     `hooks not run: ${hooks.join(", ")} no longer call${hooks.length === 1 ? "s" : ""} dejafix in ${dir}; ` +
     "run `npx dejafix init` again",

@@ -148,6 +148,7 @@ export function defaultRules(): Rules {
       timeBudgetMs: 2000,
       failure: "open",
       sequences: "skip",
+      ci: "skip",
       preCommit: { enabled: true },
       prePush: { enabled: true, levels: [], timeBudgetMs: 10000, maxCommits: 100 },
     },

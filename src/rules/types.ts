@@ -113,6 +113,8 @@ export interface Rules {
     failure: "open" | "closed";
     /** During rebase, merge, cherry-pick, revert and am sequences. */
     sequences: "skip" | "warn" | "check";
+    /** When the CI environment variable is set (GitHub Actions, GitLab CI…): skip the hooks, or check. */
+    ci: "skip" | "check";
     preCommit: { enabled: boolean };
     prePush: {
       enabled: boolean;

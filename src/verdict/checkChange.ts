@@ -10,6 +10,7 @@ import type { StagedChange } from "../git/readChange.js";
 import { repoRoot } from "../git/repo.js";
 import { readCalibration } from "../index/calibrationStore.js";
 import { IndexVersionError } from "../index/db.js";
+import { indexDriver, SqliteUnavailableError } from "../index/indexDriver.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { stagedTokens } from "../metrics/changeTokens.js";
 import { ignoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
@@ -48,6 +49,17 @@ export interface CheckInput {
   ) => Promise<MatchReport[]>;
 }
 
+/** Why there is no index: not built yet, or (on Node before 22.13 without better-sqlite3) it cannot be. */
+function noIndexNotice(): string {
+  try {
+    indexDriver();
+  } catch (e) {
+    if (e instanceof SqliteUnavailableError) return e.message.replace(/^dejafix /, "");
+    throw e;
+  }
+  return "no index yet: run `npx dejafix index` once";
+}
+
 export async function checkChange(input: CheckInput): Promise<Verdict> {
   const started = performance.now();
   const { change, ctx } = input;
@@ -58,7 +70,7 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
       level: "none",
       action: "pass",
       matches: [],
-      notices: [...notices, "no index yet: run `npx dejafix index` once"],
+      notices: [...notices, noIndexNotice()],
     };
   }
   let store: IndexStore;

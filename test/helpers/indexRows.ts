@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import Database from "better-sqlite3";
+import { openSqlite } from "../../src/index/sqlite.js";
 
 /** Columns that differ between two equal runs: when things happened, and where the clone lives. */
 const VOLATILE: Record<string, readonly string[]> = {
@@ -16,7 +16,7 @@ const LOGS = new Set(["runs"]);
  * that hold the same rows give equal maps, whatever order the rows were written in.
  */
 export function indexRows(file: string): Map<string, string[]> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = openSqlite(file, { readonly: true, fileMustExist: true });
   try {
     const out = new Map<string, string[]>();
     const tables = db
