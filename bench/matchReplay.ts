@@ -177,8 +177,11 @@ async function pickCases(clone: string, count: number, seed: number): Promise<Ca
       .get() as {
       id: number;
     };
+    // A fix reverted later (before the base) no longer stands: undoing it again re-introduces nothing.
+    const reverted = [...store.revertedCommits()].map(([written]) => written);
+    const withdrawn = (sha: string) => reverted.some((w) => sha.startsWith(w));
     for (const b of new DefectBlockReader(store).inHistoryOrder(repo.id))
-      if (!blocks.has(b.fix.sha))
+      if (!blocks.has(b.fix.sha) && !withdrawn(b.fix.sha))
         blocks.set(b.fix.sha, { path: b.path, start: b.startLine, end: b.endLine, language: b.language });
   } finally {
     store.close();

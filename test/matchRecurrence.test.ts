@@ -848,3 +848,118 @@ describe("a missing check elsewhere is a copy's only when the change writes the 
     );
   });
 });
+
+describe("a fix taken out again line for line, however its function changed since", () => {
+  const PEAK = `#include "server.h"
+
+size_t peakOutput(client **clients, int count) {
+    size_t o = 0;
+    for (int j = 0; j < count; j++) {
+        if (clients[j] == NULL) continue;
+        if (PeakOutput[j] > o) o = PeakOutput[o];
+        trackClient(clients[j]);
+    }
+    logPeak(o);
+    return o;
+}
+`;
+  const FIXED = PEAK.replace("o = PeakOutput[o];", "o = PeakOutput[j];");
+  // Years later the function around the fixed line is another function (no clone of the defect block),
+  // but the fix's place is still there: the line after it.
+  const REWRITTEN = `#include "server.h"
+
+size_t peakOutput(client **clients, int count, int flags) {
+    size_t o = 0;
+    int seen = 0;
+    mutexLock(&peak_lock);
+    for (int j = 0; j < count; j++) {
+        client *c = clients[j];
+        if (c == NULL || (flags & PEAK_SKIP_REPLICAS && c->flags & CLIENT_REPLICA)) {
+            stats.skipped++;
+            continue;
+        }
+        if (PeakOutput[j] > o) o = PeakOutput[j];
+        trackClient(clients[j]);
+        seen++;
+    }
+    mutexUnlock(&peak_lock);
+    serverLog(LL_DEBUG, "peak output %zu over %d clients", o, seen);
+    return o;
+}
+`;
+  const STATS = `#include "server.h"
+
+void closeClientStats(client *c) {
+    statsRemoveClient(c->id);
+    c->stats.closed = mstime();
+    logClientStats(c, "closed");
+    notifyStatsListeners(c, STATS_CLOSED);
+    resetClientStats(c);
+    releaseStatsSlot(c->slot);
+}
+
+void openClientStats(client *c) {
+    c->slot = acquireStatsSlot();
+    c->stats.opened = mstime();
+    logClientStats(c, "opened");
+    notifyStatsListeners(c, STATS_OPENED);
+    statsAddClient(c->id);
+}
+`;
+  const STATS_FIXED = STATS.replace("    resetClientStats(c);\n", "");
+  let dir = "";
+  let fix = "";
+  let statsFix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-linerevert-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/peak.c": PEAK }, "Add the peak output");
+    fix = commit(dir, { "src/peak.c": FIXED }, "Fix peak output read at the wrong index");
+    commit(dir, { "src/peak.c": REWRITTEN }, "Peak output skips replicas and logs how many clients it saw");
+    commit(dir, { "src/stats.c": STATS }, "Add client stats");
+    statsFix = commit(dir, { "src/stats.c": STATS_FIXED }, "Fix stats reset twice on client close");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is a revert with that fix, placed back in the code as it is now", async () => {
+    const back = REWRITTEN.replace("o = PeakOutput[j];", "o = PeakOutput[o];");
+    const { matches, told } = await explainStaged(dir, rules, { "src/peak.c": back });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, told.map((e) => e.outcome).join(" | "));
+    assert.equal(m.recurrence.kind, "revert");
+    assert.ok(told.some((e) => e.fix === fix && /the fix's own lines taken out again/.test(e.outcome)));
+    const line = back.split("\n").findIndex((l) => l.includes("PeakOutput[o]")) + 1;
+    assert.deepEqual(m.recurrence.lines, [line]);
+    assert.ok(m.suggestion?.placed);
+    assert.equal(m.suggestion.appliesCleanly, true);
+    assert.deepEqual(addedLines(m.suggestion.diff), ["        if (PeakOutput[j] > o) o = PeakOutput[j];"]);
+  });
+
+  it("a line the fix took out, written again at its place, is its revert; written in other code, it is not", async () => {
+    const back = await explainStaged(dir, rules, { "src/stats.c": STATS });
+    assert.ok(
+      back.matches.some((x) => x.fix.sha === statsFix && x.recurrence.kind === "revert"),
+      back.told.map((e) => e.outcome).join(" | "),
+    );
+    const elsewhere = STATS_FIXED.replace(
+      "    statsAddClient(c->id);\n",
+      "    statsAddClient(c->id);\n    resetClientStats(c);\n",
+    );
+    const other = await explainStaged(dir, rules, { "src/stats.c": elsewhere });
+    assert.ok(
+      !other.matches.some((x) => x.fix.sha === statsFix),
+      other.told.map((e) => e.outcome).join(" | "),
+    );
+  });
+
+  it("writing the old line elsewhere, the fixed one kept, is no revert", async () => {
+    const other = REWRITTEN.replace(
+      "        seen++;\n",
+      "        seen++;\n        if (PeakOutput[j] > o) o = PeakOutput[o];\n",
+    );
+    const { matches } = await explainStaged(dir, rules, { "src/peak.c": other });
+    assert.ok(!matches.some((x) => x.fix.sha === fix && x.recurrence.kind === "revert"));
+  });
+});

@@ -230,7 +230,11 @@ describe("text renderer", () => {
 
 describe("SARIF", () => {
   const items: ReportItem[] = [
-    { verdict: verdict({ action: "block" }), commit: null, anchor: { path: "src/parse.ts", line: 12 } },
+    {
+      verdict: verdict({ action: "block", decidedBy: "level" }),
+      commit: null,
+      anchor: { path: "src/parse.ts", line: 12 },
+    },
     { verdict: verdict({ action: "pass", matches: [] }), commit: "abc", anchor: { path: "x.ts", line: 1 } },
     {
       verdict: verdict({
@@ -267,15 +271,78 @@ describe("SARIF", () => {
     assert.deepEqual(
       run.results.map((r) => [r.ruleId, r.level]),
       [
-        ["dejafix/recurring-defect", "error"],
-        ["dejafix/risky-change", "error"],
-        ["dejafix/recurring-defect", "warning"],
+        ["recurring-defect", "error"],
+        ["risky-change", "error"],
+        ["recurring-defect", "warning"],
       ],
     );
     assert.equal(run.results[1]?.locations[0]?.physicalLocation.region.startLine, 12);
     assert.equal(
       run.results[2]?.locations[0]?.physicalLocation.artifactLocation.uri,
       "dir%20with%20space/a%23b.ts",
+    );
+  });
+
+  test("every rule is described for code scanning, and the tool says where to learn about it", () => {
+    const run = sarifLog(items, { toolVersion: "1" }).runs[0]!;
+    assert.match(run.tool.driver.informationUri, /^https:\/\//);
+    for (const r of run.tool.driver.rules) {
+      assert.ok(r.fullDescription.text.length > r.shortDescription.text.length, r.id);
+      assert.ok(r.help.text.includes("What to do"), r.id);
+      assert.doesNotMatch(r.id, /\//, "a plain id: SARIF reads a / as a sub-rule");
+    }
+    for (const res of run.results)
+      assert.equal(run.tool.driver.rules[res.ruleIndex]?.id, res.ruleId, "ruleIndex points at the rule");
+  });
+
+  test("a risky change is reported only when its level set the verdict, at the verdict's level", () => {
+    const scored = (over: Partial<Verdict>) =>
+      sarifLog([{ verdict: verdict(over), commit: "c1", anchor: { path: "a.ts", line: 3 } }], {
+        toolVersion: "1",
+      }).runs[0]!.results.map((r) => [r.ruleId, r.level]);
+    // A match warned (match mode) while the score reached no level: the match only, no risky change.
+    assert.deepEqual(scored({ level: "none", action: "warn", decidedBy: "match" }), [
+      ["recurring-defect", "warning"],
+    ]);
+    // Two-phase without a match: the level was reached, but the hook let it through.
+    assert.deepEqual(scored({ level: "red", action: "pass", matches: [] }), []);
+    // The level warned: one warning, no error.
+    assert.deepEqual(scored({ level: "yellow", action: "warn", decidedBy: "level", matches: [] }), [
+      ["risky-change", "warning"],
+    ]);
+    // A match below every level is a note, as the hook's one quiet line.
+    assert.deepEqual(scored({ level: "none", action: "note", decidedBy: "match" }), [
+      ["recurring-defect", "note"],
+    ]);
+  });
+
+  test("fingerprints differ per file, per commit and per place, and stay put when lines move", () => {
+    const fp = (its: ReportItem[]) =>
+      sarifLog(its, { toolVersion: "1" }).runs[0]!.results.map(
+        (r) => Object.values(r.partialFingerprints)[0],
+      );
+    const one = (path: string, startLine: number) =>
+      match({ path, startLine, recurrence: { kind: "copy", lines: [startLine] } });
+    // The same past defect written again in five files by one commit (a range gives one verdict per commit).
+    const five = ["a.ts", "b.ts", "c.ts", "d.ts", "e.ts"].map((p) => ({
+      verdict: verdict({ action: "warn", matches: [one(p, 5)] }),
+      commit: `c-${p}`,
+    }));
+    assert.equal(new Set(fp(five)).size, 5);
+    // Same file, two commits; same file, one commit, two places.
+    const twoCommits = fp([
+      { verdict: verdict({ matches: [one("a.ts", 5)] }), commit: "c1" },
+      { verdict: verdict({ matches: [one("a.ts", 5)] }), commit: "c2" },
+    ]);
+    assert.notEqual(twoCommits[0], twoCommits[1]);
+    const twoPlaces = fp([
+      { verdict: verdict({ matches: [one("a.ts", 40), one("a.ts", 5)] }), commit: "c1" },
+    ]);
+    assert.equal(new Set(twoPlaces).size, 2);
+    // Lines added above the bug move it, and the alert stays the same one.
+    assert.deepEqual(
+      fp([{ verdict: verdict({ matches: [one("a.ts", 5)] }), commit: "c1" }]),
+      fp([{ verdict: verdict({ matches: [one("a.ts", 25)] }), commit: "c1" }]),
     );
   });
 

@@ -267,7 +267,7 @@ describe("training job (real PyTorch on CPU)", () => {
           encoding: "utf8",
         },
       );
-      assert.equal(bad.status, 1, `${flag} ${value}: ${bad.stderr}`);
+      assert.equal(bad.status, 2, `${flag} ${value}: a usage error: ${bad.stderr}`);
       assert.match(bad.stderr, /must be|unknown candidate/);
       assert.ok(bad.stderr.includes(flag), `${flag} is named in: ${bad.stderr}`);
     }

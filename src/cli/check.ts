@@ -15,24 +15,29 @@ import { type Command, formatOf, parse, UsageError } from "./args.js";
 import { version } from "./version.js";
 
 export const checkCmd: Command = {
-  summary: "check the staged change, a commit or a range, as the hooks would",
   help: `Usage: dejafix check [--staged | REV | RANGE] [--repo DIR] [--format text|json|sarif] [--verbose] [--explain]
 
 --staged (default) checks what \`git commit\` would record now; REV checks one commit against its first
 parent; RANGE (A..B) checks every non-merge commit in it. A commit is matched only against past fixes
 that are its ancestors: what the hook knew when it was made. Reads only git objects: your work tree and
-index are never touched. Exit code 1 when a change would be blocked, else 0.
---format sarif writes SARIF 2.1.0 for code-scanning tools in CI.
+index are never touched. Exit code 1 when a change would be blocked, else 0 (2: a usage error,
+3: it could not run; docs/cli.md).
+--format json follows docs/check-output.schema.json; --format sarif writes SARIF 2.1.0 for code
+scanning in CI (GitHub, GitLab).
 --explain lists, on standard error, every past defect block the change resembles and why it is shown
 or not (docs/matching.md says what each reason means).`,
   async run(argv) {
-    const { values, positionals } = parse(argv, {
-      repo: { type: "string", default: "." },
-      staged: { type: "boolean", default: false },
-      format: { type: "string", default: "text" },
-      verbose: { type: "boolean", default: false },
-      explain: { type: "boolean", default: false },
-    });
+    const { values, positionals } = parse(
+      argv,
+      {
+        repo: { type: "string", default: "." },
+        staged: { type: "boolean", default: false },
+        format: { type: "string", default: "text" },
+        verbose: { type: "boolean", default: false },
+        explain: { type: "boolean", default: false },
+      },
+      { positionals: true },
+    );
     const format = formatOf(values.format, ["text", "json", "sarif"]);
     const repoDir = values.repo as string;
     if (positionals.length > 1) throw new UsageError("give one REV or RANGE");

@@ -90,14 +90,13 @@ export async function runDemo(dir: string, stream: NodeJS.WriteStream = process.
 }
 
 export const demoCmd: Command = {
-  summary: "generate a demo repository with planted defects and run dejafix on it",
   help: `Usage: dejafix demo [DIR]
 
 Creates a repository with a realistic history and planted defect→fix pairs (default: ./.dejafix-demo,
 replaced if it exists), runs \`dejafix init\` in it, shows which past defects dejafix traced, then makes
 an ordinary commit and one that re-introduces a planted defect, through the real hooks.`,
   async run(argv) {
-    const { positionals } = parse(argv, {});
+    const { positionals } = parse(argv, {}, { positionals: true });
     return runDemo(positionals[0] ?? ".dejafix-demo");
   },
 };

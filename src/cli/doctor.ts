@@ -17,7 +17,6 @@ import { version } from "./version.js";
 
 /** What is installed, the index, the model, and how long each part of a check takes here. */
 export const doctorCmd: Command = {
-  summary: "show what is installed, the index, the model and timings",
   help: `Usage: dejafix doctor [--repo DIR] [--format text|json]
 
 Prints the versions of dejafix, Node and git; where the hooks are and which hook manager is used; the

@@ -4,18 +4,21 @@ import { FeedbackError, listFeedback, recordFeedback } from "../suggest/feedback
 import { type Command, parse, UsageError } from "./args.js";
 
 export const feedbackCmd: Command = {
-  summary: "mark a suggestion useful or wrong (a wrong one stops being proposed)",
   help: `Usage: dejafix feedback ID useful|wrong [--note TEXT] [--repo DIR]
        dejafix feedback --list [--repo DIR]
 
 ID is printed with every suggestion (e.g. 42-1a2b3c4d5e). A suggestion marked wrong is no longer
 proposed in this clone; \`dejafix eval\` reports the marks.`,
   async run(argv) {
-    const { values, positionals } = parse(argv, {
-      repo: { type: "string", default: "." },
-      note: { type: "string" },
-      list: { type: "boolean", default: false },
-    });
+    const { values, positionals } = parse(
+      argv,
+      {
+        repo: { type: "string", default: "." },
+        note: { type: "string" },
+        list: { type: "boolean", default: false },
+      },
+      { positionals: true },
+    );
     const repoDir = values.repo as string;
     if (values.list) {
       const { marks, summary } = await listFeedback(repoDir);

@@ -5,12 +5,11 @@ import { stderrColors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { jsonText, printErr, printOut } from "../report/output.js";
 import { sanitizeLine } from "../report/sanitize.js";
-import { type Command, parse, UsageError } from "./args.js";
+import { type Command, choiceFlag, formatOf, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
 import { writerEvents } from "./writerEvents.js";
 
 export const indexCmd: Command = {
-  summary: "mine the repository's history into the local index (incremental)",
   help: `Usage: dejafix index [--repo DIR] [--rev REV] [--add-repo PATH] [--format text|json] [--no-wait]
 
 Reads the history once (a single git log pass), finds fix commits and the commits that introduced
@@ -29,6 +28,7 @@ rebuilt.`,
       format: { type: "string", default: "text" },
       "no-wait": { type: "boolean", default: false },
     });
+    formatOf(values.format, ["text", "json"]);
     const repoDir = values.repo as string;
     const writer = { command: "dejafix index", events: writerEvents() };
     // The whole command is one writer: mining, related repositories and all.
@@ -83,7 +83,6 @@ async function indexAndReport(
 }
 
 export const labelsCmd: Command = {
-  summary: "print each fix commit with the commits that introduced its defect",
   help: `Usage: dejafix labels [--repo DIR] [--format jsonl] [--strategy lines|recent|all] [--evidence blame,declared]
 
 One JSON line per fix commit, in history order:
@@ -98,12 +97,8 @@ most recent candidate (R-SZZ), all every candidate (B-SZZ).
       strategy: { type: "string", default: "lines" },
       evidence: { type: "string", default: "blame,declared" },
     });
-    if (values.format !== "jsonl")
-      throw new UsageError(`--format ${values.format} is not supported; use jsonl`);
-    const strategy = values.strategy as string;
-    if (strategy !== "lines" && strategy !== "recent" && strategy !== "all") {
-      throw new UsageError("--strategy must be lines, recent or all");
-    }
+    choiceFlag(values.format, "--format", ["jsonl"]);
+    const strategy = choiceFlag<SzzStrategy>(values.strategy, "--strategy", ["lines", "recent", "all"]);
     const evidence = String(values.evidence)
       .split(",")
       .map((e) => e.trim());
@@ -111,7 +106,7 @@ most recent candidate (R-SZZ), all every candidate (B-SZZ).
       throw new UsageError("--evidence takes blame, declared, or both separated by a comma");
     }
     const recs = await labels(values.repo as string, {
-      strategy: strategy as SzzStrategy,
+      strategy,
       evidence: evidence as LinkEvidence[],
     });
     const out = recs.map((r) => jsonText(r)).join("\n");

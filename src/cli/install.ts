@@ -1,18 +1,19 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { indexRepository } from "../api.js";
 import { init } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
 import { printOut } from "../report/output.js";
-import { defaultRulesText, SCHEMA_FILE } from "../rules/loadRules.js";
-import { type Command, parse, UsageError } from "./args.js";
+import { defaultRulesText, PERSONAL_RULES_NAME, SCHEMA_FILE } from "../rules/loadRules.js";
+import { type Command, choiceFlag, parse } from "./args.js";
 import { progress } from "./progress.js";
 import { writerEvents } from "./writerEvents.js";
 
 /**
  * Writes the team's rules file with the schema beside it, so editors complete and check it offline
- * in any repository (no node_modules needed). Returns the files created, none when they exist.
+ * in any repository (no node_modules needed), and a .gitignore there that keeps the personal
+ * rules.local.yml out of commits. Returns the files created, none when they exist.
  */
 export async function writeRules({ topLevel }: { topLevel: string }): Promise<string[]> {
   const dir = join(topLevel, ".dejafix");
@@ -28,26 +29,35 @@ export async function writeRules({ topLevel }: { topLevel: string }): Promise<st
     writeFileSync(rules, defaultRulesText("./rules.schema.json"));
     created.push(rules);
   }
+  // Each developer's own overrides (.dejafix/rules.local.yml) stay out of commits in every clone.
+  const ignore = join(dir, ".gitignore");
+  if (!existsSync(ignore)) {
+    writeFileSync(
+      ignore,
+      `# Personal rules, merged over rules.yml for you only (docs/rules.md).\n${PERSONAL_RULES_NAME}\n`,
+    );
+    created.push(ignore);
+  } else if (!readFileSync(ignore, "utf8").split(/\r?\n/).includes(PERSONAL_RULES_NAME)) {
+    printOut(`dejafix: add "${PERSONAL_RULES_NAME}" to ${ignore} so personal rules are never committed.\n`);
+  }
   return created;
 }
 
 const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
 
 export const initCmd: Command = {
-  summary: "install the hooks, write .dejafix/rules.yml and index the history (idempotent)",
   help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index]
 
 Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook or your
-own hooks, never replacing them), writes .dejafix/rules.yml and its schema (commit both), and indexes
-the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.`,
+own hooks, never replacing them), writes .dejafix/rules.yml, its schema and a .gitignore that keeps
+personal .dejafix/rules.local.yml files out of commits (commit all three), and indexes the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       manager: { type: "string", default: "auto" },
       "no-index": { type: "boolean", default: false },
     });
-    const manager = values.manager as (typeof MANAGERS)[number];
-    if (!MANAGERS.includes(manager)) throw new UsageError(`--manager must be one of: ${MANAGERS.join(", ")}`);
+    const manager = choiceFlag(values.manager, "--manager", MANAGERS);
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
@@ -76,7 +86,6 @@ the history once. Running it again changes nothing. \`dejafix uninstall\` remove
 };
 
 export const uninstallCmd: Command = {
-  summary: "remove exactly what init added (--purge also deletes the local index)",
   help: `Usage: dejafix uninstall [--repo DIR] [--purge]
 
 Removes the hooks and lines init added and restores what was there before. The rules file stays if you

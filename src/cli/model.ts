@@ -15,19 +15,16 @@ import {
 const first = (help: string): string => (help.split("\n")[0] ?? "").replace(/^Usage:\s*/, "");
 
 export const datasetCmd: Command = {
-  summary: "export one record per commit (metrics, diff tokens, SZZ label) for training",
   help: DATASET_HELP,
   run: datasetCommand,
 };
 
 export const evalCmd: Command = {
-  summary: "replay history in time order and report how well the score would have done",
   help: EVAL_HELP,
   run: evalCommand,
 };
 
 export const calibrateCmd: Command = {
-  summary: "pick the score threshold that keeps false alarms under a limit",
   help: CALIBRATE_HELP,
   run: calibrateCommand,
 };
@@ -36,7 +33,6 @@ export const calibrateCmd: Command = {
 const TRAINABLE = ["lr-metrics", "lr-tokens", "mlp-tokens"];
 
 export const trainCmd: Command = {
-  summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
   help: `Usage: dejafix train DATASET.jsonl... [--out FILE.onnx] [--device auto|cpu|cuda] [--seed N] [--python PATH]
                      [--models LIST] [--hidden N] [--weight-decay X] [--resample-ratio R] [--max-epochs N]
 
@@ -49,20 +45,25 @@ export const trainCmd: Command = {
 
 Runs models/train.py (needs Python 3 with torch and onnx: apt-get install python3-torch python3-onnx,
 or pip install torch onnx). Without --out the model goes to <git-common-dir>/dejafix/model.onnx, where
-the hooks of this clone pick it up instead of the shipped default. Copy it into the repository and point
-your teammates' clones at it to share it.`,
+the hooks of this clone pick it up instead of the shipped default. That place is the only one the hooks
+look at, and it is per clone: to share a model, give teammates model.onnx and model.meta.json and have
+each copy both to <git-common-dir>/dejafix/ of their clone (\`git rev-parse --git-common-dir\`).`,
   async run(argv) {
-    const { values, positionals } = parse(argv, {
-      out: { type: "string" },
-      device: { type: "string", default: "auto" },
-      seed: { type: "string" },
-      python: { type: "string" },
-      models: { type: "string" },
-      hidden: { type: "string" },
-      "weight-decay": { type: "string" },
-      "resample-ratio": { type: "string" },
-      "max-epochs": { type: "string" },
-    });
+    const { values, positionals } = parse(
+      argv,
+      {
+        out: { type: "string" },
+        device: { type: "string", default: "auto" },
+        seed: { type: "string" },
+        python: { type: "string" },
+        models: { type: "string" },
+        hidden: { type: "string" },
+        "weight-decay": { type: "string" },
+        "resample-ratio": { type: "string" },
+        "max-epochs": { type: "string" },
+      },
+      { positionals: true },
+    );
     if (positionals.length === 0) throw new UsageError(`give at least one dataset: ${first(DATASET_HELP)}`);
     const hidden = numberFlag(values.hidden, "--hidden", { min: 1, integer: true });
     const maxEpochs = numberFlag(values["max-epochs"], "--max-epochs", { min: 1, integer: true });

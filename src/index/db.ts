@@ -175,6 +175,8 @@ const MIGRATIONS: string[] = [
   DELETE FROM defect_blocks; DELETE FROM defect_block_fixes;
   CREATE UNIQUE INDEX defect_blocks_range ON defect_blocks(fix_id, new_path, start_line, end_line);
   `,
+  // 7: the defect blocks of one file, for a change that takes a fix's lines out again (src/suggest/lineRevert.ts).
+  `CREATE INDEX IF NOT EXISTS defect_blocks_path ON defect_blocks(new_path);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -395,6 +395,7 @@ export class DefectBlockReader {
   private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
   private readonly siblings;
+  private readonly byPath;
 
   private readonly db: Db;
 
@@ -402,6 +403,7 @@ export class DefectBlockReader {
     const db = sqlite(store);
     this.db = db;
     this.byId = db.prepare(`${BLOCK_SELECT} WHERE d.id = ?`);
+    this.byPath = db.prepare(`${BLOCK_SELECT} WHERE d.new_path = ? AND r.role = 'self' ORDER BY c.seq, d.id`);
     this.siblings = db.prepare(`${BLOCK_SELECT} WHERE d.fix_id = ? AND d.path = ? AND d.id != ?`);
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",
@@ -422,6 +424,11 @@ export class DefectBlockReader {
   get(id: number): DefectBlock | undefined {
     const row = this.byId.get(id) as BlockRow | undefined;
     return row === undefined ? undefined : this.toBlock(row);
+  }
+
+  /** Every defect block of this repository's fixes in one file (as the fix left it), oldest fix first. */
+  inFile(path: string): DefectBlock[] {
+    return (this.byPath.all(path) as BlockRow[]).map((r) => this.toBlock(r));
   }
 
   /** The other defect blocks of one fix in one file (the fix's whole footprint there). */

@@ -13,6 +13,11 @@
  *
  * Merging: mappings merge key by key, lists and values replace the default. A level that sets
  * `percentile` or `score` drops the default's threshold.
+ *
+ * Layers: several files can apply, each merged over the ones before it the same way (the team's
+ * `.dejafix/rules.yml`, a package's, then the personal `rules.local.yml` beside each: see
+ * src/rules/rulesChain.ts). Each file alone must be valid; what only the result can tell (a level a
+ * freeze names that no file defines) is reported at the last file that sets the field.
  */
 
 import { createHash } from "node:crypto";
@@ -86,7 +91,17 @@ export function defaultRulesText(schemaRef: string = SCHEMA_URL): string {
   );
 }
 
+/** The personal, git-ignored file beside a team's rules file (`.dejafix/rules.local.yml`). */
+export const PERSONAL_RULES_NAME = "rules.local.yml";
+
+/** The personal file that goes with a rules file named rules.yml, else null. */
+export function personalFileBeside(file: string): string | null {
+  return path.basename(file) === "rules.yml" ? path.join(path.dirname(file), PERSONAL_RULES_NAME) : null;
+}
+
 export interface LoadOptions {
+  /** Merge the personal file beside a `rules.yml` over it when it exists (default true). */
+  personal?: boolean;
   /**
    * A file where the validated rules are kept, keyed by a hash of the rules text, the defaults
    * and the schema: the next load with the same text skips YAML parsing and schema compilation.
@@ -98,6 +113,7 @@ export interface LoadOptions {
 const CACHE_FORMAT = 1;
 
 function cacheKey(text: string, file: string): string {
+  // Several layers: `file` and `text` are the files' names and texts joined with NUL.
   let schemaStamp = "";
   try {
     const st = fs.statSync(SCHEMA_FILE);
@@ -133,12 +149,41 @@ function writeCache(cacheFile: string, key: string, rules: Rules): void {
   }
 }
 
-/** Reads the rules at `file`; `null` gives the built-in defaults. */
+/**
+ * Reads the rules at `file`, with the personal file beside it merged over it when there is one
+ * (`.dejafix/rules.local.yml` beside `.dejafix/rules.yml`); `null` gives the built-in defaults.
+ */
 export function loadRules(file: string | null, options: LoadOptions = {}): Rules {
   if (file === null) return defaultRules();
-  let text: string;
+  const personal = options.personal === false ? null : personalFileBeside(file);
+  return loadRuleLayers(personal && isFile(personal) ? [file, personal] : [file], options);
+}
+
+function isFile(file: string): boolean {
   try {
-    text = readRegularFile(file, MAX_RULES_BYTES);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads several rules files, each merged over the ones before it; `[]` gives the built-in defaults. */
+export function loadRuleLayers(files: readonly string[], options: LoadOptions = {}): Rules {
+  if (files.length === 0) return defaultRules();
+  const texts = files.map((file) => readRulesText(file));
+  const parse = () => combine(files.map((file, i) => readLayer(texts[i] as string, file)));
+  if (!options.cacheFile) return parse();
+  const key = cacheKey(texts.join("\0"), files.join("\0"));
+  const cached = readCache(options.cacheFile, key);
+  if (cached) return cached;
+  const rules = parse();
+  writeCache(options.cacheFile, key, rules);
+  return rules;
+}
+
+function readRulesText(file: string): string {
+  try {
+    return readRegularFile(file, MAX_RULES_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const message =
@@ -149,13 +194,6 @@ export function loadRules(file: string | null, options: LoadOptions = {}): Rules
           : `cannot read the rules file (${code ?? (err as Error).message})`;
     throw new RulesError(file, "missing", [{ line: 0, column: 0, path: "", message }]);
   }
-  if (!options.cacheFile) return parseRules(text, file);
-  const key = cacheKey(text, file);
-  const cached = readCache(options.cacheFile, key);
-  if (cached) return cached;
-  const rules = parseRules(text, file);
-  writeCache(options.cacheFile, key, rules);
-  return rules;
 }
 
 // yaml and ajv are loaded on first use: a hook whose rules come from the cache needs neither
@@ -343,12 +381,11 @@ function branchWithDefaults(item: Record<string, unknown>): BranchRule {
   return mergeObject({ levels: [], replace: false, hooks: ["pre-commit", "pre-push"] }, item) as BranchRule;
 }
 
-/** Schema-valid user input merged onto the defaults. */
-function merge(user: Record<string, unknown>): Rules {
-  const defaults = defaultRules();
+/** Schema-valid user input merged onto `base` (the defaults, or the layers before it). */
+function merge(user: Record<string, unknown>, base: Rules): Rules {
   const { levels: userLevels, ...rest } = user;
-  const rules = mergeObject(defaults, rest) as Rules;
-  rules.levels = { ...defaults.levels };
+  const rules = mergeObject(base, rest) as Rules;
+  rules.levels = { ...base.levels };
   for (const [name, raw] of Object.entries((userLevels ?? {}) as Record<string, Partial<Level>>)) {
     const base = rules.levels[name] ?? NEW_LEVEL;
     const threshold = raw.percentile !== undefined || raw.score !== undefined;
@@ -469,6 +506,18 @@ function toPlainData(
 
 /** Parses and validates rules text; `fileName` is only used in error messages and `Rules.source`. */
 export function parseRules(text: string, fileName: string): Rules {
+  return combine([readLayer(text, fileName)]);
+}
+
+/** One rules file, read and checked against the schema on its own. */
+interface Layer {
+  file: string;
+  raw: Record<string, unknown>;
+  /** The issue at `path` of this file, with its line and column. */
+  issueAt(path: Segment[], message: string): RulesIssue;
+}
+
+function readLayer(text: string, fileName: string): Layer {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -521,13 +570,42 @@ export function parseRules(text: string, fileName: string): Rules {
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new RulesError(fileName, "invalid", issues);
   }
-  const rules = merge(raw);
-  const problems = crossCheck(rules, raw);
-  if (problems.length > 0) {
-    const issues = problems.map((p) => issueAt(p.path, p.message));
-    issues.sort((a, b) => a.line - b.line || a.column - b.column);
-    throw new RulesError(fileName, "invalid", issues);
+  return { file: fileName, raw, issueAt };
+}
+
+/** Whether the plain data has a value at `path`. */
+function sets(raw: unknown, path: readonly Segment[]): boolean {
+  let node: unknown = raw;
+  for (const seg of path) {
+    if (Array.isArray(node) && typeof seg === "number") node = node[seg];
+    else if (isPlainObject(node)) node = node[String(seg)];
+    else return false;
+    if (node === undefined) return false;
   }
-  rules.source = fileName;
+  return true;
+}
+
+/** The layers merged in order over the defaults, then checked as a whole. */
+function combine(layers: readonly Layer[]): Rules {
+  let rules = defaultRules();
+  // For each level, what the last layer that names it says (its thresholds replace the ones before).
+  const lastLevels: Record<string, unknown> = {};
+  for (const layer of layers) {
+    rules = merge(layer.raw, rules);
+    Object.assign(lastLevels, (layer.raw.levels ?? {}) as Record<string, unknown>);
+  }
+  const problems = crossCheck(rules, { levels: lastLevels });
+  if (problems.length > 0) {
+    // Each problem belongs to the last file that sets its field (else its section, else the first file).
+    const owner = (p: { path: Segment[] }): Layer =>
+      [...layers].reverse().find((l) => sets(l.raw, p.path)) ??
+      [...layers].reverse().find((l) => sets(l.raw, p.path.slice(0, 1))) ??
+      (layers[0] as Layer);
+    const first = owner(problems[0] as { path: Segment[] });
+    const issues = problems.filter((p) => owner(p) === first).map((p) => first.issueAt(p.path, p.message));
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new RulesError(first.file, "invalid", issues);
+  }
+  rules.source = layers.map((l) => l.file).join(" + ");
   return rules;
 }

@@ -263,6 +263,7 @@ export function findRecurrence(
             mapping,
             change,
             lineage,
+            nearlySame: similarity >= NEARLY_SAME,
             why: whyEdit,
           })
         : insertionLeftOut(e, add, {
@@ -346,7 +347,7 @@ function withoutTypeMarks(line: string): string {
 }
 
 /** A TypeScript edit whose lines differ only by casts and non-null marks. */
-function typeOnlyEdit(e: FixEdit, language: string): boolean {
+export function typeOnlyEdit(e: FixEdit, language: string): boolean {
   if (language !== "typescript" && language !== "tsx") return false;
   if (e.del.length !== e.add.length || e.del.length === 0) return false;
   return e.del.every((d, i) => withoutTypeMarks(d) === withoutTypeMarks(e.add[i]!));
@@ -516,6 +517,8 @@ interface LineContext {
   mapping: Map<string, string>;
   change: ChangeLines;
   lineage: boolean;
+  /** The two blocks are nearly the same code (a copy): names only the bug lines use may be renamed too. */
+  nearlySame: boolean;
   why: (reason: string) => void;
 }
 
@@ -545,6 +548,7 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   // Or the bug is a global name itself, kept exactly (`except TypeError:`, `memcpy(`).
   if (
     !c.lineage &&
+    !c.nearlySame &&
     !delToks.some(
       (t, i) =>
         t.kind === "identifier" &&
@@ -556,7 +560,9 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   const addToks = add.flatMap((a) => c.afterTok.get(a) ?? []);
   // Tokens the fix took out (and brought in): what differs between the two sides by exact text.
   const kept = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([i]) => i));
-  const locals = c.lineage ? new Map<string, string>() : localNames(delToks, devToks, c.mapping);
+  const locals = c.lineage
+    ? new Map<string, string>()
+    : localNames(delToks, devToks, c.mapping, c.nearlySame ? 1 : 2);
   for (let i = 0; i < delToks.length; i++) {
     if (!c.lineage && kept.has(i)) continue;
     const b = delToks[i]!;
@@ -577,6 +583,8 @@ function localNames(
   delToks: readonly NormToken[],
   devToks: readonly NormToken[],
   mapping: ReadonlyMap<string, string>,
+  /** Uses on the bug lines a name needs to be taken as bound there: one in a copy nearly the same code. */
+  minUses: number,
 ): Map<string, string> {
   const seen = new Map<string, { dev: string; uses: number; called: boolean; consistent: boolean }>();
   delToks.forEach((b, i) => {
@@ -594,7 +602,7 @@ function localNames(
   const taken = new Set(mapping.values());
   const out = new Map<string, string>();
   for (const [name, v] of seen)
-    if (v.uses >= 2 && !v.called && v.consistent && !taken.has(v.dev)) out.set(name, v.dev);
+    if (v.uses >= minUses && !v.called && v.consistent && !taken.has(v.dev)) out.set(name, v.dev);
   return out;
 }
 
@@ -640,7 +648,8 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // `#define`, a struct field, an import) that other code simply has no use for.
     const toks = add.flatMap((a) => g.afterTok.get(a) ?? []);
     // A missing check is a few lines; a missing function or branch of that other code is its own design.
-    if (new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK)
+    // In a copy of the buggy code (nearly the same code) whatever the fix added is missing.
+    if (!g.nearlySame && new Set(toks.map((t) => t.lineIndex)).size > MAX_INSERTED_CHECK)
       return rejected(g.why, "the fix inserted more than a check");
     // And every name it uses is one this code knows: mapped, or found in the developer's file (a
     // function of the same API). A new field, function or flag of that other code is no check here.
@@ -673,7 +682,12 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
   // The closing `}` of a check the fix wrapped around code is undone with it; alone it is nothing.
   if (fixTexts.length === 0 && !g.lineage) return rejected(g.why, "the fix inserted punctuation only");
   const near = exactTextsIn(g.dev, from - 2, to + 2);
-  if (fixTexts.some((t) => near.has(t))) return rejected(g.why, "the fix's lines are there");
+  // What says something decides (`end`, `return;` or `break;` stand near any gap); all of it there is the fix there.
+  const telling = fixTexts.filter(
+    (t) => t.replace(/\s+/g, "").length >= 8 && /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(t),
+  );
+  const wanted = telling.length > 0 ? telling : fixTexts;
+  if (wanted.every((t) => near.has(t))) return rejected(g.why, "the fix's lines are there");
   const gapDeletions = g.change.deletions.filter((d) => d.after >= from - 1 && d.after < to);
   if (g.lineage) {
     // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is

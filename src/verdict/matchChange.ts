@@ -13,6 +13,8 @@ import { codeLanguageOf } from "../blocks/languageOf.js";
 import { normalizeBlock, sliceNormalized } from "../blocks/normalizeBlock.js";
 import type { NormalizedBlock } from "../blocks/types.js";
 import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
+import { lcsLength } from "../clones/verify.js";
+import { applyCheck } from "../git/applyCheck.js";
 import { fileAt } from "../git/fileAt.js";
 import type { StagedChange, StagedFile } from "../git/readChange.js";
 import { cloneIndex, type SqliteBlockStore } from "../index/blockStore.js";
@@ -26,7 +28,8 @@ import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { type DeveloperBlock, placeFix } from "../suggest/placeFix.js";
+import { findLineRevert } from "../suggest/lineRevert.js";
+import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
   codeLine,
@@ -36,6 +39,7 @@ import {
   rewritesFixElsewhere,
   wordsOf,
 } from "../suggest/recurrence.js";
+import { renderDiff } from "../suggest/renderDiff.js";
 import type { CommitRef, MatchExplanation, MatchReport } from "../verdict/types.js";
 
 /** A match with what feedback and reports need beyond `MatchReport`. */
@@ -165,6 +169,12 @@ function seedsOf(
   return [...first, ...more];
 }
 
+/** NiCad's similarity of two normalized blocks: LCS over the longer one. */
+function similarityOf(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.max(a.length, b.length);
+  return n === 0 ? 0 : lcsLength(a, b) / n;
+}
+
 /** Lines as `codeLine` writes them, blank ones left out, joined and framed by newlines for a search. */
 function codeRun(lines: readonly string[]): string {
   return `\n${lines
@@ -180,7 +190,10 @@ function cosmeticOnly(file: StagedFile, language: string): boolean {
   // all hunks: one hunk alone holds one use of it.
   const all = (kind: "-" | "+") =>
     file.hunks.flatMap((h) => h.lines.filter((l) => l.kind === kind).map((l) => l.text));
-  if (file.hunks.length > 1 && isCosmeticChange(all("-"), all("+"), language)) return true;
+  // Only a rename: the same lines taken out in one place and put back in another are a move, and a
+  // statement moved is no formatting change.
+  const renamed = all("-").map(codeLine).join("\n") !== all("+").map(codeLine).join("\n");
+  if (file.hunks.length > 1 && renamed && isCosmeticChange(all("-"), all("+"), language)) return true;
   // Hunk by hunk: a statement moved elsewhere is one hunk that removes it and another that adds it,
   // the same tokens overall, and no formatting change.
   return file.hunks.every((h) => {
@@ -470,6 +483,63 @@ export async function matchChange(
       }
     }
   }
+  // A fix taken out again line for line in its own file is a revert however the code around it changed
+  // since (the block may be no clone of the defect block any more).
+  for (const w of work) {
+    if (opts.deadline !== undefined && performance.now() > opts.deadline) break;
+    if (!w.file.hunks.some((h) => h.lines.some((l) => l.kind === "-"))) continue;
+    for (const candidate of reader.inFile(w.path)) {
+      const known = out.get(candidate.fix.sha);
+      if (known?.recurrence.kind === "revert") continue;
+      const d = defectOf(candidate.id);
+      if (d === null) continue;
+      const { block } = d;
+      const found = findLineRevert(block, w.file.hunks, w.lines, w.change.words);
+      if (found === null) continue;
+      const first = found.lines[0]!;
+      const last = found.lines[found.lines.length - 1]!;
+      const range = w.fb.window({ start: first, end: last }, block.before.length);
+      const norm = w.fb.normalize(range);
+      const similarity = similarityOf(norm.hashes, d.code.before.hashes);
+      const tell = (outcome: string) =>
+        opts.explain?.({
+          fix: block.fix.sha,
+          defectBlockId: block.id,
+          path: w.path,
+          line: first,
+          similarity,
+          outcome,
+        });
+      const why = whyNotShown(block, "revert", similarity, w);
+      if (why !== null) {
+        tell(why);
+        continue;
+      }
+      tell("shown as a revert: the fix's own lines taken out again");
+      const dev: DeveloperBlock = {
+        path: w.path,
+        text: w.file.newText!,
+        lines: w.lines,
+        range,
+        norm,
+        added: w.change.added,
+      };
+      const newText = found.fixed.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
+      const diff = renderDiff(dev.path, dev.text, newText);
+      const applies = opts.applyCheck === false ? null : await applyCheck(dev.path, dev.text, diff);
+      const suggestion: NonNullable<MatchReport["suggestion"]> =
+        applies === false
+          ? {
+              diff: historicalDiff({ ...block, startLine: block.startLine }),
+              placed: false,
+              appliesCleanly: null,
+              why: "git apply --check refused it",
+            }
+          : { diff, placed: true, appliesCleanly: applies };
+      const report = toReport(block, { similarity }, dev, { kind: "revert", lines: found.lines }, suggestion);
+      if (known === undefined || rank(report, known) < 0) out.set(block.fix.sha, report);
+    }
+  }
   if (looked < planned)
     opts.notices?.push(
       `matched ${looked} of the ${planned} blocks of this change against past defects before the time budget ran out`,
@@ -479,7 +549,7 @@ export async function matchChange(
 
 function toReport(
   block: DefectBlock,
-  match: RegionMatch,
+  match: Pick<RegionMatch, "similarity">,
   dev: DeveloperBlock,
   rec: { kind: "revert" | "copy"; lines: number[] },
   suggestion: NonNullable<MatchReport["suggestion"]>,

@@ -82,6 +82,11 @@ export interface Verdict {
   /** Gating level name from the rules ("green", "yellow", "red", ...); "none" when nothing was scored. */
   level: string;
   action: Action;
+  /**
+   * What set `action`: the risk level the score reached (`level`; in two-phase mode confirmed by a match)
+   * or a match with a past defect (`match`). Absent when nothing did (`pass`).
+   */
+  decidedBy?: "level" | "match";
   /** Absent when no model ran (e.g. no index yet). */
   score?: ScoreReport;
   /** Best matches first; empty for most changes. */

@@ -1,15 +1,41 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { IndexStore } from "../../src/index/store.js";
 
 /** A temp folder removed when the test ends. */
-export function tempDir(t: { after(fn: () => void): void }, prefix = "dejafix-"): string {
+export function tempDir(t: { after(fn: () => void | Promise<void>): void }, prefix = "dejafix-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  // Retries: a post-commit hook may still be updating the index in the background.
-  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }));
+  t.after(async () => {
+    // A post-commit hook may still be updating the index in the background (detached, as in real use):
+    // wait for the processes working in the folder, then remove it.
+    await quiet(dir, 120_000);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+  });
   return dir;
+}
+
+/** Waits until no process runs in `dir` or names it on its command line (Linux /proc; elsewhere at once). */
+async function quiet(dir: string, maxMs: number): Promise<void> {
+  const until = Date.now() + maxMs;
+  const busy = (): boolean => {
+    let pids: string[];
+    try {
+      pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+    } catch {
+      return false;
+    }
+    return pids.some((pid) => {
+      try {
+        if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) return true;
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir);
+      } catch {
+        return false;
+      }
+    });
+  };
+  while (busy() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
 }
 
 export function gitOut(cwd: string, args: string[]): string {

@@ -1,0 +1,173 @@
+/**
+ * A change that takes a past fix out again, line for line, in the fix's own file: it removes every line
+ * the fix wrote and writes back every line the fix took out (or, for a fix that only inserted a check,
+ * removes the check and keeps the code it guarded). That is a revert, a bad merge or old code pasted over
+ * new, whatever became of the code around it since: the block around the fix may have changed so much
+ * that it is no clone of the defect block any more, but the fix's own lines are exact.
+ *
+ *   fix then   -  o = peak[o];           the fix took out `peak[o]`, wrote `peak[j]`
+ *              +  o = peak[j];
+ *   change now -  o = peak[j];           takes out what the fix wrote, writes back what it took out
+ *              +  o = peak[o];           → a revert of that fix, with the fix placed back
+ *
+ * Only lines that say something count (a name of three letters or more and eight characters of code):
+ * taking out a `break;` the fix once added somewhere is no revert of it.
+ */
+import type { FixEdit } from "../blocks/fixBlocks.js";
+import type { Hunk } from "../git/types.js";
+import { detectIndent, reindent } from "./indentation.js";
+import { codeLine, typeOnlyEdit, wordsOf } from "./recurrence.js";
+
+export interface LineRevert {
+  /** Indexes into the block's edits that the change takes back. */
+  edits: number[];
+  /** The developer's lines (new file numbering) where the bug is back: the re-added lines, or where the check was. */
+  lines: number[];
+  /** The new file with the fix put back, line by line. */
+  fixed: string[];
+}
+
+/** A line that says something: code (not a comment) with a name of three letters or more and eight characters. */
+function says(line: string): boolean {
+  if (/^(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|if|undef|pragma)\b)|--|;)/.test(line)) return false;
+  return line.replace(/\s+/g, "").length >= 8 && /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(line);
+}
+
+/** One hunk of the change: its added lines by new-file number, its removed lines, by code text. */
+interface HunkSide {
+  newStart: number;
+  newEnd: number;
+  added: Map<string, number[]>;
+  removed: Map<string, number>;
+  /** Where removed lines were, in new-file numbering (the line they stood before). */
+  removedAt: number;
+}
+
+function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
+  return hunks.map((h) => {
+    const added = new Map<string, number[]>();
+    const removed = new Map<string, number>();
+    let line = h.newStart;
+    let removedAt = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    for (const l of h.lines) {
+      const t = codeLine(l.text);
+      if (l.kind === "+") {
+        if (t !== "") added.set(t, [...(added.get(t) ?? []), line]);
+        line++;
+      } else if (l.kind === "-") {
+        if (t !== "") removed.set(t, (removed.get(t) ?? 0) + 1);
+        removedAt = Math.max(1, line);
+      } else line++;
+    }
+    return {
+      newStart: h.newStart,
+      newEnd: h.newStart + Math.max(0, h.newLines - 1),
+      added,
+      removed,
+      removedAt,
+    };
+  });
+}
+
+/** Lines of a hunk besides the revert's own that a revert may carry (a brace git's diff shifted, a blank). */
+const SLACK = 3;
+
+/**
+ * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
+ * change to one file takes back, or null. `newLines` is the file after the change. An edit is taken back
+ * in one hunk of the change that is little else, at the place the fix made it (a line of the code around
+ * the fix next to the hunk): the same text written back elsewhere is other code.
+ */
+export function findLineRevert(
+  block: { before: readonly string[]; after: readonly string[]; edits: readonly FixEdit[]; language: string },
+  hunks: readonly Hunk[],
+  newLines: readonly string[],
+  /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
+  wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): LineRevert | null {
+  const beforeWords = new Set(block.before.flatMap(wordsOf));
+  const sides = hunkSides(hunks);
+  const inFile = new Set(newLines.map(codeLine));
+  const addedAnywhere = new Set(sides.flatMap((h) => [...h.added.keys()]));
+  const edits: number[] = [];
+  const lines: number[] = [];
+  const fixed = [...newLines];
+  // Applied bottom-up so earlier line numbers stay valid.
+  const placements: Array<{ at: number; remove: number; insert: string[] }> = [];
+  const codeNear = (from: number, to: number): Set<string> => {
+    const out = new Set<string>();
+    for (let i = Math.max(1, from); i <= Math.min(newLines.length, to); i++) {
+      const t = codeLine(newLines[i - 1] ?? "");
+      if (t !== "") out.add(t);
+    }
+    return out;
+  };
+  block.edits.forEach((e, k) => {
+    const del = e.del.map(codeLine).filter((l) => l !== "");
+    const add = e.add.map(codeLine).filter((l) => l !== "");
+    const wrapped = add.filter((l) => del.includes(l));
+    const wrote = add.filter((l) => !del.includes(l));
+    const tookOut = del.filter((l) => !add.includes(l));
+    if (![...wrote, ...tookOut].some(says)) return;
+    // A cast or a non-null mark taken out again changes no behaviour.
+    if (typeOnlyEdit(e, block.language)) return;
+    // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
+    const brought = wrote
+      .flatMap(wordsOf)
+      .filter(
+        (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
+      );
+    if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
+    // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
+    if (!wrapped.every((l) => inFile.has(l))) return;
+    // Code around the fix, as it found it: the line above the edit and the line below.
+    const above = codeLine(block.before[e.at - 1] ?? "");
+    const below = codeLine(block.before[e.at + e.del.length] ?? "");
+    const h = sides.find((side) => {
+      // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
+      if (!wrote.every((l) => side.removed.has(l) && !addedAnywhere.has(l))) return false;
+      if (!tookOut.every((l) => side.added.has(l))) return false;
+      const other =
+        [...side.removed.entries()].reduce((n, [l, c]) => n + (wrote.includes(l) ? 0 : c), 0) +
+        [...side.added.entries()].reduce((n, [l, at]) => n + (tookOut.includes(l) ? 0 : at.length), 0);
+      if (other > Math.max(SLACK, wrote.length + tookOut.length)) return false;
+      const near = codeNear(side.newStart - 3, side.newEnd + 3);
+      return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
+    });
+    if (h === undefined) return;
+    const back = tookOut.flatMap((l) => h.added.get(l) ?? []).sort((a, b) => a - b);
+    edits.push(k);
+    if (back.length > 0) {
+      lines.push(...back);
+      // The lines written back, as one run, are replaced by the fix's lines in their indentation.
+      const first = back[0]!;
+      const last = back[back.length - 1]!;
+      placements.push({
+        at: first,
+        remove: last - first + 1,
+        insert: indented(e.add, e.del[0] ?? "", newLines[first - 1] ?? "", newLines),
+      });
+    } else {
+      const at = h.removedAt;
+      lines.push(at);
+      const anchorFix = block.before[e.at - 1] ?? e.add[0] ?? "";
+      const anchorDev = newLines[at - 2] ?? newLines[at - 1] ?? "";
+      placements.push({ at, remove: 0, insert: indented(e.add, anchorFix, anchorDev, newLines) });
+    }
+  });
+  if (edits.length === 0) return null;
+  for (const p of placements.sort((a, b) => b.at - a.at)) fixed.splice(p.at - 1, p.remove, ...p.insert);
+  return { edits, lines: [...new Set(lines)].sort((a, b) => a - b), fixed };
+}
+
+/** The fix's lines moved to the developer's indentation: `fixAnchor` in the fix's code is `devAnchor` here. */
+function indented(
+  lines: readonly string[],
+  fixAnchor: string,
+  devAnchor: string,
+  devFile: readonly string[],
+): string[] {
+  const from = detectIndent(lines.length > 0 ? [fixAnchor, ...lines] : [fixAnchor]);
+  const to = detectIndent(devFile);
+  return lines.map((l) => reindent(l, fixAnchor, from, devAnchor, to));
+}
