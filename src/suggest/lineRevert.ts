@@ -34,7 +34,7 @@ function says(line: string): boolean {
 }
 
 /** One hunk of the change: its added lines by new-file number, its removed lines, by code text. */
-interface HunkSide {
+export interface HunkSide {
   newStart: number;
   newEnd: number;
   added: Map<string, number[]>;
@@ -73,25 +73,67 @@ function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
 const SLACK = 3;
 
 /**
+ * The change to one file as `findLineRevert` reads it, prepared once for all the defect blocks of the file:
+ * what each of them costs is then in proportion to the block and the hunks, not to the file.
+ */
+export interface RevertSite {
+  readonly newLines: readonly string[];
+  readonly sides: readonly HunkSide[];
+  /** Code lines added anywhere in this file's hunks. */
+  readonly addedAnywhere: ReadonlySet<string>;
+  /** Every code line of the file after the change (read on first need: most blocks never ask). */
+  inFile(): ReadonlySet<string>;
+  readonly wordsAdded: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export function revertSite(
+  hunks: readonly Hunk[],
+  newLines: readonly string[],
+  wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
+): RevertSite {
+  const sides = hunkSides(hunks);
+  let inFile: Set<string> | undefined;
+  return {
+    newLines,
+    sides,
+    addedAnywhere: new Set(sides.flatMap((h) => [...h.added.keys()])),
+    inFile: () => {
+      inFile ??= new Set(newLines.map(codeLine));
+      return inFile;
+    },
+    wordsAdded,
+  };
+}
+
+type RevertBlock = {
+  before: readonly string[];
+  after: readonly string[];
+  edits: readonly FixEdit[];
+  language: string;
+};
+
+/**
  * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
  * change to one file takes back, or null. `newLines` is the file after the change. An edit is taken back
  * in one hunk of the change that is little else, at the place the fix made it (a line of the code around
  * the fix next to the hunk): the same text written back elsewhere is other code.
  */
 export function findLineRevert(
-  block: { before: readonly string[]; after: readonly string[]; edits: readonly FixEdit[]; language: string },
+  block: RevertBlock,
   hunks: readonly Hunk[],
   newLines: readonly string[],
   /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
   wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): LineRevert | null {
-  const beforeWords = new Set(block.before.flatMap(wordsOf));
-  const sides = hunkSides(hunks);
-  const inFile = new Set(newLines.map(codeLine));
-  const addedAnywhere = new Set(sides.flatMap((h) => [...h.added.keys()]));
+  return findRevertAt(block, revertSite(hunks, newLines, wordsAdded));
+}
+
+/** `findLineRevert` on a change prepared with `revertSite` (the same answer). */
+export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert | null {
+  const { newLines, sides, addedAnywhere, wordsAdded } = site;
+  let beforeWords: Set<string> | undefined;
   const edits: number[] = [];
   const lines: number[] = [];
-  const fixed = [...newLines];
   // Applied bottom-up so earlier line numbers stay valid.
   const placements: Array<{ at: number; remove: number; insert: string[] }> = [];
   const codeNear = (from: number, to: number): Set<string> => {
@@ -112,14 +154,14 @@ export function findLineRevert(
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language)) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
+    beforeWords ??= new Set(block.before.flatMap(wordsOf));
+    const known = beforeWords;
     const brought = wrote
       .flatMap(wordsOf)
-      .filter(
-        (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
-      );
+      .filter((w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !known.has(w));
     if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
     // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
-    if (!wrapped.every((l) => inFile.has(l))) return;
+    if (wrapped.length > 0 && !wrapped.every((l) => site.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
     const above = codeLine(block.before[e.at - 1] ?? "");
     const below = codeLine(block.before[e.at + e.del.length] ?? "");
@@ -156,6 +198,7 @@ export function findLineRevert(
     }
   });
   if (edits.length === 0) return null;
+  const fixed = [...newLines];
   for (const p of placements.sort((a, b) => b.at - a.at)) fixed.splice(p.at - 1, p.remove, ...p.insert);
   return { edits, lines: [...new Set(lines)].sort((a, b) => a - b), fixed };
 }

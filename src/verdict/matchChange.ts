@@ -28,7 +28,7 @@ import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { findLineRevert } from "../suggest/lineRevert.js";
+import { findRevertAt, revertSite } from "../suggest/lineRevert.js";
 import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
@@ -488,13 +488,16 @@ export async function matchChange(
   for (const w of work) {
     if (opts.deadline !== undefined && performance.now() > opts.deadline) break;
     if (!w.file.hunks.some((h) => h.lines.some((l) => l.kind === "-"))) continue;
+    const site = revertSite(w.file.hunks, w.lines, w.change.words);
     for (const candidate of reader.inFile(w.path)) {
       const known = out.get(candidate.fix.sha);
       if (known?.recurrence.kind === "revert") continue;
+      // Most past fixes of a file are not taken back: their own lines say so before their code is read.
+      if (findRevertAt(candidate, site) === null) continue;
       const d = defectOf(candidate.id);
       if (d === null) continue;
       const { block } = d;
-      const found = findLineRevert(block, w.file.hunks, w.lines, w.change.words);
+      const found = findRevertAt(block, site);
       if (found === null) continue;
       const first = found.lines[0]!;
       const last = found.lines[found.lines.length - 1]!;
