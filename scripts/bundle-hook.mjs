@@ -14,7 +14,7 @@
 //
 //   node scripts/bundle-hook.mjs [DIST]          (DIST defaults to ./dist; `npm run build` runs it)
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, posix, resolve } from "node:path";
+import { join, posix, resolve } from "node:path";
 import ts from "typescript";
 
 const dist = resolve(process.argv[2] ?? "dist");
@@ -94,7 +94,10 @@ const ENTRY = ${JSON.stringify(ENTRY)};
 const defs = {
 ${body}
 };
+const META = new Set(${JSON.stringify(ids.filter((id) => modules.get(id).includes("__meta_url")))});
 const cache = new Map();
+// Node ≥ 22.1 keeps compiled code of the packages loaded from here on disk (a no-op where it has no cache).
+require("node:module").enableCompileCache?.();
 function load(id) {
   let m = cache.get(id);
   if (m) return m.exports;
@@ -109,7 +112,9 @@ function load(id) {
     }
     return require(spec);
   };
-  defs[id].call(m.exports, m.exports, req, m, pathToFileURL(file).href, importAny);
+  // A file URL costs some encoding: only modules that read import.meta.url get one.
+  const url = META.has(id) ? pathToFileURL(file).href : "";
+  defs[id].call(m.exports, m.exports, req, m, url, importAny);
   return m.exports;
 }
 function importAny(spec) {
