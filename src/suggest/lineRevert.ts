@@ -153,15 +153,6 @@ export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert |
     if (![...wrote, ...tookOut].some(says)) return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language)) return;
-    // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
-    beforeWords ??= new Set(block.before.flatMap(wordsOf));
-    const known = beforeWords;
-    const brought = wrote
-      .flatMap(wordsOf)
-      .filter((w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !known.has(w));
-    if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
-    // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
-    if (wrapped.length > 0 && !wrapped.every((l) => site.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
     const above = codeLine(block.before[e.at - 1] ?? "");
     const below = codeLine(block.before[e.at + e.del.length] ?? "");
@@ -177,6 +168,16 @@ export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert |
       return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
     });
     if (h === undefined) return;
+    // (Checked once a hunk takes the edit back: most edits of a file's past fixes are not.)
+    // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
+    beforeWords ??= new Set(block.before.flatMap(wordsOf));
+    const known = beforeWords;
+    const brought = wrote
+      .flatMap(wordsOf)
+      .filter((w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !known.has(w));
+    if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
+    // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
+    if (wrapped.length > 0 && !wrapped.every((l) => site.inFile().has(l))) return;
     const back = tookOut.flatMap((l) => h.added.get(l) ?? []).sort((a, b) => a - b);
     edits.push(k);
     if (back.length > 0) {
