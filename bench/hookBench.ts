@@ -198,6 +198,9 @@ async function main(argv: string[]): Promise<number> {
     const baselineRepo = join(tmp, "baseline");
     if (values.baseline) {
       cpSync(repo, baselineRepo, { recursive: true });
+      // The baseline indexes and writes its rules itself: this build's rules may hold keys it does not know.
+      rmSync(join(baselineRepo, ".dejafix"), { recursive: true, force: true });
+      rmSync(join(baselineRepo, ".git", "dejafix"), { recursive: true, force: true });
       const cli = join(resolve(values.baseline as string), "dist", "src", "cli", "main.js");
       const r = spawnSync(process.execPath, [cli, "init", "--repo", baselineRepo], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`the baseline's dejafix init failed: ${r.stderr}`);
