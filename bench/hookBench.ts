@@ -44,14 +44,34 @@ function git(cwd: string, args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", maxBuffer: 1 << 26 });
 }
 
-function timeMs(cmd: string, args: string[], cwd: string): { ms: number; code: number | null } {
+/**
+ * CPU time (user + sys, ms) of every child this process has waited for, its descendants included: Linux adds a
+ * waited child's times to the parent's cutime/cstime. Unlike wall time it barely moves with the machine's load.
+ */
+function childrenCpuMs(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 of proc(5) (cutime, cstime) are at 13 and 14 once pid and comm are cut off; 100 ticks a second.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function timeMs(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): { ms: number; cpuMs: number; code: number | null } {
+  const c = childrenCpuMs();
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
     cwd,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, code: r.status };
+  return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpuMs: childrenCpuMs() - c, code: r.status };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -198,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
     const baselineRepo = join(tmp, "baseline");
     if (values.baseline) {
       cpSync(repo, baselineRepo, { recursive: true });
-      // The baseline indexes and writes its rules itself: this build's rules may hold keys it does not know.
+      // The baseline writes its own rules file and index: an older build may not know this build's keys or schema.
       rmSync(join(baselineRepo, ".dejafix"), { recursive: true, force: true });
       rmSync(join(baselineRepo, ".git", "dejafix"), { recursive: true, force: true });
       const cli = join(resolve(values.baseline as string), "dist", "src", "cli", "main.js");
@@ -214,19 +234,24 @@ async function main(argv: string[]): Promise<number> {
     const unscoredMs: number[] = [];
     const nodeMs: number[] = [];
     const baselineMs: number[] = [];
+    const cpu = { hook: [] as number[], node: [] as number[], baseline: [] as number[] };
     for (let i = 0; i < runs; i++) {
       if (values.baseline) {
         const b = timeMs("sh", [baselineHook], baselineRepo);
         if (b.code !== 0) throw new Error(`the baseline hook exited with ${b.code} on a typical change`);
         baselineMs.push(b.ms);
+        cpu.baseline.push(b.cpuMs);
       }
       const h = timeMs("sh", [hook], repo);
       if (h.code !== 0) throw new Error(`the hook exited with ${h.code} on a typical change`);
       hookMs.push(h.ms);
+      cpu.hook.push(h.cpuMs);
       const u = timeMs("sh", [unscoredHook], unscored);
       if (u.code !== 0) throw new Error(`the unscored hook exited with ${u.code} on a typical change`);
       unscoredMs.push(u.ms);
-      nodeMs.push(timeMs(process.execPath, ["-e", "0"], repo).ms);
+      const n = timeMs(process.execPath, ["-e", "0"], repo);
+      nodeMs.push(n.ms);
+      cpu.node.push(n.cpuMs);
     }
     if (git(repo, ["ls-files", "-s"]) !== before) throw new Error("the hook changed the index");
     const model = existsSync(fileURLToPath(new URL("../../models/default.onnx", import.meta.url)))
@@ -251,6 +276,9 @@ async function main(argv: string[]): Promise<number> {
               `this build − baseline: ${(hm - pct(baselineMs, 50)).toFixed(1)} ms at the median`,
             ]
           : []),
+        `CPU time (user + sys of all the hook's processes, 10 ms ticks; steadier than wall time on a loaded machine): ` +
+          `hook median ${pct(cpu.hook, 50).toFixed(0)} ms, node -e 0 ${pct(cpu.node, 50).toFixed(0)} ms` +
+          (values.baseline ? `, baseline build's hook ${pct(cpu.baseline, 50).toFixed(0)} ms` : ""),
         `load average: ${load(loadBefore)} before, ${load(loadavg())} after (1, 5, 15 min; ${cpus().length} cores)`,
         `rerun: ${command}`,
       ].join("\n")}\n`,

@@ -71,6 +71,9 @@ function cleanEnv(base: string): NodeJS.ProcessEnv {
     if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "FORCE_COLOR") env[k] = v;
   return {
     ...env,
+    // These tests are about faults, not speed: a loaded test machine must not cut them at the 2 s default.
+    // The tests of the budget itself take this out.
+    DEJAFIX_TIME_BUDGET_MS: "120000",
     NO_COLOR: "1",
     HOME: join(base, "home"),
     GIT_CONFIG_NOSYSTEM: "1",
@@ -198,6 +201,7 @@ describe("the time budget", () => {
     HOOK_TIMEOUT,
     async (t) => {
       const repo = await hookRepo(t);
+      delete repo.env.DEJAFIX_TIME_BUDGET_MS;
       repo.rules("version: 1\nhooks:\n  timeBudgetMs: 500\n");
       const r = repo.commit("export const a = 2; // SPIN_ME and BLOCK_ME");
       assert.equal(r.status, 0, r.stderr);
@@ -220,6 +224,7 @@ describe("the time budget", () => {
     HOOK_TIMEOUT,
     async (t) => {
       const repo = await hookRepo(t);
+      delete repo.env.DEJAFIX_TIME_BUDGET_MS;
       repo.rules("version: 1\nhooks:\n  timeBudgetMs: 500\n");
       const loaded = join(repo.base, "loaded");
       const r = repo.commit("export const a = 2; // BLOCK_ME", {
@@ -234,10 +239,31 @@ describe("the time budget", () => {
   );
 
   test(
+    "DEJAFIX_TIME_BUDGET_MS sets the budget for one machine over the rules' value; a value that is no number is ignored",
+    HOOK_TIMEOUT,
+    async (t) => {
+      const repo = await hookRepo(t);
+      repo.rules("version: 1\nhooks:\n  timeBudgetMs: 600000\n");
+      const r = repo.commit("export const a = 2; // SPIN_ME", { ...repo.env, DEJAFIX_TIME_BUDGET_MS: "700" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.committed);
+      assert.match(r.stderr, /took longer than 700 ms, so this commit went through unchecked/);
+      repo.rules("version: 1\nhooks:\n  timeBudgetMs: 800\n");
+      const bad = repo.commit("export const a = 3; // SPIN_ME", {
+        ...repo.env,
+        DEJAFIX_TIME_BUDGET_MS: "soon",
+      });
+      assert.equal(bad.status, 0, bad.stderr);
+      assert.match(bad.stderr, /took longer than 800 ms/);
+    },
+  );
+
+  test(
     "pre-push: the push goes through at its own budget, and the notice names hooks.prePush.timeBudgetMs",
     HOOK_TIMEOUT,
     async (t) => {
       const repo = await hookRepo(t);
+      delete repo.env.DEJAFIX_TIME_BUDGET_MS;
       repo.rules("version: 1\nhooks:\n  prePush:\n    timeBudgetMs: 500\n");
       repo.git(["add", ".dejafix/rules.yml"]);
       repo.git(["commit", "-q", "-m", "rules"], { ...repo.env, DEJAFIX: "0" });

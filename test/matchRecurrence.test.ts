@@ -494,6 +494,7 @@ async function explainStaged(
   dir: string,
   rules: ReturnType<typeof defaultRules>,
   files: Record<string, string | null>,
+  changeMessage?: string,
 ): Promise<{ matches: SuggestedMatch[]; told: MatchExplanation[] }> {
   git(dir, ["reset", "-q", "--hard", "HEAD"]);
   write(dir, files);
@@ -503,6 +504,7 @@ async function explainStaged(
   try {
     const matches = await matchChange(store, readStagedChange(dir, { amend: false }), rules, {
       explain: (e) => told.push(e),
+      ...(changeMessage !== undefined ? { changeMessage } : {}),
     });
     return { matches, told };
   } finally {
@@ -907,9 +909,22 @@ void openClientStats(client *c) {
 }
 `;
   const STATS_FIXED = STATS.replace("    resetClientStats(c);\n", "");
+  const QUEUE = `#include "server.h"
+
+void flushQueue(struct queue *q) {
+    while (q->head != NULL) {
+        struct job *job = q->head;
+        q->head = job->next;
+        runJob(job);
+    }
+    q->tail = NULL;
+}
+`;
+  const COMPACTED = QUEUE.replace("    q->tail = NULL;\n", "    q->tail = NULL;\n    compactQueue(q);\n");
   let dir = "";
   let fix = "";
   let statsFix = "";
+  let queueFix = "";
   const rules = defaultRules();
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-linerevert-"));
@@ -919,6 +934,13 @@ void openClientStats(client *c) {
     commit(dir, { "src/peak.c": REWRITTEN }, "Peak output skips replicas and logs how many clients it saw");
     commit(dir, { "src/stats.c": STATS }, "Add client stats");
     statsFix = commit(dir, { "src/stats.c": STATS_FIXED }, "Fix stats reset twice on client close");
+    commit(dir, { "src/queue.c": QUEUE }, "Add the job queue");
+    const compacted = commit(dir, { "src/queue.c": COMPACTED }, "Compact the queue after each flush");
+    queueFix = commit(
+      dir,
+      { "src/queue.c": QUEUE },
+      `Revert "Compact the queue after each flush"\n\nThis reverts commit ${compacted}.\n\nFixes a crash on shutdown.\n`,
+    );
     await indexRepository({ repoDir: dir, rules });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -951,6 +973,38 @@ void openClientStats(client *c) {
     assert.ok(
       !other.matches.some((x) => x.fix.sha === statsFix),
       other.told.map((e) => e.outcome).join(" | "),
+    );
+  });
+
+  it("a change whose message names the fix was written knowing it: shown staged, silent once committed so", async () => {
+    const staged = await explainStaged(dir, rules, { "src/stats.c": STATS });
+    assert.ok(staged.matches.some((x) => x.fix.sha === statsFix));
+    const named = await explainStaged(
+      dir,
+      rules,
+      { "src/stats.c": STATS },
+      `Revert "Fix stats reset twice on client close"\n\nThis reverts commit ${statsFix}.\n`,
+    );
+    assert.ok(!named.matches.some((x) => x.fix.sha === statsFix));
+    assert.ok(named.told.some((e) => e.fix === statsFix && /message names this fix/.test(e.outcome)));
+    const other = await explainStaged(
+      dir,
+      rules,
+      { "src/stats.c": STATS },
+      "Reset the stats on close as before",
+    );
+    assert.ok(
+      other.matches.some((x) => x.fix.sha === statsFix),
+      "a message that names no commit changes nothing",
+    );
+  });
+
+  it("writing back what a revert took out lands that work again: no recurrence of the revert", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/queue.c": COMPACTED });
+    assert.ok(!matches.some((x) => x.fix.sha === queueFix));
+    assert.ok(
+      told.some((e) => e.fix === queueFix && /itself a revert/.test(e.outcome)),
+      told.map((e) => e.outcome).join(" | "),
     );
   });
 

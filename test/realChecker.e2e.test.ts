@@ -13,7 +13,7 @@ function commit(repo: string, message: string): { code: number | null; stderr: s
   const r = spawnSync("git", ["commit", "-q", "-m", message], {
     cwd: repo,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", DEJAFIX_CHECKER: "" },
+    env: { ...process.env, NO_COLOR: "1", DEJAFIX_CHECKER: "", DEJAFIX_TIME_BUDGET_MS: "120000" },
   });
   return { code: r.status, stderr: r.stderr };
 }

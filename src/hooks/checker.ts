@@ -85,9 +85,11 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   const notices = [...ruleNotices];
   let author = await nextAuthor;
   let isFix = false;
+  let message: string | undefined;
   if (change.source === "commit" && change.commit) {
     const c = await commitAuthorAndMessage(top, change.commit);
     author = c.author ?? author;
+    message = c.message;
     isFix = classifyCommit(c.message, rules.fixes, undefined, (n) => notices.push(n)).isFix;
   }
   const now = Math.floor(Date.now() / 1000);
@@ -98,6 +100,7 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
     author: author ?? { email: "", time: now, tzMinutes: -new Date().getTimezoneOffset() },
     branch: ctx.layout ? currentBranchFromGitDir(ctx.layout.gitDir) : await currentBranchName(top),
     isFix,
+    ...(message !== undefined ? { message } : {}),
     ctx,
     model,
     match: matchChange,

@@ -145,9 +145,19 @@ function worst(items: ReportItem[]): Action {
   return "pass";
 }
 
-/** The budget of a checking hook, within what a timer can hold (the schema says the same). */
-export function budgetOf(name: HookName, rules: Rules): number {
-  const ms = isGated(name) ? gateOf(name, rules).budgetMs : rules.hooks.timeBudgetMs;
+/**
+ * The budget of a checking hook, within what a timer can hold (the schema says the same).
+ * `DEJAFIX_TIME_BUDGET_MS` sets it for one machine (a slow laptop, a loaded runner) without touching the
+ * team's rules; a value that is not a whole number of milliseconds is ignored.
+ */
+export function budgetOf(name: HookName, rules: Rules, env: NodeJS.ProcessEnv = {}): number {
+  const own = env.DEJAFIX_TIME_BUDGET_MS?.trim();
+  const ms =
+    own && /^\d+$/.test(own)
+      ? Number(own)
+      : isGated(name)
+        ? gateOf(name, rules).budgetMs
+        : rules.hooks.timeBudgetMs;
   return Math.min(Math.max(0, ms), MAX_TIME_BUDGET_MS);
 }
 
@@ -164,10 +174,10 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
   // git first: the staged change is read by git processes while the rules, the checker and the model load.
   let staged: StagedRead | null = null;
   const checking = isGated(name);
-  let deadline: Deadline = localDeadline(startedAt + budgetOf(name, rules));
+  let deadline: Deadline = localDeadline(startedAt + budgetOf(name, rules, env));
   /** After the deadline: the change goes through, with the notice unless the watchdog already showed it. */
   const late = (settled: "late" | "fired", items: ReportItem[]): HookResult => {
-    if (settled === "late") write(messages.budgetExceeded(c, budgetOf(name, rules), name));
+    if (settled === "late") write(messages.budgetExceeded(c, budgetOf(name, rules, env), name));
     return { exitCode: 0, outcome: "timeout", items };
   };
   try {
@@ -190,7 +200,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     if (!gateOf(name, rules).enabled) {
       return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
     }
-    const budgetMs = budgetOf(name, rules);
+    const budgetMs = budgetOf(name, rules, env);
     const notice = messages.budgetExceeded(c, budgetMs, name);
     deadline = opts.watchdog
       ? opts.watchdog(startedAt + budgetMs, notice)

@@ -34,7 +34,7 @@ function says(line: string): boolean {
 }
 
 /** One hunk of the change: its added lines by new-file number, its removed lines, by code text. */
-export interface HunkSide {
+interface HunkSide {
   newStart: number;
   newEnd: number;
   added: Map<string, number[]>;
@@ -72,37 +72,41 @@ function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
 /** Lines of a hunk besides the revert's own that a revert may carry (a brace git's diff shifted, a blank). */
 const SLACK = 3;
 
-/**
- * The change to one file as `findLineRevert` reads it, prepared once for all the defect blocks of the file:
- * what each of them costs is then in proportion to the block and the hunks, not to the file.
- */
-export interface RevertSite {
-  readonly newLines: readonly string[];
-  readonly sides: readonly HunkSide[];
-  /** Code lines added anywhere in this file's hunks. */
-  readonly addedAnywhere: ReadonlySet<string>;
-  /** Every code line of the file after the change (read on first need: most blocks never ask). */
-  inFile(): ReadonlySet<string>;
-  readonly wordsAdded: ReadonlyMap<string, ReadonlySet<string>>;
+/** What one file's change is, read once for every defect block of that file. */
+interface FileChange {
+  sides: HunkSide[];
+  newLines: readonly string[];
+  wordsAdded: ReadonlyMap<string, ReadonlySet<string>>;
+  addedAnywhere: Set<string>;
+  removedAnywhere: Set<string>;
+  /** Every line of the file after the change, as code; read on first need. */
+  inFile: () => Set<string>;
 }
 
-export function revertSite(
+/**
+ * The change to one file, ready to be asked of each defect block of that file (`revertsOf(block)`): the
+ * hunks are read once, not once per block, so a file with hundreds of past fixes costs one pass.
+ */
+export function lineReverts(
   hunks: readonly Hunk[],
   newLines: readonly string[],
+  /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
   wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
-): RevertSite {
+): (block: RevertBlock) => LineRevert | null {
   const sides = hunkSides(hunks);
   let inFile: Set<string> | undefined;
-  return {
-    newLines,
+  const file: FileChange = {
     sides,
+    newLines,
+    wordsAdded,
     addedAnywhere: new Set(sides.flatMap((h) => [...h.added.keys()])),
+    removedAnywhere: new Set(sides.flatMap((h) => [...h.removed.keys()])),
     inFile: () => {
       inFile ??= new Set(newLines.map(codeLine));
       return inFile;
     },
-    wordsAdded,
   };
+  return (block) => revertIn(block, file);
 }
 
 type RevertBlock = {
@@ -122,18 +126,24 @@ export function findLineRevert(
   block: RevertBlock,
   hunks: readonly Hunk[],
   newLines: readonly string[],
-  /** Every word the whole change adds, in any file (`ChangeLines.words`): where a fix's names went. */
   wordsAdded: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): LineRevert | null {
-  return findRevertAt(block, revertSite(hunks, newLines, wordsAdded));
+  return lineReverts(hunks, newLines, wordsAdded)(block);
 }
 
-/** `findLineRevert` on a change prepared with `revertSite` (the same answer). */
-export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert | null {
-  const { newLines, sides, addedAnywhere, wordsAdded } = site;
-  let beforeWords: Set<string> | undefined;
+function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
+  const { sides, newLines, wordsAdded, addedAnywhere, removedAnywhere } = file;
+  // Most blocks of a file share no line with the change: nothing the fix wrote is taken out, nothing it took out is back.
+  const touched = block.edits.some(
+    (e) =>
+      e.add.some((l) => removedAnywhere.has(codeLine(l))) ||
+      e.del.some((l) => addedAnywhere.has(codeLine(l))),
+  );
+  if (!touched) return null;
+  const beforeWords = new Set(block.before.flatMap(wordsOf));
   const edits: number[] = [];
   const lines: number[] = [];
+  const fixed = [...newLines];
   // Applied bottom-up so earlier line numbers stay valid.
   const placements: Array<{ at: number; remove: number; insert: string[] }> = [];
   const codeNear = (from: number, to: number): Set<string> => {
@@ -153,6 +163,15 @@ export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert |
     if (![...wrote, ...tookOut].some(says)) return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language)) return;
+    // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
+    const brought = wrote
+      .flatMap(wordsOf)
+      .filter(
+        (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
+      );
+    if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
+    // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
+    if (!wrapped.every((l) => file.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
     const above = codeLine(block.before[e.at - 1] ?? "");
     const below = codeLine(block.before[e.at + e.del.length] ?? "");
@@ -168,16 +187,6 @@ export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert |
       return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
     });
     if (h === undefined) return;
-    // (Checked once a hunk takes the edit back: most edits of a file's past fixes are not.)
-    // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
-    beforeWords ??= new Set(block.before.flatMap(wordsOf));
-    const known = beforeWords;
-    const brought = wrote
-      .flatMap(wordsOf)
-      .filter((w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !known.has(w));
-    if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
-    // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
-    if (wrapped.length > 0 && !wrapped.every((l) => site.inFile().has(l))) return;
     const back = tookOut.flatMap((l) => h.added.get(l) ?? []).sort((a, b) => a - b);
     edits.push(k);
     if (back.length > 0) {
@@ -199,7 +208,6 @@ export function findRevertAt(block: RevertBlock, site: RevertSite): LineRevert |
     }
   });
   if (edits.length === 0) return null;
-  const fixed = [...newLines];
   for (const p of placements.sort((a, b) => b.at - a.at)) fixed.splice(p.at - 1, p.remove, ...p.insert);
   return { edits, lines: [...new Set(lines)].sort((a, b) => a - b), fixed };
 }

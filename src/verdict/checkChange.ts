@@ -33,6 +33,8 @@ export interface CheckInput {
   branch: string | null;
   /** Known only for existing commits (pre-push, `check REV`): pre-commit runs before the message exists. */
   isFix: boolean;
+  /** The message of the commit checked (pre-push, `check REV`); absent at pre-commit. */
+  message?: string;
   ctx: CheckContext;
   /** Started early by the caller so onnxruntime loads while git reads the change; null = no model. */
   model: Promise<RiskModel | null>;
@@ -88,6 +90,7 @@ export async function checkChange(input: CheckInput): Promise<Verdict> {
               notices,
               ...(ctx.knownFix ? { knownFix: ctx.knownFix } : {}),
               ...(ctx.explain ? { explain: ctx.explain } : {}),
+              ...(input.message !== undefined ? { changeMessage: input.message } : {}),
               // Stop matching with a quarter of the budget left, so the verdict (partial) still arrives in time.
               ...deadline,
             })

@@ -28,7 +28,7 @@ import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { findRevertAt, revertSite } from "../suggest/lineRevert.js";
+import { lineReverts } from "../suggest/lineRevert.js";
 import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
@@ -76,6 +76,26 @@ export interface MatchOptions {
   notices?: string[];
   /** Told of every past defect block the change resembles and why it is shown or not (`--explain`). */
   explain?: (e: MatchExplanation) => void;
+  /**
+   * The message of the commit checked, when it exists (pre-push, `check REV`): a change whose message names
+   * the fix has been written knowing it.
+   */
+  changeMessage?: string;
+}
+
+/** A fix commit that is itself a revert (git's own wording, or a subject that starts with "revert"). */
+export function isRevertCommit(message: string): boolean {
+  return /^\s*revert\b/i.test(message) || /^This reverts commit [0-9a-f]{7,40}\b/im.test(message);
+}
+
+/** The message names the commit (an abbreviation of at least 7 hex digits, as git prints them). */
+export function namesCommit(message: string, sha: string): boolean {
+  if (sha.length < 7) return false;
+  for (const m of message.matchAll(/\b[0-9a-f]{7,40}\b/gi)) {
+    const id = m[0].toLowerCase();
+    if (sha.toLowerCase().startsWith(id)) return true;
+  }
+  return false;
 }
 
 export function commitRef(c: CommitInfo): CommitRef {
@@ -408,6 +428,10 @@ export async function matchChange(
     similarity: number,
     w: { change: ChangeLines; fileLines: ReadonlySet<string>; fileWords: ReadonlySet<string> },
   ): string | null => {
+    if (opts.changeMessage !== undefined && namesCommit(opts.changeMessage, block.fix.sha))
+      return `the change's message names this fix (${block.fix.sha.slice(0, 10)}): written knowing it`;
+    if (kind === "revert" && isRevertCommit(block.fix.message))
+      return "the fix was itself a revert: writing back what it took out lands that work again, by choice";
     if (kind === "copy" && similarity < copySimilarity)
       return `${Math.round(100 * similarity)}% alike: a copy must be at least ${Math.round(100 * copySimilarity)}% the same code`;
     if (kind === "revert") {
@@ -497,17 +521,16 @@ export async function matchChange(
   for (const w of work) {
     if (opts.deadline !== undefined && performance.now() > opts.deadline) break;
     if (!w.file.hunks.some((h) => h.lines.some((l) => l.kind === "-"))) continue;
-    const site = revertSite(w.file.hunks, w.lines, w.change.words);
+    const revertsOf = lineReverts(w.file.hunks, w.lines, w.change.words);
     for (const candidate of reader.inFile(w.path)) {
       const known = out.get(candidate.fix.sha);
       if (known?.recurrence.kind === "revert") continue;
-      // Most past fixes of a file are not taken back: their own lines say so before their code is read.
-      if (findRevertAt(candidate, site) === null) continue;
+      // The block's own lines first (cheap, and most blocks share none with the change), its normal form after.
+      const found = revertsOf(candidate);
+      if (found === null) continue;
       const d = defectOf(candidate.id);
       if (d === null) continue;
       const { block } = d;
-      const found = findRevertAt(block, site);
-      if (found === null) continue;
       const first = found.lines[0]!;
       const last = found.lines[found.lines.length - 1]!;
       const range = w.fb.window({ start: first, end: last }, block.before.length);
