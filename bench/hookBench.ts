@@ -63,7 +63,7 @@ function timeMs(
   cmd: string,
   args: string[],
   cwd: string,
-): { ms: number; cpuMs: number; code: number | null } {
+): { ms: number; cpuMs: number; code: number | null; cut: boolean } {
   const c = childrenCpuMs();
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {
@@ -71,7 +71,13 @@ function timeMs(
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
-  return { ms: Number(process.hrtime.bigint() - t) / 1e6, cpuMs: childrenCpuMs() - c, code: r.status };
+  return {
+    ms: Number(process.hrtime.bigint() - t) / 1e6,
+    cpuMs: childrenCpuMs() - c,
+    code: r.status,
+    // The time budget let the change through unchecked: that run's time is the budget's, not the check's.
+    cut: /took longer than \d+ ms/.test(r.stderr?.toString() ?? ""),
+  };
 }
 
 const pct = (xs: number[], p: number): number => {
@@ -235,16 +241,19 @@ async function main(argv: string[]): Promise<number> {
     const nodeMs: number[] = [];
     const baselineMs: number[] = [];
     const cpu = { hook: [] as number[], node: [] as number[], baseline: [] as number[] };
+    const cut = { hook: 0, baseline: 0 };
     for (let i = 0; i < runs; i++) {
       if (values.baseline) {
         const b = timeMs("sh", [baselineHook], baselineRepo);
         if (b.code !== 0) throw new Error(`the baseline hook exited with ${b.code} on a typical change`);
         baselineMs.push(b.ms);
+        if (b.cut) cut.baseline++;
         cpu.baseline.push(b.cpuMs);
       }
       const h = timeMs("sh", [hook], repo);
       if (h.code !== 0) throw new Error(`the hook exited with ${h.code} on a typical change`);
       hookMs.push(h.ms);
+      if (h.cut) cut.hook++;
       cpu.hook.push(h.cpuMs);
       const u = timeMs("sh", [unscoredHook], unscored);
       if (u.code !== 0) throw new Error(`the unscored hook exited with ${u.code} on a typical change`);
@@ -279,6 +288,8 @@ async function main(argv: string[]): Promise<number> {
         `CPU time (user + sys of all the hook's processes, 10 ms ticks; steadier than wall time on a loaded machine): ` +
           `hook median ${pct(cpu.hook, 50).toFixed(0)} ms, node -e 0 ${pct(cpu.node, 50).toFixed(0)} ms` +
           (values.baseline ? `, baseline build's hook ${pct(cpu.baseline, 50).toFixed(0)} ms` : ""),
+        `runs cut by the time budget (let through unchecked): this build ${cut.hook} of ${runs}` +
+          (values.baseline ? `, baseline build ${cut.baseline} of ${runs}` : ""),
         `load average: ${load(loadBefore)} before, ${load(loadavg())} after (1, 5, 15 min; ${cpus().length} cores)`,
         `rerun: ${command}`,
       ].join("\n")}\n`,
