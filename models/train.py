@@ -18,6 +18,11 @@ transforms itself (log1p for counts, standardization with training statistics), 
 has to place values in the documented order. The metadata describes the same transforms so that
 reasons (weight x standardized value) can be computed outside the graph.
 
+Runs as one process, or under torchrun as several (DistributedDataParallel: NCCL on CUDA, one GPU per
+process by LOCAL_RANK; gloo on CPU). Every process reads the whole dataset; each training batch is
+split among the processes and their gradients averaged, so the model is the one a single process
+trains, up to the order of float sums. Process 0 logs and writes the files. See docs/training.md.
+
 Exit codes: 0 ok, 2 bad input or data, 3 a Python package is missing.
 """
 
@@ -54,7 +59,107 @@ def fail(message, code=2):
 
 
 def log(message):
-    print(message, file=sys.stderr, flush=True)
+    if DIST.rank == 0:
+        print(message, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Distributed training (torchrun): process group, batch sharding, gathering predictions
+
+
+class Distributed:
+    """Where this process stands among the training processes; one process = world 1, rank 0."""
+
+    def __init__(self, world=1, rank=0, local_rank=0, backend=None):
+        self.world = world
+        self.rank = rank
+        self.local_rank = local_rank
+        self.backend = backend
+
+    @property
+    def active(self):
+        return self.world > 1
+
+
+DIST = Distributed()
+
+
+def init_distributed(requested):
+    """Joins torchrun's process group when WORLD_SIZE > 1 and picks this process's device:
+    cuda:LOCAL_RANK with NCCL when CUDA is asked for or available (auto), else the CPU with gloo."""
+    import torch
+
+    global DIST
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    use_cuda = requested in ("auto", "cuda") and torch.cuda.is_available()
+    if world <= 1:
+        DIST = Distributed()
+        return torch.device("cuda" if use_cuda else "cpu")
+    import torch.distributed as dist
+
+    rank = int(os.environ["RANK"])
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    if use_cuda:
+        if local_rank >= torch.cuda.device_count():
+            fail(f"process {rank} has LOCAL_RANK {local_rank} but this node has {torch.cuda.device_count()} CUDA devices: run at most that many processes per node (--nproc_per_node)")
+        torch.cuda.set_device(local_rank)
+        device = torch.device("cuda", local_rank)
+        backend = "nccl"
+    else:
+        device = torch.device("cpu")
+        backend = "gloo"
+    dist.init_process_group(backend=backend)
+    DIST = Distributed(world, rank, local_rank, backend)
+    return device
+
+
+def finish_distributed():
+    """Waits for every process (process 0 writes the files meanwhile), then leaves the group."""
+    if DIST.active:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def rank_share(batch):
+    """This process's rows of a global batch (strided, so the shares differ by one row at most)."""
+    return batch[DIST.rank :: DIST.world] if DIST.active else batch
+
+
+def wrap_for_training(scorer, device):
+    """The scorer as DistributedDataParallel sees it: forward = the sparse training path, so the
+    gradients of every process are averaged during backward."""
+    if not DIST.active:
+        return scorer
+    import torch
+    from torch.nn.parallel import DistributedDataParallel
+
+    class SparseForward(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, metrics, tokens):
+            return self.inner.sparse_logits(metrics, tokens)
+
+    ids = [device.index] if device.type == "cuda" else None
+    return DistributedDataParallel(SparseForward(scorer), device_ids=ids, broadcast_buffers=False)
+
+
+def predict_all(scorer, feats, rows, neutral, device):
+    """`predict` over every row, the rows shared among the processes; every process gets all scores."""
+    if not DIST.active:
+        return predict(scorer, feats, rows, neutral, device)
+    import torch.distributed as dist
+
+    mine = predict(scorer, feats, rank_share(list(rows)), neutral, device)
+    shares = [None] * DIST.world
+    dist.all_gather_object(shares, mine)
+    out = [0.0] * len(rows)
+    for rank, scores in enumerate(shares):
+        out[rank :: DIST.world] = scores
+    return out
 
 
 def require_packages():
@@ -437,9 +542,15 @@ def train_candidate(kind, args, feats, labels, rows, val_rows, neutral, transfor
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     scorer = build_scorer(kind, feats.width, feats.m, *transform, hidden=args.hidden).to(device)
+    model = wrap_for_training(scorer, device)
+    if DIST.rank > 0:
+        torch.manual_seed(seed * 1000 + DIST.rank)  # own dropout masks; weights come from process 0
     lr = args.lr if kind != "mlp-tokens" else args.lr / 10
-    optimizer = torch.optim.Adam(scorer.parameters(), lr=lr, weight_decay=args.weight_decay)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=args.weight_decay)
     loss_fn = torch.nn.BCEWithLogitsLoss()
+    # Distributed: summed over this process's rows, scaled so that the average DDP takes over the
+    # processes is the mean over the whole batch, as one process computes it.
+    sum_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
     y_val = [labels[r] for r in val_rows]
     use_val = 0 < sum(y_val) < len(y_val)
     max_epochs = args.max_epochs if use_val else args.epochs_without_validation
@@ -452,16 +563,20 @@ def train_candidate(kind, args, feats, labels, rows, val_rows, neutral, transfor
         order = rows[rng.permutation(len(rows))]
         for start in range(0, len(order), args.batch_size):
             batch = order[start : start + args.batch_size]
-            metrics, tokens = feats.batch(batch, neutral, device)
-            y = torch.tensor([float(labels[r]) for r in batch], device=device)
+            mine = rank_share(batch)
+            metrics, tokens = feats.batch(mine, neutral, device)
+            y = torch.tensor([float(labels[r]) for r in mine], device=device)
             optimizer.zero_grad()
-            loss = loss_fn(scorer.sparse_logits(metrics, tokens), y)
+            if DIST.active:
+                loss = sum_fn(model(metrics, tokens), y) * (DIST.world / len(batch))
+            else:
+                loss = loss_fn(scorer.sparse_logits(metrics, tokens), y)
             loss.backward()
             optimizer.step()
         epochs = epoch
         if not use_val:
             continue
-        auc = roc_auc(y_val, predict(scorer, feats, val_rows, neutral, device))
+        auc = roc_auc(y_val, predict_all(scorer, feats, val_rows, neutral, device))
         if auc > best[0] + 1e-6:
             best = (auc, {k: v.detach().clone() for k, v in scorer.state_dict().items()}, epoch)
             stale = 0
@@ -562,7 +677,7 @@ def main(argv=None):
 
     if args.device == "cuda" and not torch.cuda.is_available():
         fail("--device cuda was asked for but PyTorch sees no CUDA device; use --device auto or cpu")
-    device = torch.device("cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else "cpu")
+    device = init_distributed(args.device)
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -591,7 +706,7 @@ def main(argv=None):
         fail(f"the training part ({len(train_rows)} oldest commits per repository) holds only one class; add history or change --split")
     if not (0 < sum(labels[r] for r in val_rows) < len(val_rows)):
         log("warning: the validation part lacks one of the classes: no early stopping, no validation metrics, no threshold tuning")
-    log(f"dejafix train: {n} commits from {len(set(r['repo'] for r in records))} repositories; train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; device {device}")
+    log(f"dejafix train: {n} commits from {len(set(r['repo'] for r in records))} repositories; train {len(train_rows)}, validation {len(val_rows)}, test {len(test_rows)}; device {device}" + (f" in each of {DIST.world} processes ({DIST.backend})" if DIST.active else ""))
 
     feats = Features(records, metric_names, dim)
     # Transforms from the training part only.
@@ -623,8 +738,8 @@ def main(argv=None):
     candidates = {}
     for index, kind in enumerate(kinds):
         scorer, info = train_candidate(kind, args, feats, labels, train_resampled, val_rows, neutral, transform, device, args.seed + index)
-        val_scores = predict(scorer, feats, val_rows, neutral, device)
-        test_scores = predict(scorer, feats, test_rows, neutral, device)
+        val_scores = predict_all(scorer, feats, val_rows, neutral, device)
+        test_scores = predict_all(scorer, feats, test_rows, neutral, device)
         y_val = [labels[r] for r in val_rows]
         y_test = [labels[r] for r in test_rows]
         threshold = best_f1_threshold(y_val, val_scores) if 0 < sum(y_val) < len(y_val) else 0.5
@@ -648,6 +763,9 @@ def main(argv=None):
         why += f"; the best token model {best_token} reached {fmt(candidates[best_token]['validation']['roc_auc'])}"
     log(f"dejafix train: exporting {chosen}: {why}")
 
+    if DIST.rank > 0:
+        finish_distributed()  # process 0 writes the model
+        return
     out = os.path.abspath(args.out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     base = out[: -len(".onnx")]
@@ -714,6 +832,8 @@ def main(argv=None):
             "max_epochs": args.max_epochs,
             "patience": args.patience,
             "early_stopping": "validation ROC AUC",
+            "processes": DIST.world,
+            "backend": DIST.backend,
         },
         "provenance": {
             "datasets": [{"file": os.path.basename(p), "sha256": file_digest(p)} for p in args.datasets],
@@ -734,7 +854,8 @@ def main(argv=None):
         "test_auc": candidates[chosen]["test"]["roc_auc"],
         "device": str(device),
     }
-    print(json.dumps(summary))
+    print(json.dumps(summary), flush=True)
+    finish_distributed()
 
 
 def metric_or_zero(record, name):

@@ -8,12 +8,13 @@ import type { FixtureManifest } from "../fixtures/types.js";
 import { indexRepository, openIndex } from "../src/api.js";
 import { normalizeBlock } from "../src/blocks/normalizeBlock.js";
 import { verify } from "../src/clones/verify.js";
+import { exportCorpus } from "../src/eval/exportCorpus.js";
 import { readCommitChange, readStagedChange, type StagedChange } from "../src/git/readChange.js";
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
 import { type DeveloperBlock, undoesChange } from "../src/suggest/placeFix.js";
-import { addRelatedRepo } from "../src/suggest/relatedRepos.js";
+import { addRelatedCorpus, addRelatedRepo, updateRelatedRepos } from "../src/suggest/relatedRepos.js";
 import { renderDiff } from "../src/suggest/renderDiff.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
 import { commit, git } from "./helpers/commit.js";
@@ -394,6 +395,56 @@ describe("recurring defects in other words", () => {
       assert.equal((await addRelatedRepo(app, dir)).blocks, 0, "incremental");
     } finally {
       fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+
+  it("matches against a corpus file (`dejafix corpus`) as against the related repository itself", async () => {
+    const app = newRepo("dejafix-app-");
+    const corpusDir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-corpus-"));
+    try {
+      commit(app, { "src/main.js": "export const main = () => 1;\n" }, "Start the app");
+      await indexWithBlocks(app, rules);
+      write(app, { "lib/hold.js": HOLD });
+      git(app, ["add", "lib/hold.js"]);
+      const change = readStagedChange(app, { amend: false });
+      const corpus = path.join(corpusDir, "corpus.jsonl");
+      const exported = await exportCorpus({ repos: [dir], out: corpus, index: false });
+      assert.equal(exported.blocks, 2);
+      const res = await addRelatedCorpus(app, corpus);
+      assert.deepEqual(res.repos, [{ name: path.basename(dir), blocks: 2, fixes: 2 }]);
+      const x = (await matchesOf(app, change, rules))[0];
+      assert.ok(x?.suggestion);
+      assert.equal(x.fix.sha, jsFix);
+      assert.deepEqual(x.repository, { name: path.basename(dir), role: "related" });
+      assert.equal(x.defect.path, `${path.basename(dir)}:src/stock.js`);
+      assert.deepEqual(addedLines(x.suggestion.diff), ["\tif (count > left || count <= 0) {"]);
+      // The same evidence, messages and blocks as the repository gives when added as a clone.
+      const viaClone = newRepo("dejafix-app-");
+      try {
+        commit(viaClone, { "src/main.js": "export const main = () => 1;\n" }, "Start the app");
+        await indexWithBlocks(viaClone, rules);
+        await addRelatedRepo(viaClone, dir);
+        write(viaClone, { "lib/hold.js": HOLD });
+        git(viaClone, ["add", "lib/hold.js"]);
+        const y = (await matchesOf(viaClone, readStagedChange(viaClone, { amend: false }), rules))[0];
+        const { id: _x, defectBlockId: _xb, ...fromCorpus } = x;
+        const { id: _y, defectBlockId: _yb, ...fromClone } = y!;
+        assert.deepEqual(fromCorpus, fromClone);
+      } finally {
+        fs.rmSync(viaClone, { recursive: true, force: true });
+      }
+      assert.deepEqual((await addRelatedCorpus(app, corpus)).repos[0]?.blocks, 0, "a fix is imported once");
+      // `dejafix index` goes on without trying to mine the corpus's repositories.
+      assert.deepEqual(await updateRelatedRepos(app), []);
+      const part = path.join(corpusDir, "part.jsonl");
+      await exportCorpus({ repos: [dir], out: part, index: false, shard: { index: 0, count: 1 } });
+      await assert.rejects(addRelatedCorpus(app, part), /one part of a sharded corpus: join the parts first/);
+      const notCorpus = path.join(corpusDir, "data.jsonl");
+      fs.writeFileSync(notCorpus, '{"dejafix_dataset":1}\n');
+      await assert.rejects(addRelatedCorpus(app, notCorpus), /is not a related-repositories corpus/);
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+      fs.rmSync(corpusDir, { recursive: true, force: true });
     }
   });
 });

@@ -49,6 +49,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: "export one record per commit (metrics, diff tokens, SZZ label) for training",
     load: async () => (await import("./model.js")).datasetCmd,
   },
+  corpus: {
+    summary: "export the defect blocks of repositories as a corpus for `index --add-repo FILE`",
+    load: async () => (await import("./corpus.js")).corpusCmd,
+  },
   train: {
     summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
     load: async () => (await import("./model.js")).trainCmd,

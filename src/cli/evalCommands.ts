@@ -8,8 +8,17 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { calibrateLevels, calibrateThreshold, type ThresholdReport } from "../eval/calibrate.js";
 import { DEFAULT_LABEL_LATENCY_DAYS, exportDataset } from "../eval/exportDataset.js";
+import { mergeParts, type PartKind } from "../eval/mergeParts.js";
 import { num, pct, renderReplayHtml, renderReplayText } from "../eval/renderReplay.js";
 import { replay } from "../eval/replay.js";
+import {
+  COUNT_VARIABLE,
+  INDEX_VARIABLE,
+  partPath,
+  resolveShard,
+  type Shard,
+  ShardError,
+} from "../eval/shard.js";
 import { parseShares } from "../eval/timeSplit.js";
 import { printErr, printOut } from "../report/output.js";
 import { escapeJsonUnsafe, sanitizeLine } from "../report/sanitize.js";
@@ -18,7 +27,8 @@ import { deviceFlag, formatOf, numberFlag, parse, UsageError } from "./args.js";
 import { writerEvents } from "./writerEvents.js";
 
 export const DATASET_HELP = `Usage: dejafix dataset --out FILE [--repo DIR]... [--name NAME]... [--labels FILE.csv]
-                       [--label-latency DAYS] [--format text|json]
+                       [--label-latency DAYS] [--shard I/N | --shards N] [--format text|json]
+       dejafix dataset merge PART... --out FILE [--format text|json]
 
 Writes one JSON line per non-merge commit — change metrics, hashed bags of added and removed code
 tokens, label, author time, repository — for \`dejafix train\`. Several --repo options export several
@@ -27,7 +37,14 @@ repositories into one file; --name gives each its id (default: the folder name).
 Labels are SZZ's (a commit is defect-introducing when a later fix traces back to it), or come from
 --labels FILE.csv (\`commit,buggy\` with 1/0, or ApacheJIT's \`commit,label\` with buggy/clean; only the
 commits it lists are written). With SZZ labels, commits of the last ${DEFAULT_LABEL_LATENCY_DAYS} days before the newest
-commit are left out (their defects may not be fixed yet); --label-latency 0 keeps them.`;
+commit are left out (their defects may not be fixed yet); --label-latency 0 keeps them.
+
+Sharded by repository (docs/organisation.md): every shard gets the same --repo list; repository k
+(0-based) belongs to shard k mod N. --shard I/N exports shard I (0-based) into FILE with
+.part-I-of-N before its extension; without --shard, ${INDEX_VARIABLE} (a Kubernetes Indexed Job)
+gives I and --shards N or ${COUNT_VARIABLE} gives N. \`dejafix dataset merge\` joins the parts into the
+file one process would have written, and refuses parts of another header, other options, or a shard
+missing or given twice.`;
 
 export const EVAL_HELP = `Usage: dejafix eval [--repo DIR] [--model FILE.onnx] [--within] [--labels FILE.csv] [--split 60,40]
                     [--label-latency DAYS] [--format text|json] [--html FILE]
@@ -79,6 +96,7 @@ function json(value: unknown): string {
 }
 
 export async function datasetCommand(argv: string[]): Promise<number> {
+  if (argv[0] === "merge") return mergeCommand(argv.slice(1), DATASET_PARTS);
   const { values } = parse(
     argv,
     {
@@ -87,6 +105,8 @@ export async function datasetCommand(argv: string[]): Promise<number> {
       name: { type: "string", multiple: true },
       labels: { type: "string" },
       "label-latency": { type: "string" },
+      shard: { type: "string" },
+      shards: { type: "string" },
       format: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -100,9 +120,11 @@ export async function datasetCommand(argv: string[]): Promise<number> {
   if (!out) throw new UsageError("--out FILE is required: where to write the dataset");
   const fmt = formatOf(values.format, ["text", "json"]);
   const repos = (values.repo as string[] | undefined) ?? ["."];
+  const shard = shardOf(values);
   const summary = await exportDataset({
     repos,
-    out,
+    out: shard ? partPath(out, shard) : out,
+    ...(shard ? { shard } : {}),
     names: values.name as string[] | undefined,
     labels: str(values.labels),
     labelLatencyDays: numberFlag(values["label-latency"], "--label-latency", { min: 0 }),
@@ -118,11 +140,52 @@ export async function datasetCommand(argv: string[]): Promise<number> {
       (r.recent > 0 ? `; ${r.recent} recent commits left out (labels not settled)` : "") +
       (r.withoutMetrics > 0 ? `; ${r.withoutMetrics} without change metrics` : ""),
   );
+  const next = shard
+    ? `Next: when every shard is done, \`dejafix dataset merge ${partPath(out, { index: 0, count: shard.count }).replace(/part-0-of-/, "part-*-of-")} --out ${out}\`.`
+    : `Next: \`dejafix train ${summary.out}\`.`;
   printOut(
-    `dejafix: wrote ${summary.records} commits (${summary.buggy} defect-introducing, labels from ${summary.labelSource === "szz" ? "SZZ" : "the labels file"}) to ${summary.out}\n` +
-      `${lines.join("\n")}\nNext: \`dejafix train --dataset ${summary.out}\`.\n`,
+    `dejafix: wrote ${summary.records} commits (${summary.buggy} defect-introducing, labels from ${summary.labelSource === "szz" ? "SZZ" : "the labels file"}) to ${sanitizeLine(summary.out)}` +
+      (shard
+        ? ` (shard ${shard.index} of ${shard.count}: ${summary.repos.length} of ${repos.length} repositories)`
+        : "") +
+      `\n${lines.join("\n")}${lines.length > 0 ? "\n" : ""}${sanitizeLine(next)}\n`,
   );
-  return summary.records > 0 ? 0 : 1;
+  // A shard with no repository of its own (more shards than repositories) has nothing to write.
+  return summary.records > 0 || (shard !== undefined && summary.repos.length === 0) ? 0 : 1;
+}
+
+const DATASET_PARTS: PartKind = { key: "dejafix_dataset", command: "dejafix dataset" };
+
+/** The shard asked for by flags or by the engine's index variable (src/eval/shard.ts). */
+export function shardOf(values: Record<string, unknown>): Shard | undefined {
+  try {
+    return resolveShard({ shard: str(values.shard), shards: str(values.shards) }, process.env);
+  } catch (error) {
+    if (error instanceof ShardError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** `dejafix dataset merge` / `dejafix corpus merge`: parts in, one file out. */
+export async function mergeCommand(argv: string[], kind: PartKind): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { out: { type: "string", short: "o" }, format: { type: "string" } },
+    { positionals: true },
+  );
+  const out = str(values.out);
+  if (!out) throw new UsageError("--out FILE is required: where to write the merged file");
+  if (positionals.length === 0) throw new UsageError("give the part files the shards wrote");
+  const fmt = formatOf(values.format, ["text", "json"]);
+  const summary = await mergeParts(positionals, out, kind);
+  if (fmt === "json") {
+    printOut(json(summary));
+    return 0;
+  }
+  printOut(
+    `dejafix: merged ${summary.parts} parts (${summary.repos} repositories, ${summary.records} records) into ${sanitizeLine(summary.out)}\n`,
+  );
+  return 0;
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {

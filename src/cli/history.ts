@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { indexRepository, labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
@@ -16,7 +17,8 @@ Reads the history once (a single git log pass), finds fix commits and the commit
 their defects (SZZ by line ownership, equal to git blame -w), and stores them in
 <git-common-dir>/dejafix/index.sqlite. A second run only reads new commits.
 --add-repo PATH also indexes the past defects of a related repository (one that shares code or
-dependencies with this one), so changes here are matched against its defects too.
+dependencies with this one), so changes here are matched against its defects too. PATH is a clone's
+folder, or a corpus file of many repositories' defects written by \`dejafix corpus\`.
 One process writes an index at a time: a second one waits and says for whom; with --no-wait it exits
 quietly instead (the background update after each commit does). A damaged index is moved aside and
 rebuilt.`,
@@ -59,9 +61,22 @@ async function indexAndReport(
   const c = stderrColors();
   for (const n of res.skipped)
     printErr(`${messages.fileSkipped(c, sanitizeLine(n.path), n.commit, n.reason)}\n`);
-  const { addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
+  const { addRelatedCorpus, addRelatedRepo, updateRelatedRepos } = await import("../suggest/relatedRepos.js");
   const added = (values["add-repo"] as string[] | undefined) ?? [];
-  for (const path of added) await addRelatedRepo(repoDir, path, { writer });
+  const said: string[] = [];
+  for (const path of added) {
+    // A file is a corpus of many repositories (`dejafix corpus`); a folder is a clone.
+    if (isFile(path)) {
+      const corpus = await addRelatedCorpus(repoDir, path, { writer });
+      const blocks = corpus.repos.reduce((n, r) => n + r.blocks, 0);
+      said.push(
+        `dejafix: added ${blocks} new defect blocks of ${corpus.repos.length} related repositories from ${sanitizeLine(path)}.\n`,
+      );
+    } else {
+      await addRelatedRepo(repoDir, path, { writer });
+      said.push(`dejafix: added the past defects of ${sanitizeLine(path)} (related repository).\n`);
+    }
+  }
   // Related repositories added earlier get their new defects too.
   const related = added.length > 0 ? [] : await updateRelatedRepos(repoDir, { writer });
   if (values.format === "json") {
@@ -77,7 +92,7 @@ async function indexAndReport(
     `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
       `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
       `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
-      added.map((p) => `dejafix: added the past defects of ${p} (related repository).\n`).join(""),
+      said.join(""),
   );
   return 0;
 }
@@ -114,3 +129,11 @@ most recent candidate (R-SZZ), all every candidate (B-SZZ).
     return 0;
   },
 };
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

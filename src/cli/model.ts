@@ -35,6 +35,7 @@ const TRAINABLE = ["lr-metrics", "lr-tokens", "mlp-tokens"];
 export const trainCmd: Command = {
   help: `Usage: dejafix train DATASET.jsonl... [--out FILE.onnx] [--device auto|cpu|cuda] [--seed N] [--python PATH]
                      [--models LIST] [--hidden N] [--weight-decay X] [--resample-ratio R] [--max-epochs N]
+                     [--processes N]
 
   --models LIST        candidates, comma-separated: lr-metrics, lr-tokens, mlp-tokens (default: all;
                        the best by validation ROC AUC is exported)
@@ -42,6 +43,8 @@ export const trainCmd: Command = {
   --weight-decay X     Adam weight decay (default 3e-3; it mattered most on the corpus)
   --resample-ratio R   oversample the minority class in training up to R:1, 0 = off (default 5)
   --max-epochs N       upper bound; training stops early on validation ROC AUC (default 60)
+  --processes N        train with N processes under torchrun (DistributedDataParallel: one GPU each
+                       with --device cuda, gloo on CPU); several nodes: docs/training.md
 
 Runs models/train.py (needs Python 3 with torch and onnx: apt-get install python3-torch python3-onnx,
 or pip install torch onnx). Without --out the model goes to <git-common-dir>/dejafix/model.onnx, where
@@ -61,6 +64,7 @@ each copy both to <git-common-dir>/dejafix/ of their clone (\`git rev-parse --gi
         "weight-decay": { type: "string" },
         "resample-ratio": { type: "string" },
         "max-epochs": { type: "string" },
+        processes: { type: "string" },
       },
       { positionals: true },
     );
@@ -69,6 +73,7 @@ each copy both to <git-common-dir>/dejafix/ of their clone (\`git rev-parse --gi
     const maxEpochs = numberFlag(values["max-epochs"], "--max-epochs", { min: 1, integer: true });
     const weightDecay = numberFlag(values["weight-decay"], "--weight-decay", { min: 0 });
     const resampleRatio = numberFlag(values["resample-ratio"], "--resample-ratio", { min: 0 });
+    const processes = numberFlag(values.processes, "--processes", { min: 1, integer: true });
     const models = (values.models as string | undefined)?.split(",").map((m) => m.trim());
     const unknown = models?.filter((m) => !TRAINABLE.includes(m));
     if (unknown && unknown.length > 0)
@@ -90,6 +95,7 @@ each copy both to <git-common-dir>/dejafix/ of their clone (\`git rev-parse --gi
       ...(weightDecay !== undefined ? { weightDecay } : {}),
       ...(resampleRatio !== undefined ? { resampleRatio } : {}),
       ...(models ? { models } : {}),
+      ...(processes !== undefined ? { processes } : {}),
     });
     const auc = summary.test_auc === null ? "n/a" : summary.test_auc.toFixed(3);
     printOut(

@@ -3,14 +3,16 @@
  * format of src/model/dataset.ts, for `models/train.py`. Written to a temporary file next to `out`
  * and renamed at the end, so an interrupted export never leaves half a dataset behind.
  */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { WriterOptions } from "../index/openIndex.js";
 import { datasetRecord } from "../metrics/dataset.js";
 import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader } from "../model/dataset.js";
 import { prepareHistory, settledUntil, streamRecords } from "./history.js";
 import { loadLabelFile } from "./labelFile.js";
+import { inShard, type Shard, shardHeader } from "./shard.js";
 
 /** Default label latency in days; see `settledUntil` and docs/eval.md. */
 export const DEFAULT_LABEL_LATENCY_DAYS = 90;
@@ -35,6 +37,11 @@ export interface ExportOptions {
   onProgress?: (repo: string, done: number, total: number) => void;
   /** How the caller hears of another writer of an index it waits for. */
   writer?: WriterOptions;
+  /**
+   * Export only this shard's repositories (src/eval/shard.ts) into a part that `dejafix dataset merge`
+   * joins with the others; the part's header says which shard and repositories it holds.
+   */
+  shard?: Shard;
 }
 
 export interface ExportedRepo {
@@ -68,7 +75,11 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
   const fileLabels = opts.labels !== undefined ? loadLabelFile(opts.labels) : undefined;
   const latency = fileLabels ? 0 : (opts.labelLatencyDays ?? DEFAULT_LABEL_LATENCY_DAYS);
   const dim = opts.dim ?? TOKEN_HASH_DIM;
+  const shard = opts.shard;
+  const mine = opts.repos.flatMap((dir, position) => (inShard(position, shard) ? [{ dir, position }] : []));
   const out = resolve(opts.out);
+  // Shards of an Indexed Job or a CI matrix write into a shared folder that may not exist yet.
+  mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.partial-${process.pid}`;
   const fd = openSync(partial, "w");
   const summary: ExportSummary = {
@@ -80,16 +91,28 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
     repos: [],
   };
   try {
-    let pending: string[] = [JSON.stringify(datasetHeader(dim))];
+    let pending: string[] = [
+      JSON.stringify(
+        shard
+          ? {
+              ...datasetHeader(dim),
+              shard: await shardHeader(opts, shard, {
+                labels: labelSetting(opts.labels),
+                label_latency_days: latency,
+              }),
+            }
+          : datasetHeader(dim),
+      ),
+    ];
     const flush = (): void => {
       if (pending.length === 0) return;
       writeSync(fd, `${pending.join("\n")}\n`);
       pending = [];
     };
     const names = new Set<string>();
-    for (const [i, dir] of opts.repos.entries()) {
+    for (const { dir, position } of mine) {
       const history = await prepareHistory(dir, {
-        name: opts.names?.[i],
+        name: opts.names?.[position],
         labels: fileLabels,
         index: opts.index,
         onProgress: opts.onProgress ? (d, t) => opts.onProgress?.(dir, d, t) : undefined,
@@ -137,4 +160,10 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
     throw error;
   }
   return summary;
+}
+
+function labelSetting(labels: string | undefined): string {
+  return labels !== undefined
+    ? `file sha256:${createHash("sha256").update(readFileSync(labels)).digest("hex")}`
+    : "szz";
 }

@@ -28,6 +28,11 @@ export interface TrainingOptions {
   maxEpochs?: number;
   /** Further flags for train.py, e.g. ["--patience", "3"]. */
   extraArgs?: string[];
+  /**
+   * Training processes on this machine (default 1): more than one runs train.py under torchrun
+   * (DistributedDataParallel; gloo on CPU, NCCL with one GPU each on CUDA). docs/training.md.
+   */
+  processes?: number;
   /** Progress lines of the job (default: copied to stderr). */
   onLog?: (line: string) => void;
 }
@@ -139,7 +144,8 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingSum
     ...(options.extraArgs ?? []),
   ];
   const onLog = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const child = spawn(python, args, {
+  const processes = options.processes ?? 1;
+  const child = spawn(python, processes > 1 ? [...torchrunArgs(processes), ...args] : args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
@@ -181,6 +187,24 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingSum
       exitCode,
     );
   }
+}
+
+/**
+ * torchrun (`python -m torch.distributed.run`) for N processes on this machine; --standalone picks a
+ * free port, so runs side by side do not collide. The redirect and tee settings name local rank 9,
+ * unused below 10 processes: torch 1.13 on Python 3.11 (Debian 12's) fails to parse its own default
+ * "0", and its format has one digit per rank.
+ */
+export function torchrunArgs(processes: number): string[] {
+  const workaround = processes <= 9 ? ["--redirects", "9:0", "--tee", "9:0"] : [];
+  return [
+    "-m",
+    "torch.distributed.run",
+    "--standalone",
+    "--nproc_per_node",
+    String(processes),
+    ...workaround,
+  ];
 }
 
 function lastLine(text: string): string {
