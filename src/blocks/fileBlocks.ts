@@ -237,7 +237,9 @@ export function fileBlocks(lines: string[], language: string, options: FileBlock
       const s = Math.min(Math.max(0, seed.start - 1), last);
       const e = Math.min(Math.max(s, seed.end - 1), last);
       const limit = Math.max(maxLines, e - s + 1);
-      for (const margin of [FIRST_MARGIN, Number.POSITIVE_INFINITY]) {
+      // A window never spans more than `limit` lines, so a region `limit` lines wide on each side holds
+      // any growth: a window that escaped the first region is cut from that one before the whole file.
+      for (const margin of [FIRST_MARGIN, limit, Number.POSITIVE_INFINITY]) {
         try {
           return windowIn(viewFor(s, e, margin), s, e, minLines, limit, maxSize);
         } catch (err) {
