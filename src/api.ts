@@ -1,6 +1,8 @@
 /**
  * The library API. The CLI is a thin layer over these functions; tests call them directly.
  */
+
+export { exportPairs, type PairFilters, type PairRecord, type PairsSummary } from "./eval/exportPairs.js";
 export { readCommitChange, readStagedChange, type StagedChange } from "./git/readChange.js";
 export type { MineNotice, MineResult } from "./history/mine.js";
 export { repoRules, rulesFile } from "./history/repoRules.js";
@@ -16,4 +18,17 @@ export {
   type LabelRecord,
   labels,
 } from "./pipeline/indexRepository.js";
+export {
+  type ExportOptions,
+  exportTeamIndex,
+  type ImportOptions,
+  type ImportResult,
+  type IndexFromOptions,
+  type IndexFromResult,
+  importTeamIndex,
+  indexFrom,
+  type RefusalKind,
+  type SnapshotMeta,
+  SnapshotRefusedError,
+} from "./team/teamIndex.js";
 export type { CheckContext, Checker, MatchReport, Verdict } from "./verdict/types.js";

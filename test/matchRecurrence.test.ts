@@ -551,6 +551,16 @@ void resizeDb(struct db *db) {
   );
   let dir = "";
   let fix = "";
+  // The same fix across two files: the sentinel in db.c, the code that reads it in server.c.
+  const [DB_ONLY, SERVER] = DB.split("\nvoid resizeDb") as [string, string];
+  const SERVER_C = `#include "server.h"\n\nvoid resizeDb${SERVER}`;
+  const SERVER_FIXED = SERVER_C.replace(
+    "        int slot = db->cursor;\n",
+    "        int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;\n",
+  );
+  const DB_FIXED = DB_ONLY.replace("        db[j].cursor = 0;\n", "        db[j].cursor = -1;\n");
+  let split = "";
+  let splitFix = "";
   const rules = defaultRules();
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-sentinel-"));
@@ -558,8 +568,43 @@ void resizeDb(struct db *db) {
     commit(dir, { "src/db.c": DB }, "Add the db");
     fix = commit(dir, { "src/db.c": SENTINEL }, "Fix resize stuck on the first slot");
     await indexRepository({ repoDir: dir, rules });
+    split = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-sentinel2-"));
+    git(split, ["init", "-q", "-b", "main"]);
+    commit(split, { "src/db.c": DB_ONLY, "src/server.c": SERVER_C }, "Add the db");
+    splitFix = commit(
+      split,
+      { "src/db.c": DB_FIXED, "src/server.c": SERVER_FIXED },
+      "Fix resize stuck on the first slot",
+    );
+    await indexRepository({ repoDir: split, rules });
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(split, { recursive: true, force: true });
+  });
+
+  it("the sentinel set back in one file while the fix's code in another file is rewritten is a redesign", async () => {
+    const alone = await explainStaged(split, rules, { "src/db.c": DB_ONLY });
+    assert.ok(
+      alone.matches.some((x) => x.fix.sha === splitFix && x.recurrence.kind === "revert"),
+      alone.told.map((e) => e.outcome).join(" | "),
+    );
+    const rewritten = SERVER_FIXED.replace(
+      "int slot = db->cursor == -1 ? firstSlot(db) : db->cursor;",
+      "int slot = db->cursor % db->count;",
+    );
+    const both = await explainStaged(split, rules, { "src/db.c": DB_ONLY, "src/server.c": rewritten });
+    assert.ok(!both.matches.some((x) => x.fix.sha === splitFix), "not shown");
+    assert.ok(
+      both.told.some((e) => e.fix === splitFix && /another line of the same fix/.test(e.outcome)),
+      both.told.map((e) => e.outcome).join(" | "),
+    );
+    const reverted = await explainStaged(split, rules, { "src/db.c": DB_ONLY, "src/server.c": SERVER_C });
+    assert.ok(
+      reverted.matches.some((x) => x.fix.sha === splitFix),
+      "a whole revert is still a revert",
+    );
+  });
 
   it("the sentinel alone set back is the fix undone", async () => {
     const back = SENTINEL.replace("db[j].cursor = -1;", "db[j].cursor = 0;");

@@ -53,6 +53,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: "export the defect blocks of repositories as a corpus for `index --add-repo FILE`",
     load: async () => (await import("./corpus.js")).corpusCmd,
   },
+  pairs: {
+    summary: "export bug→fix pairs (buggy block, fixed block, both commits) as JSON lines",
+    load: async () => (await import("./pairs.js")).pairsCmd,
+  },
   train: {
     summary: "train the risk model (PyTorch, CUDA when present) and export it as ONNX",
     load: async () => (await import("./model.js")).trainCmd,

@@ -4,6 +4,7 @@ import { repoRules } from "../api.js";
 import { gitCommonDir, gitVersion, repoRoot } from "../git/repo.js";
 import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
 import { IndexVersionError } from "../index/db.js";
+import { IndexDiskFullError } from "../index/diskFull.js";
 import { movedAsideCopies } from "../index/health.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { indexWriterState, type WriterInfo } from "../index/writerLock.js";
@@ -97,11 +98,15 @@ long loading the rules, the index and the model takes on this machine.`,
         lines.push(
           e instanceof IndexVersionError
             ? bad(`index: ${e.message}`)
-            : isIndexDamage(e)
+            : e instanceof IndexDiskFullError
               ? bad(
-                  `index damaged (${e instanceof IndexDamagedError ? e.reason : (e as Error).message}): \`dejafix index\` moves it aside and rebuilds it (so does the background update after the next commit)`,
+                  `index: the disk holding ${e.dir} is full; free some space there, then run \`dejafix index\``,
                 )
-              : bad(`index unreadable (${(e as Error).message}): run \`npx dejafix index\``),
+              : isIndexDamage(e)
+                ? bad(
+                    `index damaged (${e instanceof IndexDamagedError ? e.reason : (e as Error).message}): \`dejafix index\` moves it aside and rebuilds it (so does the background update after the next commit)`,
+                  )
+                : bad(`index unreadable (${(e as Error).message}): run \`npx dejafix index\``),
         );
       }
     }

@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { indexRepository, labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
+import { labels, lockIndex, tryLockIndex, type WriterOptions } from "../api.js";
 import type { SzzStrategy } from "../history/szz.js";
 import type { LinkEvidence } from "../history/types.js";
 import { stderrColors } from "../report/colors.js";
@@ -8,10 +8,12 @@ import { jsonText, printErr, printOut } from "../report/output.js";
 import { sanitizeLine } from "../report/sanitize.js";
 import { type Command, choiceFlag, formatOf, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
+import { exportAndReport, indexMaybeFrom } from "./teamIndex.js";
 import { writerEvents } from "./writerEvents.js";
 
 export const indexCmd: Command = {
   help: `Usage: dejafix index [--repo DIR] [--rev REV] [--add-repo PATH] [--format text|json] [--no-wait]
+                     [--from SOURCE] [--export FILE]
 
 Reads the history once (a single git log pass), finds fix commits and the commits that introduced
 their defects (SZZ by line ownership, equal to git blame -w), and stores them in
@@ -21,7 +23,11 @@ dependencies with this one), so changes here are matched against its defects too
 folder, or a corpus file of many repositories' defects written by \`dejafix corpus\`.
 One process writes an index at a time: a second one waits and says for whom; with --no-wait it exits
 quietly instead (the background update after each commit does). A damaged index is moved aside and
-rebuilt.`,
+rebuilt.
+--from SOURCE starts from a team index (a file, an https:// URL, or oci://registry/repo:tag pulled with
+oras) and mines only the commits after its tip; one that does not fit this clone is refused with the
+reason and the history is mined instead. --export FILE writes the index, once up to date, as such a
+snapshot (docs/team.md).`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
@@ -29,6 +35,8 @@ rebuilt.`,
       "add-repo": { type: "string", multiple: true },
       format: { type: "string", default: "text" },
       "no-wait": { type: "boolean", default: false },
+      from: { type: "string" },
+      export: { type: "string" },
     });
     formatOf(values.format, ["text", "json"]);
     const repoDir = values.repo as string;
@@ -37,7 +45,9 @@ rebuilt.`,
     const lock = values["no-wait"] ? await tryLockIndex(repoDir, writer) : await lockIndex(repoDir, writer);
     if (!lock) return 0; // another writer is at work; the next update catches up
     try {
-      return await indexAndReport(repoDir, values, writer);
+      const code = await indexAndReport(repoDir, values, writer);
+      if (typeof values.export === "string") await exportAndReport(repoDir, values.export);
+      return code;
     } finally {
       lock.release();
     }
@@ -46,17 +56,20 @@ rebuilt.`,
 
 async function indexAndReport(
   repoDir: string,
-  values: { rev?: unknown; "add-repo"?: unknown; format?: unknown },
+  values: { rev?: unknown; "add-repo"?: unknown; format?: unknown; from?: unknown },
   writer: WriterOptions,
 ): Promise<number> {
   const bar = progress("indexing");
-  const res = await indexRepository({
-    repoDir,
-    rev: values.rev as string | undefined,
-    onProgress: (d, t) => bar.update(d, t),
-    onNotice: (line) => printErr(`dejafix: ${line}\n`),
-    writer,
-  }).finally(() => bar.stop());
+  const res = await indexMaybeFrom(
+    {
+      repoDir,
+      rev: values.rev as string | undefined,
+      onProgress: (d, t) => bar.update(d, t),
+      onNotice: (line) => printErr(`dejafix: ${line}\n`),
+      writer,
+    },
+    values.from as string | undefined,
+  ).finally(() => bar.stop());
   // Files the history pass gave up on (it went on with the rest), after the bar is gone.
   const c = stderrColors();
   for (const n of res.skipped)

@@ -1,13 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { indexRepository } from "../api.js";
 import { init } from "../install/init.js";
 import type { Manager } from "../install/manifest.js";
 import { uninstall } from "../install/uninstall.js";
 import { printOut } from "../report/output.js";
 import { defaultRulesText, PERSONAL_RULES_NAME, SCHEMA_FILE } from "../rules/loadRules.js";
-import { type Command, choiceFlag, parse } from "./args.js";
+import { type Command, choiceFlag, parse, UsageError } from "./args.js";
 import { progress } from "./progress.js";
+import { indexMaybeFrom } from "./teamIndex.js";
 import { writerEvents } from "./writerEvents.js";
 
 /**
@@ -46,18 +46,23 @@ export async function writeRules({ topLevel }: { topLevel: string }): Promise<st
 const MANAGERS = ["auto", "husky", "lefthook", "hooks-dir"] as const;
 
 export const initCmd: Command = {
-  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index]
+  help: `Usage: dejafix init [--repo DIR] [--manager auto|husky|lefthook|hooks-dir] [--no-index] [--from SOURCE]
 
 Installs pre-commit, pre-push and post-* hooks where git runs them (next to husky, lefthook or your
 own hooks, never replacing them), writes .dejafix/rules.yml, its schema and a .gitignore that keeps
-personal .dejafix/rules.local.yml files out of commits (commit all three), and indexes the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.`,
+personal .dejafix/rules.local.yml files out of commits (commit all three), and indexes the history once. Running it again changes nothing. \`dejafix uninstall\` removes exactly what it added.
+--from SOURCE starts the index from the team's snapshot (a file, an https:// URL or oci://registry/repo:tag)
+and mines only the commits after it; one that does not fit is refused with the reason (docs/team.md).`,
   async run(argv) {
     const { values } = parse(argv, {
       repo: { type: "string", default: "." },
       manager: { type: "string", default: "auto" },
       "no-index": { type: "boolean", default: false },
+      from: { type: "string" },
     });
     const manager = choiceFlag(values.manager, "--manager", MANAGERS);
+    if (values["no-index"] && values.from !== undefined)
+      throw new UsageError("--from starts the index from a snapshot; it cannot go with --no-index");
     const res = await init({
       repoDir: values.repo as string,
       manager: manager as Manager | "auto",
@@ -68,11 +73,14 @@ personal .dejafix/rules.local.yml files out of commits (commit all three), and i
           : {
               indexHistory: async ({ repoDir }) => {
                 const bar = progress("indexing history");
-                const r = await indexRepository({
-                  repoDir,
-                  onProgress: (d, t) => bar.update(d, t),
-                  writer: { command: "dejafix init", events: writerEvents() },
-                }).finally(() => bar.stop());
+                const r = await indexMaybeFrom(
+                  {
+                    repoDir,
+                    onProgress: (d, t) => bar.update(d, t),
+                    writer: { command: "dejafix init", events: writerEvents() },
+                  },
+                  values.from as string | undefined,
+                ).finally(() => bar.stop());
                 printOut(
                   `dejafix: indexed ${r.summary.commits} commits: ${r.summary.fixes} fix commits, ${r.summary.links} defect→fix links.\n`,
                 );

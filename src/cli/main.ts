@@ -76,6 +76,18 @@ main(process.argv.slice(2)).then(
   },
   async (err: unknown) => {
     const { printErr } = await import("../report/output.js");
+    if (err instanceof Error && err.name === "IndexDiskFullError") {
+      // One line naming the folder to free space in; the reason SQLite gave adds nothing for the user.
+      const [{ messages }, { stderrColors }, { sanitizeLine }] = await Promise.all([
+        import("../report/messages.js"),
+        import("../report/colors.js"),
+        import("../report/sanitize.js"),
+      ]);
+      const dir = (err as Error & { dir?: unknown }).dir;
+      printErr(`${messages.indexDiskFull(stderrColors(), sanitizeLine(String(dir)))}\n`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     const { message, hint } = describeError(err);
     printErr(`dejafix: ${message}\n${hint ? `${hint}\n` : ""}`);
     process.exitCode = EXIT.failed;

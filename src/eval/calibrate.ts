@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { repoRules } from "../history/repoRules.js";
 import { readCalibration } from "../index/calibrationStore.js";
+import { asDiskFull } from "../index/diskFull.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import {
   calibrateLevels as calibrateIndex,
@@ -32,6 +33,8 @@ export async function calibrateLevels(
     const store = await openIndex(repoDir);
     try {
       return await calibrateIndex(store, store.repoId(common, basename(root)), root, rules, levelOpts);
+    } catch (e) {
+      throw asDiskFull(store.file, e);
     } finally {
       store.close();
     }

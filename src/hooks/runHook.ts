@@ -21,6 +21,7 @@ import {
 } from "../git/readChange.js";
 import { commitSubject, type WorktreeLayout, worktreeLayout } from "../git/repoLayout.js";
 import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
+import { IndexDiskFullError } from "../index/diskFull.js";
 import { type Colors, stderrColors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { printErr } from "../report/output.js";
@@ -317,6 +318,12 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     write(name === "pre-push" ? messages.blockedPush(c) : messages.blockedCommit(c));
     return { exitCode: 1, outcome: "block", items };
   } catch (e) {
+    // A full disk is no crash either, and never stops the change, whatever hooks.failure says: an override
+    // could not even be recorded on that disk. One line naming the folder to free space in.
+    if (e instanceof IndexDiskFullError) {
+      write(messages.indexDiskFullHook(c, sanitizeLine(e.dir)));
+      return { exitCode: 0, outcome: "error", items: [] };
+    }
     // A damaged index is no crash: one line, no log; the background update (a writer) moves the file
     // aside and rebuilds it. It stops the change only where the rules say `hooks.failure: closed`.
     if (isIndexDamage(e)) {

@@ -5,6 +5,7 @@ import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { IndexDamagedError, isIndexDamage } from "./damage.js";
 import { DEFECT_BLOCKS_MIGRATION } from "./defectBlocks.js";
+import { asDiskFull, diskFullError } from "./diskFull.js";
 import { FEEDBACK_MIGRATION } from "./feedbackStore.js";
 import { METRICS_MIGRATION } from "./metricsStore.js";
 
@@ -211,7 +212,7 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
     version = db.pragma("user_version", { simple: true }) as number;
   } catch (e) {
     db?.close();
-    throw damaged(file, e) ?? e;
+    throw damaged(file, e) ?? diskFullError(file, e) ?? e;
   }
   if (opts.readonly && version === 0) {
     db.close();
@@ -228,11 +229,16 @@ export function openDb(file: string, opts: { readonly?: boolean } = {}): Db {
       db.close();
       throw new IndexVersionError(`${file} needs an upgrade: run \`dejafix index\`.`);
     }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      db.transaction(() => {
-        db.exec(MIGRATIONS[v] as string);
-        db.pragma(`user_version = ${v + 1}`);
-      })();
+    try {
+      for (let v = version; v < SCHEMA_VERSION; v++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[v] as string);
+          db.pragma(`user_version = ${v + 1}`);
+        })();
+      }
+    } catch (e) {
+      db.close();
+      throw asDiskFull(file, e);
     }
   }
   return db;

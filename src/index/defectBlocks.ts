@@ -395,6 +395,7 @@ export class DefectBlockReader {
   private readonly reasons;
   private readonly commits = new Map<number, CommitInfo | null>();
   private readonly siblings;
+  private readonly elsewhere;
   private readonly byPath;
 
   private readonly db: Db;
@@ -405,6 +406,7 @@ export class DefectBlockReader {
     this.byId = db.prepare(`${BLOCK_SELECT} WHERE d.id = ?`);
     this.byPath = db.prepare(`${BLOCK_SELECT} WHERE d.new_path = ? AND r.role = 'self' ORDER BY c.seq, d.id`);
     this.siblings = db.prepare(`${BLOCK_SELECT} WHERE d.fix_id = ? AND d.path = ? AND d.id != ?`);
+    this.elsewhere = db.prepare(`${BLOCK_SELECT} WHERE d.fix_id = ? AND d.path != ?`);
     this.commit = db.prepare(
       "SELECT sha, message, author_name, author_time, issues FROM commits WHERE id = ?",
     );
@@ -429,6 +431,11 @@ export class DefectBlockReader {
   /** Every defect block of this repository's fixes in one file (as the fix left it), oldest fix first. */
   inFile(path: string): DefectBlock[] {
     return (this.byPath.all(path) as BlockRow[]).map((r) => this.toBlock(r));
+  }
+
+  /** The defect blocks of one fix in its other files. */
+  ofFixOutside(fixId: number, path: string): DefectBlock[] {
+    return (this.elsewhere.all(fixId, path) as BlockRow[]).map((r) => this.toBlock(r));
   }
 
   /** The other defect blocks of one fix in one file (the fix's whole footprint there). */

@@ -30,6 +30,7 @@ import {
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { asDiskFull, diskFullError } from "./diskFull.js";
 import { healIndex, type MovedAside } from "./health.js";
 
 export interface WriterInfo {
@@ -96,8 +97,13 @@ export function tryLockIndexWriter(indexFile: string, opts: LockOptions): IndexW
     mine.count++;
     return handle(key, mine);
   }
-  mkdirSync(dirname(key), { recursive: true });
-  const db = tryLock(writerLockFile(key));
+  let db: Database.Database | null;
+  try {
+    mkdirSync(dirname(key), { recursive: true });
+    db = tryLock(writerLockFile(key));
+  } catch (e) {
+    throw asDiskFull(key, e);
+  }
   if (!db) return null;
   const info: WriterInfo = {
     pid: process.pid,
@@ -114,7 +120,7 @@ export function tryLockIndexWriter(indexFile: string, opts: LockOptions): IndexW
   } catch (e) {
     h.count = 0;
     free(key, h);
-    throw e;
+    throw asDiskFull(key, e);
   }
   if (h.movedAside) opts.events?.movedAside?.(h.movedAside);
   return handle(key, h);
@@ -149,7 +155,15 @@ export interface WriterState {
 export function indexWriterState(indexFile: string): WriterState {
   const key = resolve(indexFile);
   if (held.has(key) || !existsSync(dirname(key))) return { held: false, holder: null, leftOver: null };
-  const db = tryLock(writerLockFile(key));
+  let db: Database.Database | null;
+  try {
+    db = tryLock(writerLockFile(key));
+  } catch (e) {
+    // On a full disk, taking the lock of an empty lock file fails when SQLite lays out its first page. It
+    // takes the lock before it writes anything, so that failure means nobody held it.
+    if (diskFullError(key, e)) return { held: false, holder: null, leftOver: readInfo(key) };
+    throw e;
+  }
   if (!db) return { held: true, holder: liveHolder(key), leftOver: null };
   const leftOver = readInfo(key);
   unlock(db);
@@ -201,8 +215,13 @@ function unlock(db: Database.Database): void {
 function writeInfo(key: string, info: WriterInfo): void {
   const file = writerInfoFile(key);
   const tmp = `${file}.${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(info)}\n`);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(info)}\n`);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true }); // a disk that just filled keeps no half-written name
+    throw e;
+  }
 }
 
 function readInfo(key: string): WriterInfo | null {

@@ -10,6 +10,7 @@ import { repoRules } from "../history/repoRules.js";
 import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
 import { type DefectBlockBuilder, defectBlockBuilder } from "../index/defectBlocks.js";
+import { asDiskFull } from "../index/diskFull.js";
 import type { MovedAside } from "../index/health.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore, IndexSummary } from "../index/store.js";
@@ -121,6 +122,9 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       },
       movedAside: writer.movedAside,
     };
+  } catch (e) {
+    // Work committed before the disk filled is kept; the error names the folder to free space in.
+    throw asDiskFull(store.file, e);
   } finally {
     // A failed pass: the blocks written so far stay, the next run builds the rest.
     await (builder as DefectBlockBuilder | null)?.abort().catch(() => undefined);

@@ -7,6 +7,19 @@ import type { Colors } from "./colors.js";
 
 const TAG = "dejafix";
 
+/** What a refused team index did not fit, by refusal kind (src/index/snapshotFile.ts). */
+const SNAPSHOT_KINDS: Record<string, string> = {
+  format: "not a snapshot",
+  corrupt: "corrupt file",
+  truncated: "truncated download",
+  schema: "another schema version",
+  repository: "another repository",
+  tip: "tip not in this clone",
+  rules: "rules digest mismatch",
+  model: "model digest mismatch",
+  source: "cannot fetch it",
+};
+
 export const messages = {
   // --- hook harness ---------------------------------------------------------------------------------------
   budgetExceeded: (c: Colors, ms: number, hook: "pre-commit" | "pre-push" | string) => {
@@ -88,11 +101,64 @@ export const messages = {
           : "another dejafix process"
       } is writing the index; waiting for it to finish. Ctrl-C stops waiting; nothing is lost.`,
     ),
+  /** A writer (`dejafix index`, init, calibrate) ran out of room: what it committed before stays. */
+  indexDiskFull: (c: Colors, dir: string) =>
+    c.red(
+      `${TAG}: the disk holding ${dir} is full, so the index was not finished; what it had saved is kept. ` +
+        "Free some space there, then run `dejafix index` to finish it.",
+    ),
+  /** The hook could not read the index for want of room (SQLite writes a small file beside it to read). */
+  indexDiskFullHook: (c: Colors, dir: string) =>
+    c.yellow(
+      `${TAG}: the disk holding ${dir} is full, so this change went through unchecked. ` +
+        "Free some space there; the index catches up after the next commit.",
+    ),
   indexMovedAside: (c: Colors, reason: string, file: string) =>
     c.yellow(
       `${TAG}: the index was damaged (${reason}); it was moved aside to ${file} and is rebuilt from history ` +
         "now. Attach that file to a bug report if you file one, then delete it.",
     ),
+
+  // --- team index ---------------------------------------------------------------------------------------
+  /** `kind` names what did not fit, in the words a user searches for. */
+  snapshotRefused: (c: Colors, source: string, kind: string, reason: string) =>
+    c.yellow(
+      `${TAG}: not using the team index ${source}: ${SNAPSHOT_KINDS[kind] ?? kind}: ${reason}. ` +
+        "Mining this clone's history instead (the index is as good, only slower to build).",
+    ),
+  snapshotImported: (c: Colors, tip: string, commits: number, createdAt: string, seconds: number) =>
+    c.dim(
+      `${TAG}: started from the team index (${commits} commits up to ${tip.slice(0, 10)}, built ${createdAt}) ` +
+        `in ${seconds.toFixed(1)} s; mining only the commits after it.`,
+    ),
+  snapshotNotNeeded: (c: Colors, tip: string) =>
+    c.dim(`${TAG}: this index already covers the team index's tip ${tip.slice(0, 10)}; kept it as it is.`),
+  snapshotExported: (file: string, commits: number, tip: string, bytes: number, rawBytes: number) =>
+    `${TAG}: wrote the team index ${file}: ${commits} commits up to ${tip.slice(0, 10)}, ` +
+    `${(bytes / 1048576).toFixed(1)} MiB (the index is ${(rawBytes / 1048576).toFixed(1)} MiB). ` +
+    "Clones start from it with `dejafix init --from` (docs/team.md).",
+
+  pairsSummary: (
+    c: Colors,
+    s: {
+      written: number;
+      blocks: number;
+      skipped: { secrets: number; tests: number; generated: number; filtered: number };
+      secretKinds: Record<string, number>;
+    },
+    file: string | null,
+  ) =>
+    `${TAG}: wrote ${s.written} bug→fix pair${s.written === 1 ? "" : "s"} (${s.blocks} defect blocks)${file ? ` to ${file}` : ""}; ` +
+    `left out ${s.skipped.tests} in test code and ${s.skipped.generated} in generated code (--include-tests, --include-generated), ` +
+    `${s.skipped.filtered} by the filters. ` +
+    (s.skipped.secrets > 0
+      ? c.yellow(
+          `Skipped ${s.skipped.secrets} that look like they hold a secret (${Object.entries(s.secretKinds)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(", ")}); they are never exported.`,
+        )
+      : "No pair looked like it holds a secret.") +
+    (s.written === 0 ? " Nothing to write? Run `dejafix index` first." : ""),
 
   // --- verdict block --------------------------------------------------------------------------------------
   riskHeadline: (c: Colors, action: "warn" | "block", scoreText: string, level: string) => {

@@ -6,6 +6,7 @@ import { historySettings } from "../history/indexOptions.js";
 import { mineHistory } from "../history/mine.js";
 import { repoRules } from "../history/repoRules.js";
 import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { asDiskFull } from "../index/diskFull.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import { CORPUS_HEADER, type CorpusBlock, importCorpusBlocks } from "../index/relatedCorpus.js";
 import type { IndexStore } from "../index/store.js";
@@ -50,6 +51,8 @@ export async function addRelatedRepo(
     const store = await openIndex(repoDir);
     try {
       return await mineRelated(store, related, rules, opts.onProgress);
+    } catch (e) {
+      throw asDiskFull(store.file, e);
     } finally {
       store.close();
     }
@@ -105,6 +108,8 @@ export async function updateRelatedRepos(
       if (ok) out.push(await mineRelated(store, p, rules));
     }
     return out;
+  } catch (e) {
+    throw asDiskFull(store.file, e);
   } finally {
     store.close();
     writer.release();
@@ -175,6 +180,8 @@ export async function addRelatedCorpus(
         run.push(block);
       }
       flush();
+    } catch (e) {
+      throw asDiskFull(store.file, e);
     } finally {
       lines.close();
       store.close();

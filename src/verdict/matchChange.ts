@@ -421,6 +421,15 @@ export async function matchChange(
     }
     return words;
   };
+  // Every line the change adds, in any file, as `codeLine` writes it (read from the words' lines, once).
+  let added: Set<string> | undefined;
+  const addedAnywhere = (): Set<string> => {
+    if (added === undefined) {
+      added = new Set<string>();
+      for (const lines of work[0]?.change.words.values() ?? []) for (const l of lines) added.add(codeLine(l));
+    }
+    return added;
+  };
   /** Why a recurrence found in one block is still not shown, or null. */
   const whyNotShown = (
     block: DefectBlock,
@@ -438,6 +447,8 @@ export async function matchChange(
       const siblings = reader.ofFixInFile(block.fixId, block.path, block.id);
       const elsewhere =
         rewritesFixElsewhere(siblings, w.change, w.fileLines) ??
+        // The fix's part in other files: taken out there and written as new code (not what it replaced).
+        rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
         removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block));
       if (elsewhere !== null) return elsewhere;
     }

@@ -17,7 +17,7 @@ export function tempDir(t: { after(fn: () => void | Promise<void>): void }, pref
 }
 
 /** Waits until no process runs in `dir` or names it on its command line (Linux /proc; elsewhere at once). */
-async function quiet(dir: string, maxMs: number): Promise<void> {
+export async function quiet(dir: string, maxMs: number): Promise<void> {
   const until = Date.now() + maxMs;
   const busy = (): boolean => {
     let pids: string[];
