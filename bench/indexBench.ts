@@ -20,7 +20,7 @@ import { timeGitLog } from "./gitLogBaseline.js";
 
 interface WorkerResult {
   seconds: number;
-  stages: { mine: number; metrics: number; blocks: number; calibrate: number };
+  stages: { mine: number; metrics: number; blocks: number; adapt: number; calibrate: number };
   maxRssMB: number;
   commits: number;
   fixes: number;
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
       `${[
         `git log -p HEAD (baseline):  ${b.toFixed(2)} s`,
         `dejafix index:               ${o.toFixed(2)} s  = ${(o / b).toFixed(2)}× the baseline (target ≤ 3×)`,
-        `  of which mining (SZZ) ${st.mine.toFixed(2)} s, metrics ${st.metrics.toFixed(2)} s, defect blocks ${st.blocks.toFixed(2)} s, calibration ${st.calibrate.toFixed(2)} s (last run)`,
+        `  of which mining (SZZ) ${st.mine.toFixed(2)} s, metrics ${st.metrics.toFixed(2)} s, defect blocks ${st.blocks.toFixed(2)} s, adaptation ${st.adapt.toFixed(2)} s, calibration ${st.calibrate.toFixed(2)} s (last run)`,
         `peak memory (dejafix):       ${mem} MB (target < 1024 MB)`,
         `indexed: ${last.commits} commits, ${last.fixes} fix commits, ${last.links} defect→fix links; median of ${runs} run(s)`,
         `load average: ${load(loadBefore)} before, ${load(loadavg())} after (1, 5, 15 min; ${cpus().length} cores)`,

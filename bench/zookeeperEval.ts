@@ -48,6 +48,10 @@ function pct(value: number | null | undefined): string {
   return value === null || value === undefined ? "n/a" : `${(value * 100).toFixed(1)}%`;
 }
 
+function num(value: number | null | undefined): string {
+  return value === null || value === undefined ? "n/a" : value.toFixed(3);
+}
+
 /**
  * The best lift any ranking can reach at 10% gating: the riskiest ceil(n/10) commits hold at most that
  * many defect-introducing ones. With ApacheJIT's 42% buggy commits this is below 2.5×.
@@ -65,6 +69,7 @@ function line(row: Row): string {
     `ROC AUC ${f.rocAuc === null ? "n/a" : f.rocAuc.toFixed(3)}  ` +
     `top 10% ${pct(f.capture["10"])} = ${(f.captureLift["10"] ?? 0).toFixed(2)}× random (at most ${ceiling10(f).toFixed(2)}×)  ` +
     `[capture ${capture}]  R@20%E ${pct(f.recallAt20Effort)} (per line ${pct(f.recallAt20EffortDensity)})  ` +
+    `Popt per line ${num(f.poptDensity)} (by score ${num(f.popt)})  E@20%R per line ${pct(f.effortAt20RecallDensity)} (by score ${pct(f.effortAt20Recall)})  ` +
     `at the model threshold: precision ${pct(f.precision)}, recall ${pct(f.recall)}, false alarms ${pct(f.falseAlarmRate)}`
   );
 }
@@ -108,9 +113,10 @@ async function main(): Promise<void> {
     const model = await loadModel(path);
     const dim = model.meta.features.token_hash.dim;
     const records = await readRecords(history, { dim });
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (!first || !last) usage("none of the labelled commits is in this clone's history");
+    if (records.length === 0) usage("none of the labelled commits is in this clone's history");
+    // The stream is in topological order, not author-time order: take the period's true bounds.
+    const first = { time: Math.min(...records.map((r) => r.time)) };
+    const last = { time: Math.max(...records.map((r) => r.time)) };
     const span = `${isoDay(first.time)}…${isoDay(last.time)}`;
     // Every non-merge commit authored in the labelled period, unlisted ones kept as not known buggy.
     const every = (

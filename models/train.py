@@ -462,7 +462,52 @@ def evaluate(labels, scores, effort, threshold):
     # JITLine's effort-aware ranking: by score per changed line.
     by_density = sorted(range(n), key=lambda i: (-scores[i] / max(effort[i], 1.0), i))
     out["recall_at_20_effort_density"] = recall_at_effort(labels, effort, by_density, 0.2)
+    # Effort-aware figures as JITLine and JIT-Smart publish them (ranked per line); src/eval/figures.ts.
+    out["effort_at_20_recall_density"] = effort_at_recall(labels, effort, by_density, 0.2)
+    out["popt_density"] = popt(labels, effort, by_density)
     return out
+
+
+def effort_at_recall(labels, effort, order, share):
+    """Share of the total effort reviewed, in `order`, until `share` of the defects are found."""
+    total_effort = sum(max(e, 0.0) for e in effort)
+    pos = sum(labels)
+    if not pos or total_effort <= 0:
+        return None
+    spent = 0.0
+    found = 0
+    for i in order:
+        spent += max(effort[i], 0.0)
+        found += labels[i]
+        if found >= share * pos:
+            break
+    return spent / total_effort
+
+
+def effort_curve_area(labels, effort, order):
+    total_effort = sum(max(e, 0.0) for e in effort)
+    pos = sum(labels)
+    area = 0.0
+    found = 0
+    for i in order:
+        before = found / pos
+        found += labels[i]
+        area += max(effort[i], 0.0) / total_effort * (before + found / pos) / 2
+    return area
+
+
+def popt(labels, effort, order):
+    """Kamei et al.'s Popt: 1 - (optimal - model) / (optimal - worst) areas of defects found against effort."""
+    pos = sum(labels)
+    if not pos or sum(max(e, 0.0) for e in effort) <= 0:
+        return None
+    n = len(labels)
+    best = sorted(range(n), key=lambda i: (-labels[i] / max(effort[i], 1.0), i))
+    opt = effort_curve_area(labels, effort, best)
+    low = effort_curve_area(labels, effort, list(reversed(best)))
+    if opt - low <= 0:
+        return None
+    return 1 - (opt - effort_curve_area(labels, effort, order)) / (opt - low)
 
 
 def recall_at_effort(labels, effort, order, share):

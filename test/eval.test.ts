@@ -6,8 +6,11 @@ import {
   captureCurve,
   confusion,
   densityOrder,
+  effortAtRecall,
+  effortCurveArea,
   evaluate,
   percentiles,
+  popt,
   recallAtEffort,
   rocAuc,
   rocCurve,
@@ -83,6 +86,46 @@ test("Recall@20%Effort stops at the first commit that does not fit the budget", 
   assert.deepEqual(densityOrder(TEN).slice(0, 4), [1, 2, 3, 0]);
   // 5 + 5 + 5 = 15 lines, the next (10) would make 25 > 20: two defects of four.
   close(evaluate(TEN, 0.5).recallAt20EffortDensity, 2 / 4, "R@20%E per line");
+});
+
+/** Four commits, riskiest first; efforts add up to 100; two defect-introducing. */
+const FOUR: ScoredCommit[] = [
+  { score: 0.9, label: 0, effort: 40 },
+  { score: 0.8, label: 1, effort: 10 },
+  { score: 0.3, label: 1, effort: 30 },
+  { score: 0.1, label: 0, effort: 20 },
+];
+
+test("Popt sits the model's effort curve between the worst and the optimal ranking (hand-computed)", () => {
+  // Risk order: 0 + 0.1·(0+½)/2 + 0.3·(½+1)/2 + 0.2·1 = 0.45.
+  close(effortCurveArea(FOUR, [0, 1, 2, 3]), 0.45, "area in risk order");
+  // Optimal: the 10-line defect, the 30-line one, then the clean commits: 0.025 + 0.225 + 0.4 + 0.2.
+  close(effortCurveArea(FOUR, [1, 2, 0, 3]), 0.85, "optimal area");
+  // Worst: clean first, then the 30-line defect, then the 10-line one: 0.075 + 0.075.
+  close(effortCurveArea(FOUR, [3, 0, 2, 1]), 0.15, "worst area");
+  close(popt(FOUR), 1 - 0.4 / 0.7, "Popt in risk order");
+  // Per line: 0.8/10 > 0.9/40 > 0.3/30 > 0.1/20, so the small defect comes first: area 0.65.
+  assert.deepEqual(densityOrder(FOUR), [1, 0, 2, 3]);
+  close(popt(FOUR, densityOrder(FOUR)), 1 - 0.2 / 0.7, "Popt per line");
+  close(popt(FOUR, [1, 2, 0, 3]), 1, "the optimal ranking");
+  close(popt(FOUR, [3, 0, 2, 1]), 0, "the worst ranking");
+  assert.equal(popt(FOUR.map((r) => ({ ...r, label: 0 as const }))), null, "no defects");
+  assert.equal(popt(FOUR.map((r) => ({ ...r, effort: 0 }))), null, "no effort");
+});
+
+test("Effort@20%Recall counts the effort until a fifth of the defects are found", () => {
+  // 20% of 2 defects: the first defect ends the review. Risk order: 40 + 10 lines of 100.
+  close(effortAtRecall(FOUR, 0.2), 0.5, "E@20%R in risk order");
+  close(effortAtRecall(FOUR, 0.2, densityOrder(FOUR)), 0.1, "E@20%R per line");
+  close(effortAtRecall(FOUR, 1), 0.8, "every defect: the last clean commit is not needed");
+  // TEN: 20% of 4 defects is reached by the riskiest commit (10 lines).
+  const f = evaluate(TEN, 0.5);
+  close(f.effortAt20Recall, 0.1, "E@20%R on TEN");
+  // Per line the clean 0.9/5 comes first, then the 5-line 0.8 defect: 10 lines of 100.
+  close(f.effortAt20RecallDensity, 0.1, "E@20%R per line on TEN");
+  assert.equal(effortAtRecall(FOUR.map((r) => ({ ...r, label: 0 as const }))), null, "no defects");
+  close(evaluate(FOUR, 0.5).popt, 1 - 0.4 / 0.7, "evaluate carries Popt");
+  close(evaluate(FOUR, 0.5).poptDensity, 1 - 0.2 / 0.7, "evaluate carries Popt per line");
 });
 
 test("precision, recall, F1 and false-alarm rate at a threshold", () => {

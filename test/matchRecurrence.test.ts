@@ -966,10 +966,31 @@ void flushQueue(struct queue *q) {
 }
 `;
   const COMPACTED = QUEUE.replace("    q->tail = NULL;\n", "    q->tail = NULL;\n    compactQueue(q);\n");
+  const JOBS = `#include "server.h"
+
+void runJobs(struct queue *q) {
+    int ran = 0;
+    lockQueue(q);
+    for (struct job *job = q->head; job != NULL; job = job->next) {
+        prepareJob(job, q->context);
+        runJob(job);
+        releaseJob(job, q->context);
+        ran++;
+    }
+    q->ranTotal += ran;
+    unlockQueue(q);
+    notifyQueueListeners(q, ran);
+}
+`;
+  const JOBS_FIXED = JOBS.replace(
+    "        runJob(job);\n",
+    "        runJob(job);\n        markJobSeen(job, q->seen);\n",
+  );
   let dir = "";
   let fix = "";
   let statsFix = "";
   let queueFix = "";
+  let jobsFix = "";
   const rules = defaultRules();
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-linerevert-"));
@@ -986,9 +1007,28 @@ void flushQueue(struct queue *q) {
       { "src/queue.c": QUEUE },
       `Revert "Compact the queue after each flush"\n\nThis reverts commit ${compacted}.\n\nFixes a crash on shutdown.\n`,
     );
+    commit(dir, { "src/jobs.c": JOBS }, "Add the job runner");
+    jobsFix = commit(dir, { "src/jobs.c": JOBS_FIXED }, "Fix jobs run twice after a reload");
     await indexRepository({ repoDir: dir, rules });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a line the fix only inserted, taken out alone, is its revert; taken out while the code around is rewritten, a redesign", async () => {
+    const alone = await explainStaged(dir, rules, { "src/jobs.c": JOBS });
+    assert.ok(
+      alone.matches.some((x) => x.fix.sha === jobsFix && x.recurrence.kind === "revert"),
+      alone.told.map((e) => e.outcome).join(" | "),
+    );
+    const rewritten = JOBS.replace(
+      "        runJob(job);\n",
+      "        runJobOnce(job, q->context, RUN_ONCE);\n",
+    );
+    const redesign = await explainStaged(dir, rules, { "src/jobs.c": rewritten });
+    assert.ok(
+      !redesign.matches.some((x) => x.fix.sha === jobsFix),
+      redesign.told.map((e) => e.outcome).join(" | "),
+    );
+  });
 
   it("is a revert with that fix, placed back in the code as it is now", async () => {
     const back = REWRITTEN.replace("o = PeakOutput[j];", "o = PeakOutput[o];");

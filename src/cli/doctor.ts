@@ -9,6 +9,7 @@ import { movedAsideCopies } from "../index/health.js";
 import { IndexStore, indexPath } from "../index/store.js";
 import { indexWriterState, type WriterInfo } from "../index/writerLock.js";
 import { installStatus } from "../install/installStatus.js";
+import type { AdaptationOutcome } from "../model/adapt.js";
 import { colors } from "../report/colors.js";
 import { messages } from "../report/messages.js";
 import { jsonText, printOut } from "../report/output.js";
@@ -122,6 +123,7 @@ long loading the rules, the index and the model takes on this machine.`,
           `model: ${model.source} ${model.path} (${model.meta.model.kind}${auc ? `, test AUC ${auc.toFixed(3)}` : ""}; ${(performance.now() - t).toFixed(0)} ms to load)`,
         ),
       );
+      lines.push(`  ${await adaptationLine(file, model.digest)}`);
     } catch (e) {
       lines.push(bad(`model: ${(e as Error).message.split("\n")[0]}`));
     }
@@ -136,6 +138,27 @@ long loading the rules, the index and the model takes on this machine.`,
     return findings.every((f) => f.ok) ? 0 : 1;
   },
 };
+
+/** Which model scores this repository's changes, and why: its adaptation (src/model/adapt.ts) or the model as shipped. */
+async function adaptationLine(file: string, digest: string): Promise<string> {
+  if (!existsSync(file))
+    return "scores with the model as is: no index yet, so no adaptation to this repository";
+  const { readAdaptation } = await import("../index/adaptationStore.js");
+  const store = new IndexStore(file, { readonly: true });
+  try {
+    const repoId = store.selfRepoId();
+    const a = repoId === null ? null : readAdaptation<AdaptationOutcome>(store, repoId, digest);
+    if (!a) return "scores with the model as is: no adaptation fitted yet (`dejafix index` fits one)";
+    const o = a.outcome;
+    const day = (t: number | null) => (t === null ? "?" : new Date(t * 1000).toISOString().slice(0, 10));
+    const fitted = `fitted ${day(a.computedAt)} on ${o.train.commits + o.validation.commits} settled commits (${day(o.train.from)} … ${day(o.validation.to)}), validated on the newest ${o.validation.commits}`;
+    return a.kept
+      ? `scores with the model adapted to this repository: ${o.reason}; ${fitted}`
+      : `scores with the model as is: ${o.reason}${o.weights ? `; ${fitted}` : ""}`;
+  } finally {
+    store.close();
+  }
+}
 
 /** A writer that has run this long is probably stuck (the first index of a 40k-commit history takes minutes). */
 const STUCK_MS = 60 * 60 * 1000;

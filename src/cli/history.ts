@@ -105,6 +105,9 @@ async function indexAndReport(
     `dejafix: ${head}. The index holds ${s.commits} commits, ${s.fixes} fix commits and ${s.links} defect→fix links ` +
       `(${s.blameLinks} found by line ownership, ${s.declaredLinks} declared by developers); ` +
       `${res.defectBlocks} new defect blocks.\n  ${res.file}\n` +
+      (res.adaptation?.fitted
+        ? `  risk model ${res.adaptation.kept ? "adapted to this repository and used" : "kept as is"}: ${sanitizeLine(res.adaptation.reason)} (${res.stages.adapt.toFixed(1)} s; \`dejafix doctor\` shows it).\n`
+        : "") +
       said.join(""),
   );
   return 0;

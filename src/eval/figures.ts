@@ -1,4 +1,7 @@
+export { rocAuc } from "../model/auc.js";
 export { percentiles } from "../model/percentile.js";
+
+import { rocAuc } from "../model/auc.js";
 /**
  * The figures of a replay: how well a score ranks and flags defect-introducing commits.
  * Definitions follow `models/train.py` (`evaluate`) so a model's metadata and `dejafix eval` agree:
@@ -10,6 +13,12 @@ export { percentiles } from "../model/percentile.js";
  *   first, until their effort (la + ld) would exceed 20% of the total effort.
  *   The density variant ranks by score per changed line instead (JITLine), which favours small commits.
  * - false-alarm rate: flagged clean commits / all clean commits (FP / (FP + TN)).
+ * - Effort@20%Recall: share of the total effort reviewed, in ranking order, when 20% of the
+ *   defect-introducing commits have been found (lower is better; JITLine, JIT-Smart).
+ * - Popt (Kamei et al. 2013): the area under the curve of defects found against effort spent,
+ *   between the worst ranking (0) and the optimal one (1): 1 − (opt − model) / (opt − worst).
+ *   Optimal reviews defect-introducing commits first, smallest first; worst the reverse.
+ *   The published tools rank per changed line for these figures, so the `Density` variants are theirs.
  */
 
 /** One commit as the figures see it. */
@@ -45,6 +54,14 @@ export interface Figures {
   recallAt20Effort: number | null;
   /** The same with commits ranked by score per changed line (JITLine's effort-aware ranking). */
   recallAt20EffortDensity: number | null;
+  /** Share of the effort reviewed, riskiest first, to find 20% of the defects (lower is better). */
+  effortAt20Recall: number | null;
+  /** The same, ranked by score per changed line: the figure JITLine and JIT-Smart publish. */
+  effortAt20RecallDensity: number | null;
+  /** Popt with commits in risk order. */
+  popt: number | null;
+  /** Popt ranked by score per changed line: the figure JITLine and JIT-Smart publish. */
+  poptDensity: number | null;
 }
 
 export const GATING_SHARES = [5, 10, 20, 50] as const;
@@ -62,28 +79,6 @@ export function confusion(rows: readonly ScoredCommit[], threshold: number): Con
 
 export function ratio(num: number, den: number): number | null {
   return den > 0 ? num / den : null;
-}
-
-/**
- * ROC AUC with average ranks for tied scores; null when one class is absent.
- *
- *   rocAuc([{score:1,label:1},{score:1,label:0},{score:0,label:0}]) → (1·0.5 + 1·1) / 2 = 0.75
- */
-export function rocAuc(rows: readonly Pick<ScoredCommit, "score" | "label">[]): number | null {
-  const n = rows.length;
-  const pos = rows.reduce((s, r) => s + r.label, 0);
-  const neg = n - pos;
-  if (pos === 0 || neg === 0) return null;
-  const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.score - rows[b]!.score);
-  let rankSum = 0;
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && rows[order[j + 1]!]!.score === rows[order[i]!]!.score) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) rankSum += rows[order[k]!]!.label * rank;
-    i = j + 1;
-  }
-  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
 /** Indices riskiest first; equal scores keep history order (the order of `rows`). */
@@ -136,6 +131,65 @@ export function recallAtEffort(
   return found / pos;
 }
 
+/**
+ * Share of the total effort spent, reviewing in `order`, when at least `recall` of the
+ * defect-introducing commits have been found (the commit that reaches it counts in full).
+ *
+ *   efforts 10 (clean), 30 (defect), 60 (defect), order as given, recall 0.5 → (10 + 30) / 100 = 0.4
+ */
+export function effortAtRecall(
+  rows: readonly ScoredCommit[],
+  recall = 0.2,
+  order = riskOrder(rows),
+): number | null {
+  const pos = rows.reduce((s, r) => s + r.label, 0);
+  const total = rows.reduce((s, r) => s + Math.max(r.effort, 0), 0);
+  if (pos === 0 || total <= 0) return null;
+  let spent = 0;
+  let found = 0;
+  for (const i of order) {
+    const row = rows[i]!;
+    spent += Math.max(row.effort, 0);
+    found += row.label;
+    if (found >= recall * pos) break;
+  }
+  return spent / total;
+}
+
+/** Area under the curve of defects found (share) against effort spent (share), reviewing in `order`. */
+export function effortCurveArea(rows: readonly ScoredCommit[], order: readonly number[]): number | null {
+  const pos = rows.reduce((s, r) => s + r.label, 0);
+  const total = rows.reduce((s, r) => s + Math.max(r.effort, 0), 0);
+  if (pos === 0 || total <= 0) return null;
+  let area = 0;
+  let found = 0;
+  for (const i of order) {
+    const row = rows[i]!;
+    const before = found / pos;
+    found += row.label;
+    // A trapezoid: a defect found in a commit counts as found gradually over its lines.
+    area += (Math.max(row.effort, 0) / total) * ((before + found / pos) / 2);
+  }
+  return area;
+}
+
+/**
+ * Popt = 1 − (opt − model) / (opt − worst) with the areas of `effortCurveArea`; null when the
+ * optimal and worst rankings do not differ (one class only, or no effort).
+ *
+ *   efforts 50 (defect), 50 (clean): optimal 0.75, worst 0.25; ranked clean first → 0.25 → Popt 0
+ */
+export function popt(rows: readonly ScoredCommit[], order = riskOrder(rows)): number | null {
+  const model = effortCurveArea(rows, order);
+  const perLine = (r: ScoredCommit) => r.label / Math.max(r.effort, 1);
+  const best = rows.map((_, i) => i).sort((a, b) => perLine(rows[b]!) - perLine(rows[a]!) || a - b);
+  const worst = [...best].reverse();
+  const opt = effortCurveArea(rows, best);
+  const low = effortCurveArea(rows, worst);
+  if (model === null || opt === null || low === null || opt - low <= 0) return null;
+  return 1 - (opt - model) / (opt - low);
+}
+
 export function evaluate(rows: readonly ScoredCommit[], threshold: number): Figures {
   const c = confusion(rows, threshold);
   const positives = c.tp + c.fn;
@@ -148,6 +202,7 @@ export function evaluate(rows: readonly ScoredCommit[], threshold: number): Figu
         ? (2 * precision * recall) / (precision + recall)
         : 0;
   const order = riskOrder(rows);
+  const density = densityOrder(rows);
   const capture: Record<string, number | null> = {};
   const captureLift: Record<string, number | null> = {};
   for (const pct of GATING_SHARES) {
@@ -168,7 +223,11 @@ export function evaluate(rows: readonly ScoredCommit[], threshold: number): Figu
     capture,
     captureLift,
     recallAt20Effort: recallAtEffort(rows, 0.2, order),
-    recallAt20EffortDensity: recallAtEffort(rows, 0.2, densityOrder(rows)),
+    recallAt20EffortDensity: recallAtEffort(rows, 0.2, density),
+    effortAt20Recall: effortAtRecall(rows, 0.2, order),
+    effortAt20RecallDensity: effortAtRecall(rows, 0.2, density),
+    popt: popt(rows, order),
+    poptDensity: popt(rows, density),
   };
 }
 

@@ -42,6 +42,9 @@ export function renderReplayText(report: ReplayReport): string {
       "false alarms",
       ...GATING_SHARES.map((k) => `top ${k}%`),
       "R@20%E",
+      "per line",
+      "Popt",
+      "E@20%R",
     ];
     const rows = report.scorers.map((s) => figureCells(s, 0));
     lines.push("", ...table([head, ...rows]));
@@ -49,6 +52,8 @@ export function renderReplayText(report: ReplayReport): string {
       "",
       "  top k%: share of defect-introducing commits among the riskiest k% (random gating catches k%).",
       "  R@20%E: share caught reviewing the riskiest commits until 20% of the changed lines; per line: ranked by score per line.",
+      "  Popt (1 = optimal, 0 = worst) and E@20%R (share of changed lines reviewed to catch 20% of the defects, lower is better):",
+      "  ranked by score per line, as JITLine and JIT-Smart publish them.",
     );
     for (const s of report.scorers) {
       const lift = s.figures.captureLift["10"];
@@ -169,6 +174,8 @@ function figureCells(s: ScorerReport, shareDigits = 1): string[] {
     ...GATING_SHARES.map((k) => pct(f.capture[String(k)] ?? null, shareDigits)),
     pct(f.recallAt20Effort, shareDigits),
     pct(f.recallAt20EffortDensity, shareDigits),
+    num(f.poptDensity),
+    pct(f.effortAt20RecallDensity, shareDigits),
   ];
 }
 
@@ -219,7 +226,7 @@ th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}.note
 <h1>dejafix eval — ${escapeHtml(report.repo)}</h1>
 <p>Replayed ${r.commits} commits (${r.from ?? "?"} … ${r.to ?? "?"}), ${r.positives} defect-introducing; ${escapeHtml(labelSourceText(report))}.
 Trained on the ${report.training.commits} earlier commits (${report.training.from ?? "?"} … ${report.training.to ?? "?"}).</p>
-<table><tr><th></th><th>ROC AUC</th><th>precision</th><th>recall</th><th>F1</th><th>false alarms</th>${GATING_SHARES.map((k) => `<th>top ${k}%</th>`).join("")}<th>Recall@20%Effort</th><th>… ranked per line</th></tr>
+<table><tr><th></th><th>ROC AUC</th><th>precision</th><th>recall</th><th>F1</th><th>false alarms</th>${GATING_SHARES.map((k) => `<th>top ${k}%</th>`).join("")}<th>Recall@20%Effort</th><th>… ranked per line</th><th>Popt (per line)</th><th>Effort@20%Recall (per line)</th></tr>
 ${report.scorers.map(figuresRow).join("\n")}
 </table>
 <ul class="note">
@@ -229,6 +236,8 @@ ${report.unavailable.map((u) => `<li>not measured — <b>${escapeHtml(u.name)}</
 <p class="note">top k%: share of defect-introducing commits among the riskiest k% of commits (random gating catches k%).
 Recall@20%Effort: share caught while reviewing, riskiest first, commits that add up to 20% of the changed lines
 (… ranked per line: riskiest by score per changed line first).
+Popt: area under the curve of defects caught against lines reviewed, ranked per line, between the worst ranking (0) and the optimal one (1).
+Effort@20%Recall: share of the changed lines reviewed, ranked per line, until 20% of the defects are caught (lower is better).
 False alarms: share of clean commits flagged at the threshold.</p>
 <div class="charts">
 ${roc}

@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { ADAPTATION_TABLE_SQL } from "./adaptationStore.js";
 import { CLONE_TABLES_SQL } from "./blockStore.js";
 import { CALIBRATION_TABLE_SQL } from "./calibrationStore.js";
 import { IndexDamagedError, isIndexDamage } from "./damage.js";
@@ -178,6 +179,8 @@ const MIGRATIONS: string[] = [
   `,
   // 7: the defect blocks of one file, for a change that takes a fix's lines out again (src/suggest/lineRevert.ts).
   `CREATE INDEX IF NOT EXISTS defect_blocks_path ON defect_blocks(new_path);`,
+  // 8: the risk model adapted to this repository, with its validation figures (src/model/adapt.ts).
+  ADAPTATION_TABLE_SQL,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,11 +4,13 @@
  * `dejafix index` on the index handle it already has open.
  */
 import { gitCommonDir } from "../git/repo.js";
+import { readAdaptation } from "../index/adaptationStore.js";
 import { recentCommits, saveCalibration } from "../index/calibrationStore.js";
 import type { IndexStore } from "../index/store.js";
 import { historyMetrics } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
 import type { Rules } from "../rules/types.js";
+import { type AdaptationOutcome, scoringKey } from "./adapt.js";
 import { loadModel } from "./load.js";
 import { percentiles as percentilesOf } from "./percentile.js";
 import { scoreValues } from "./score.js";
@@ -52,10 +54,13 @@ export async function calibrateLevels(
     const inputs: ScoreInput[] = [];
     for await (const bags of commitTokens(root, shas, rules, { dim }))
       inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
-    const scores = await scoreValues(model, inputs);
+    // What the hook scores with: the model, or its adaptation to this repository when index kept one.
+    const adaptation = readAdaptation<AdaptationOutcome>(store, repoId, model.digest);
+    const weights = adaptation?.kept ? adaptation.outcome.weights : null;
+    const scores = await scoreValues(model, inputs, 512, weights);
     const points = percentilesOf(scores);
     saveCalibration(store, repoId, {
-      model: model.digest,
+      model: scoringKey(model.digest, adaptation),
       modelPath: model.path,
       computedAt: Math.floor(Date.now() / 1000),
       commits: scores.length,

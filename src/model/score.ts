@@ -2,6 +2,7 @@
  * Scoring one change: feature vector → ONNX → probability, its percentile, the reasons that
  * pushed it up, and a suggested action.
  */
+import { type AdaptationWeights, applyAdaptation } from "./adapt.js";
 import type { RiskModel } from "./load.js";
 import { percentileOf } from "./percentile.js";
 import { type Reason, reasons, suggestAction } from "./reasons.js";
@@ -23,6 +24,8 @@ export interface ScoreOptions {
   percentiles?: readonly number[];
   /** How many reasons to give (default 3). */
   maxReasons?: number;
+  /** This repository's adaptation of the model (src/model/adapt.ts), when `dejafix index` kept one. */
+  adaptation?: AdaptationWeights | null;
 }
 
 export async function score(
@@ -42,10 +45,12 @@ export async function scoreValues(
   model: RiskModel,
   inputs: readonly ScoreInput[],
   batch = 512,
+  adaptation: AdaptationWeights | null = null,
 ): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < inputs.length; i += batch)
-    for (const r of await scoreMany(model, inputs.slice(i, i + batch), { maxReasons: 0 })) out.push(r.score);
+    for (const r of await scoreMany(model, inputs.slice(i, i + batch), { maxReasons: 0, adaptation }))
+      out.push(r.score);
   return out;
 }
 
@@ -79,7 +84,9 @@ export async function scoreMany(
   }
   const points = options.percentiles ?? meta.percentiles.values;
   return inputs.map((input, i) => {
-    const value = scores[i]!;
+    const value = options.adaptation
+      ? applyAdaptation(meta, options.adaptation, scores[i]!, input.metrics)
+      : scores[i]!;
     const percentile = percentileOf(value, points);
     const top = reasons(meta, input, options.maxReasons ?? 3);
     return {

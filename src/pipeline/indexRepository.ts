@@ -46,7 +46,9 @@ export interface IndexResult extends MineResult {
    * Seconds spent in each stage of this run; `blocks` is what building defect blocks took after mining
    * (most are built during it, while it waits on git).
    */
-  stages: { mine: number; metrics: number; blocks: number; calibrate: number };
+  stages: { mine: number; metrics: number; blocks: number; adapt: number; calibrate: number };
+  /** Whether this run fitted the model's adaptation to the repository, and whether it is used. */
+  adaptation: { fitted: boolean; kept: boolean; reason: string } | null;
   /** The damaged index this run found, moved aside and rebuilt; null when it was healthy. */
   movedAside: MovedAside | null;
 }
@@ -103,6 +105,10 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     builder = null;
     const blocks = await running.finish();
     const blocksSeconds = (performance.now() - t) / 1000;
+    // The model adapted to this repository's settled history, kept only when it beats the model.
+    t = performance.now();
+    const adaptation = await refreshAdaptation(opts.repoDir, store, res.repoId, root, rules, settings.select);
+    const adaptSeconds = (performance.now() - t) / 1000;
     // Score percentiles of this repository's own commits, so rules can gate by share of commits.
     t = performance.now();
     const calibrated = await refreshCalibration(opts.repoDir, store, res.repoId, root, rules);
@@ -114,10 +120,12 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       summary: store.summary(res.repoId),
       defectBlocks: blocks.added,
       calibrated,
+      adaptation,
       stages: {
         mine: res.seconds,
         metrics: metricsSeconds,
         blocks: blocksSeconds,
+        adapt: adaptSeconds,
         calibrate: calibrateSeconds,
       },
       movedAside: writer.movedAside,
@@ -131,6 +139,39 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     store.close();
     writer.release();
   }
+}
+
+/**
+ * Fits the model in use to this repository's settled history when no fit is stored for it or
+ * enough new history arrived (src/model/adaptRepository.ts). No model, no adaptation.
+ */
+async function refreshAdaptation(
+  repoDir: string,
+  store: IndexStore,
+  repoId: number,
+  root: string,
+  rules: Rules,
+  select: SelectOptions,
+): Promise<IndexResult["adaptation"]> {
+  const { loadModel, ModelUnavailableError } = await import("../model/load.js");
+  const { adaptationDue, adaptRepository } = await import("../model/adaptRepository.js");
+  const { readAdaptation } = await import("../index/adaptationStore.js");
+  let model: Awaited<ReturnType<typeof loadModel>>;
+  try {
+    model = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) });
+  } catch (e) {
+    if (e instanceof ModelUnavailableError) return null;
+    throw e;
+  }
+  if (!adaptationDue(store, repoId, model)) {
+    const stored = readAdaptation<{ reason: string }>(store, repoId, model.digest);
+    return stored ? { fitted: false, kept: stored.kept, reason: stored.outcome.reason } : null;
+  }
+  // SZZ labels as the index selects them: a commit is defect-introducing when a fix names it.
+  const buggy = new Set<string>();
+  for (const fix of store.fixes(repoId)) for (const i of selectInducing(fix, select)) buggy.add(i.commit);
+  const stored = await adaptRepository(store, repoId, root, rules, model, { buggy });
+  return { fitted: true, kept: stored.kept, reason: stored.outcome.reason };
 }
 
 /** New commits after which the stored score percentiles are computed again. */
@@ -151,6 +192,8 @@ async function refreshCalibration(
 ): Promise<number> {
   const { loadModel, ModelUnavailableError } = await import("../model/load.js");
   const { readCalibration } = await import("../index/calibrationStore.js");
+  const { readAdaptation } = await import("../index/adaptationStore.js");
+  const { scoringKey } = await import("../model/adapt.js");
   let digest: string;
   try {
     ({ digest } = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) }));
@@ -158,7 +201,7 @@ async function refreshCalibration(
     if (e instanceof ModelUnavailableError) return 0;
     throw e;
   }
-  const stored = readCalibration(store, repoId, digest);
+  const stored = readCalibration(store, repoId, scoringKey(digest, readAdaptation(store, repoId, digest)));
   if (stored?.lastSha) {
     if (store.commitsAfter(repoId, stored.lastSha) < RECALIBRATE_AFTER) return 0;
   }

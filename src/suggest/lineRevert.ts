@@ -30,6 +30,8 @@ export interface LineRevert {
 /** A line that says something: code (not a comment) with a name of three letters or more and eight characters. */
 function says(line: string): boolean {
   if (/^(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|if|undef|pragma)\b)|--|;)/.test(line)) return false;
+  // A bare name on its own line is a member of a list (an import's names, an enum, arguments): no behaviour.
+  if (/^[\p{L}_$][\p{L}\p{N}_$]*,?$/u.test(line.trim())) return false;
   return line.replace(/\s+/g, "").length >= 8 && /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(line);
 }
 
@@ -154,6 +156,9 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     }
     return out;
   };
+  // Every line the block's fix wrote or took out, for telling the fix's own lines from other code in a hunk.
+  const ownWrote = new Set(block.edits.flatMap((e) => e.add.map(codeLine)));
+  const ownTookOut = new Set(block.edits.flatMap((e) => e.del.map(codeLine)));
   block.edits.forEach((e, k) => {
     const del = e.del.map(codeLine).filter((l) => l !== "");
     const add = e.add.map(codeLine).filter((l) => l !== "");
@@ -183,6 +188,14 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
         [...side.removed.entries()].reduce((n, [l, c]) => n + (wrote.includes(l) ? 0 : c), 0) +
         [...side.added.entries()].reduce((n, [l, at]) => n + (tookOut.includes(l) ? 0 : at.length), 0);
       if (other > Math.max(SLACK, wrote.length + tookOut.length)) return false;
+      // A fix that only inserted lines is taken back only by a hunk that does nothing else that says something
+      // (other edits of the same fix aside): the same lines dropped while the code around is rewritten is a redesign.
+      if (tookOut.length === 0 && wrapped.length === 0) {
+        const rewrites =
+          [...side.removed.keys()].some((l) => !ownWrote.has(l) && says(l)) ||
+          [...side.added.keys()].some((l) => !ownTookOut.has(l) && says(l));
+        if (rewrites) return false;
+      }
       const near = codeNear(side.newStart - 3, side.newEnd + 3);
       return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
     });

@@ -14,6 +14,7 @@ import { IndexStore, indexPath } from "../index/store.js";
 import { stagedTokens } from "../metrics/changeTokens.js";
 import { ignoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
 import { stagedMetrics } from "../metrics/staged.js";
+import type { AdaptationOutcome } from "../model/adapt.js";
 import type { RiskModel } from "../model/load.js";
 import { loadRuleLayers } from "../rules/loadRules.js";
 import { groupByRules, RULES_DIR_NAME } from "../rules/rulesChain.js";
@@ -199,11 +200,17 @@ async function scoreChange(
     diffs,
   );
   const bags = stagedTokens(input.change, input.rules, model.meta.features.token_hash.dim, diffs);
-  const calibration = readCalibration(store, repoId, model.digest);
+  const { readAdaptation } = await import("../index/adaptationStore.js");
+  const { scoringKey } = await import("../model/adapt.js");
+  const adaptation = readAdaptation<AdaptationOutcome>(store, repoId, model.digest);
+  const calibration = readCalibration(store, repoId, scoringKey(model.digest, adaptation));
   const result = await score(
     model,
     { metrics, ...bags },
-    calibration ? { percentiles: calibration.percentiles } : {},
+    {
+      ...(calibration ? { percentiles: calibration.percentiles } : {}),
+      adaptation: adaptation?.kept ? adaptation.outcome.weights : null,
+    },
   );
   return {
     value: result.score,

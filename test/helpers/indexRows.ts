@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 const VOLATILE: Record<string, readonly string[]> = {
   tips: ["mined_at"],
   calibration: ["computed_at"],
+  adaptation: ["computed_at", "seconds"],
   repos: ["path", "name"],
 };
 /** A log of runs (a killed run stays "running"), not part of what the index knows. */
