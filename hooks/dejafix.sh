@@ -87,6 +87,10 @@ if ! dejafix_runner=$(dejafix_find_runner); then
   echo "dejafix: not installed for this clone, so this $dejafix_hook check was skipped. Run: npx dejafix init" >&2
   exit 0
 fi
+# The runner's modules packed in one file beside them (`npm run build` writes it) start faster; a pack older
+# than the modules runs them instead.
+dejafix_pack="${dejafix_runner%/cli/hookRunner.js}/hook.cjs"
+if [ "$dejafix_pack" != "$dejafix_runner" ] && [ -f "$dejafix_pack" ]; then dejafix_runner=$dejafix_pack; fi
 
 case $dejafix_hook in
   post-commit | post-merge | post-rewrite)

@@ -27,7 +27,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { generateRepo } from "../fixtures/generate.js";
 import { diffHunks } from "../src/git/diffLines.js";
-import { readCommitChange, readCommitChanges, readStagedChange } from "../src/git/readChange.js";
+import {
+  readCommitChange,
+  readCommitChanges,
+  readStagedChange,
+  startStagedRead,
+} from "../src/git/readChange.js";
 import type { Hunk } from "../src/git/types.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { init } from "../src/install/init.js";
@@ -646,6 +651,59 @@ function applyHunks(oldText: string, hunks: Hunk[]): string {
 }
 
 describe("staged reader", () => {
+  test("the read started before the rules are known gives the change readStagedChange gives", async () => {
+    const base = mkdtempSync(join(tmpdir(), "dejafix-early-"));
+    temps.push(base);
+    const dir = join(base, "repo");
+    mkdirSync(dir);
+    const env = baseEnv(base, join(base, "home"));
+    const git = (args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env });
+    const limits = { ignore: ["docs/**"], maxFileBytes: 2000 };
+    const same = async (what: string, amend = false) => {
+      const early = startStagedRead(dir, { amend });
+      const change = await early.finish(limits);
+      assert.deepEqual(change, readStagedChange(dir, { amend, limits }), what);
+      return change;
+    };
+    git(["init", "-q", "-b", "main"]);
+    writeFileSync(join(dir, "a.js"), "const a = 1;\n");
+    git(["add", "a.js"]);
+    await same("an unborn branch: against the empty tree");
+    git(["commit", "-q", "-m", "one"]);
+    await same("amending the first commit", true);
+    mkdirSync(join(dir, "docs"));
+    writeFileSync(join(dir, "docs", "x.js"), "const d = 1;\n");
+    writeFileSync(join(dir, "big.js"), `${"const big = 1;\n".repeat(400)}`);
+    writeFileSync(join(dir, "bin.dat"), Buffer.from([0, 1, 2, 3]));
+    writeFileSync(join(dir, "keep.js"), "const k = 1;\nconst k2 = 2;\nconst k3 = 3;\n");
+    git(["add", "."]);
+    git(["commit", "-q", "-m", "two"]);
+    writeFileSync(join(dir, "a.js"), "const a = 2;\n");
+    writeFileSync(join(dir, "docs", "x.js"), "const d = 2;\n");
+    writeFileSync(join(dir, "big.js"), `${"const big = 2;\n".repeat(400)}`);
+    writeFileSync(join(dir, "bin.dat"), Buffer.from([0, 1, 2, 4]));
+    git(["mv", "keep.js", "kept.js"]);
+    git(["add", "."]);
+    const mixed = await same("changed, ignored, too large, binary and renamed files");
+    assert.deepEqual(mixed.files.map((f) => f.newPath).sort(), [
+      "a.js",
+      "big.js",
+      "bin.dat",
+      "docs/x.js",
+      "kept.js",
+    ]);
+    assert.equal(mixed.files.find((f) => f.newPath === "a.js")?.newText, "const a = 2;\n");
+    assert.ok(
+      mixed.files.some((f) => f.skipped !== undefined),
+      "the limits apply",
+    );
+    await same("the same change read as an amend of the last commit", true);
+    git(["rm", "-q", "--cached", "a.js"]);
+    await same("a file taken out of the index");
+    git(["reset", "-q", "--hard"]);
+    await same("nothing staged");
+  });
+
   test("many commits read in chunks equal each commit read alone: merges, renames, binaries, the root", () => {
     const base = mkdtempSync(join(tmpdir(), "dejafix-commits-"));
     temps.push(base);

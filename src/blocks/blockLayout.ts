@@ -1,5 +1,5 @@
 import { blockStyleOf } from "./languageOf.js";
-import { type ScanResult, scanCode } from "./scanCode.js";
+import { type ScanRegion, type ScanResult, scanCode } from "./scanCode.js";
 import type { BlockStyle } from "./types.js";
 
 /** A block as 0-based inclusive line indexes (the public functions convert to 1-based). */
@@ -23,10 +23,17 @@ export interface BlockLayout {
 /** Header lookback: a signature never spans more lines than this (guards files without semicolons). */
 const MAX_HEADER_LINES = 30;
 
-export function blockLayout(lines: string[], language: string): BlockLayout {
+/**
+ * The layout of a whole file, or with `region` of lines `region.from`..`region.to - 1` alone: the same
+ * blocks as the whole file's layout inside them, when the region is cut where nothing crosses its edges
+ * (src/blocks/fileBlocks.ts picks such lines). Lines are numbered as in the file either way.
+ */
+export function blockLayout(lines: string[], language: string, region?: ScanRegion): BlockLayout {
   const style = blockStyleOf(language);
-  const scan = scanCode(lines, language);
-  return style === "brace" ? braceLayout(lines, scan) : indentLayout(lines, scan);
+  const scan = scanCode(lines, language, region);
+  const from = region?.from ?? 0;
+  const to = region?.to ?? lines.length;
+  return style === "brace" ? braceLayout(lines, scan, from, to) : indentLayout(lines, scan, from, to);
 }
 
 function dedupe(spans: LineSpan[]): LineSpan[] {
@@ -39,12 +46,11 @@ function dedupe(spans: LineSpan[]): LineSpan[] {
   return out;
 }
 
-function braceLayout(lines: string[], scan: ScanResult): BlockLayout {
+function braceLayout(lines: string[], scan: ScanResult, from: number, to: number): BlockLayout {
   const { items, partner, parent } = scan;
-  // blankBefore[k] = whitespace-only lines among lines 0..k-1, to spot blank lines between statements.
+  // blankBefore[k] = whitespace-only lines among lines from..k-1, to spot blank lines between statements.
   const blankBefore = new Int32Array(lines.length + 1);
-  for (let k = 0; k < lines.length; k++)
-    blankBefore[k + 1] = blankBefore[k]! + (lines[k]!.trim() === "" ? 1 : 0);
+  for (let k = from; k < to; k++) blankBefore[k + 1] = blankBefore[k]! + (lines[k]!.trim() === "" ? 1 : 0);
   const blankBetween = (a: number, b: number): boolean =>
     b - a > 1 && blankBefore[b]! - blankBefore[a + 1]! > 0;
 
@@ -123,8 +129,8 @@ function braceLayout(lines: string[], scan: ScanResult): BlockLayout {
 
   // Items of each line, to grow a range over the partners of the brackets it contains.
   const firstItem = new Int32Array(lines.length + 1).fill(items.length);
-  for (let k = items.length - 1; k >= 0; k--) firstItem[items[k]!.line] = k;
-  for (let ln = lines.length - 1; ln >= 0; ln--) firstItem[ln] = Math.min(firstItem[ln]!, firstItem[ln + 1]!);
+  for (let k = items.length - 1; k >= 0; k--) if (items[k]!.line >= from) firstItem[items[k]!.line] = k;
+  for (let ln = to - 1; ln >= from; ln--) firstItem[ln] = Math.min(firstItem[ln]!, firstItem[ln + 1]!);
 
   const balance = (span: LineSpan, maxLines: number): LineSpan | null => {
     let { start, end } = span;
@@ -151,9 +157,9 @@ function braceLayout(lines: string[], scan: ScanResult): BlockLayout {
 }
 
 /** Lines that only close a keyword- or bracket-delimited body: `end`, `fi`, `done`, `})`... */
-const CLOSER_LINE = /^(?:end\w*|fi|done|esac|[}\])]+)[\s;,)\]}]*$/;
+export const CLOSER_LINE = /^(?:end\w*|fi|done|esac|[}\])]+)[\s;,)\]}]*$/;
 
-function indentWidth(s: string): number {
+export function indentWidth(s: string): number {
   let w = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -164,13 +170,13 @@ function indentWidth(s: string): number {
   return w;
 }
 
-function indentLayout(lines: string[], scan: ScanResult): BlockLayout {
-  const n = lines.length;
+function indentLayout(lines: string[], scan: ScanResult, from: number, to: number): BlockLayout {
+  const n = to;
   const { hasCode, depthAtStart, continued } = scan;
   // A logical line starts where code begins outside brackets, strings and backslash continuations.
   const logical = new Uint8Array(n);
   let prevCode = -1;
-  for (let ln = 0; ln < n; ln++) {
+  for (let ln = from; ln < n; ln++) {
     if (hasCode[ln] !== 1) continue;
     const afterBackslash = prevCode >= 0 && /\\\s*$/.test(lines[prevCode]!);
     if (depthAtStart[ln] === 0 && continued[ln] !== 1 && !afterBackslash) logical[ln] = 1;
@@ -178,11 +184,11 @@ function indentLayout(lines: string[], scan: ScanResult): BlockLayout {
   }
   // lastCode[k] = last line < k holding code or the inside of a multi-line string.
   const lastCode = new Int32Array(n + 1).fill(-1);
-  for (let k = 1; k <= n; k++)
+  for (let k = from + 1; k <= n; k++)
     lastCode[k] = hasCode[k - 1] === 1 || continued[k - 1] === 1 ? k - 1 : lastCode[k - 1]!;
 
   const starts: number[] = [];
-  for (let ln = 0; ln < n; ln++) if (logical[ln] === 1) starts.push(ln);
+  for (let ln = from; ln < n; ln++) if (logical[ln] === 1) starts.push(ln);
   const indent = (ln: number): number => indentWidth(lines[ln]!);
 
   const spans: LineSpan[] = [];
@@ -214,7 +220,7 @@ function indentLayout(lines: string[], scan: ScanResult): BlockLayout {
 
   const balance = (span: LineSpan, maxLines: number): LineSpan | null => {
     let start = span.start;
-    while (start > 0 && logical[start] !== 1) start--;
+    while (start > from && logical[start] !== 1) start--;
     let end = span.end;
     while (end + 1 < n && logical[end + 1] !== 1) end++;
     end = Math.max(span.end, lastCode[end + 1]!);

@@ -197,6 +197,11 @@ const OPERATORS = [
   "//",
   ":=",
 ];
+/** OPERATORS by their first character, longest first as there. */
+const OPERATORS_BY_FIRST = new Map<string, string[]>();
+for (const o of OPERATORS) OPERATORS_BY_FIRST.set(o[0]!, [...(OPERATORS_BY_FIRST.get(o[0]!) ?? []), o]);
+/** Characters a Python string may start with: a quote or a prefix letter. */
+const STRING_PREFIX = `'"rRbBuUfF`;
 const PUNCTUATION = new Set(["{", "}", "(", ")", "[", "]", ";", ",", "."]);
 const NUMBER =
   /(?:0[xXbBoO][\da-fA-F_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?|\.\d[\d_]*(?:[eE][+-]?\d+)?)[a-zA-Z]*/y;
@@ -211,10 +216,9 @@ export function lexCode(code: string, language: string): LexToken[] {
   const syn = syntaxOf(language);
   if (!syn) throw new Error(`no hand-written lexer for ${language}`);
   const out: LexToken[] = [];
-  let i = 0;
   let line = 1;
   let lineStart = 0;
-  const push = (type: string, end: number): void => {
+  walk(code, syn, language, (type, i, end) => {
     const value = code.slice(i, end);
     out.push({ type, value, loc: { start: { line, column: i - lineStart + 1 } } });
     // Multi-line tokens (block comments, strings) move the line counter past themselves.
@@ -222,6 +226,57 @@ export function lexCode(code: string, language: string): LexToken[] {
       line++;
       lineStart = i + k + 1;
     }
+  });
+  return out;
+}
+
+/**
+ * Per line of `code` (0-based): whether `lexCode` is inside a token at its start (a block comment or a
+ * string that spans lines), so lexing from that line alone would not give the same tokens. The same lexer,
+ * without building tokens, run from the start only as far as the lines asked about.
+ */
+export function lexPendingLines(code: string, language: string): (line: number) => boolean {
+  const syn = syntaxOf(language);
+  if (!syn) throw new Error(`no hand-written lexer for ${language}`);
+  const pending: number[] = [0];
+  let line = 0;
+  let at = 0;
+  const emit = (type: string, i: number, end: number): void => {
+    if (type === "new_line") {
+      pending[++line] = 0;
+      return;
+    }
+    if (type !== "comment" && type !== "string") return;
+    for (let k = code.indexOf("\n", i); k >= 0 && k < end; k = code.indexOf("\n", k + 1)) pending[++line] = 1;
+  };
+  return (target) => {
+    // Lex on, some lines at a time, until the target line's start is passed (or the code ends).
+    while (line < target + 1 && at < code.length) {
+      let stop = at;
+      for (let k = 0; k < 64 && stop >= 0; k++) stop = code.indexOf("\n", stop + 1);
+      at = walk(code, syn, language, emit, false, at, stop < 0 ? code.length : stop + 1);
+    }
+    return pending[target] === 1;
+  };
+}
+
+/** The lexer shared by `lexCode` and `lexPendingLines`: calls `emit` with each token's type and extent. */
+function walk(
+  code: string,
+  syn: Syntax,
+  language: string,
+  emit: (type: string, start: number, end: number) => void,
+  /** false: words are all "default" (a caller that only needs where tokens end). */
+  typed = true,
+  /** Where to start (a token's start) and the offset after which to stop at the next token's start. */
+  from = 0,
+  until = code.length,
+): number {
+  let i = from;
+  // Preprocessor directives are code: "#include", "#define" stay as words.
+  const preprocessor = /^(?:c|cpp|c-header|cpp-header|objectivec)$/.test(language);
+  const push = (type: string, end: number): void => {
+    emit(type, i, end);
     i = end;
   };
   const untilLineEnd = (from: number): number => {
@@ -245,7 +300,7 @@ export function lexCode(code: string, language: string): LexToken[] {
     return code.length;
   };
 
-  while (i < code.length) {
+  while (i < code.length && i < until) {
     const c = code[i] as string;
     const next = code[i + 1] ?? "";
     if (c === "\n") {
@@ -254,7 +309,9 @@ export function lexCode(code: string, language: string): LexToken[] {
     }
     if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v") {
       let k = i + 1;
-      while (k < code.length && " \t\r\f\v".includes(code[k] as string)) k++;
+      for (let w = code.charCodeAt(k); w === 32 || w === 9 || w === 13 || w === 12 || w === 11; ) {
+        w = code.charCodeAt(++k);
+      }
       push("empty", k);
       continue;
     }
@@ -268,8 +325,7 @@ export function lexCode(code: string, language: string): LexToken[] {
         push("comment", closing(i + 2, "*/"));
         continue;
       }
-      if (c === "#" && /^(?:c|cpp|c-header|cpp-header|objectivec)$/.test(language)) {
-        // Preprocessor directives are code: "#include", "#define" stay as words.
+      if (c === "#" && preprocessor) {
         push("keyword", i + 1);
         continue;
       }
@@ -287,7 +343,7 @@ export function lexCode(code: string, language: string): LexToken[] {
       continue;
     }
     // Strings (Python prefixes and triple quotes included).
-    if (syn.family === "python") {
+    if (syn.family === "python" && STRING_PREFIX.includes(c)) {
       const m = /^([rRbBuUfF]{0,2})('''|"""|'|")/.exec(code.slice(i, i + 5));
       if (m && (m[1] === "" || !isIdentStart(code[i - 1] ?? " "))) {
         const q = m[2] as string;
@@ -322,6 +378,10 @@ export function lexCode(code: string, language: string): LexToken[] {
       IDENT.lastIndex = c === "$" || c === "@" ? i + 1 : i;
       const m = IDENT.exec(code);
       const end = m ? IDENT.lastIndex : i + 1;
+      if (!typed) {
+        push("default", end);
+        continue;
+      }
       const word = code.slice(i, end);
       push(syn.keywords.has(word) ? "keyword" : syn.builtins.has(word) ? "builtin" : "default", end);
       continue;
@@ -330,8 +390,8 @@ export function lexCode(code: string, language: string): LexToken[] {
       push("punctuation", i + 1);
       continue;
     }
-    const op = OPERATORS.find((o) => code.startsWith(o, i));
+    const op = OPERATORS_BY_FIRST.get(c)?.find((o) => code.startsWith(o, i));
     push("operator", i + (op ? op.length : 1));
   }
-  return out;
+  return i;
 }

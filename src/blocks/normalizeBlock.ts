@@ -153,14 +153,18 @@ export function normalizeBlock(lines: string[], language: string, firstLine = 1)
 /**
  * Tokenizes a whole file once and normalizes any of its line ranges from those tokens: the same result
  * as `normalizeBlock(fileLines.slice(start - 1, end), language, start)` for ranges that start and end
- * outside multi-line strings and comments (as blocks do), without lexing nested blocks again.
+ * outside multi-line strings and comments (as blocks do), without lexing nested blocks again. With
+ * `firstLine`, `fileLines` are the file's lines from that one on (a region lexed alone, where no token of
+ * the whole file crosses its edges): ranges and token lines are the file's.
  */
 export function normalizeFile(
   fileLines: string[],
   language: string,
+  firstLine = 1,
 ): (startLine: number, endLine: number) => NormalizedBlock {
   const raw = lex(fileLines.join("\n"), language);
   const brace = blockStyleOf(language) === "brace";
+  const shift = firstLine - 1;
   const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
   // First token index whose line is ≥ line (tokens are in source order).
   const lowerBound = (line: number): number => {
@@ -174,7 +178,7 @@ export function normalizeFile(
     return lo;
   };
   return (startLine, endLine) =>
-    normalizeTokens(raw, lowerBound(startLine), lowerBound(endLine + 1), brace, 0);
+    normalizeTokens(raw, lowerBound(startLine - shift), lowerBound(endLine + 1 - shift), brace, shift);
 }
 
 /** Pretty-prints and normalizes raw[from..to); token lines are shifted by `lineShift`. */

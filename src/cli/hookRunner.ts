@@ -64,8 +64,9 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
+/** Runs the hook named in `argv` and ends the process with its exit code (the pack, dist/src/hook.cjs, calls this). */
+export function start(argv: string[]): void {
+  main(argv).then(
     (code) => {
       // A checker that outlived the budget may hold timers or handles: leave once stderr is flushed.
       process.stderr.write("", () => process.exit(code));
@@ -75,3 +76,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) start(process.argv.slice(2));

@@ -16,7 +16,13 @@ import type { Rules } from "../rules/types.js";
 import { detectAmend } from "./detectAmend.js";
 import { diffHunks } from "./diffLines.js";
 import { parseRawZ, type RawEntry } from "./parseLog.js";
-import { gitSync as gitBytes, gitSyncMaybe as gitMaybe, gitSyncText as gitText } from "./run.js";
+import {
+  git,
+  gitSync as gitBytes,
+  gitSyncMaybe as gitMaybe,
+  gitPipe,
+  gitSyncText as gitText,
+} from "./run.js";
 import type { FileChange } from "./types.js";
 
 /** Why a file's content was left out of the change handed to the checker. */
@@ -101,7 +107,12 @@ function readBlobs(repoDir: string, ids: string[], maxBytes: number): Map<string
     else wanted.push(id);
   }
   if (wanted.length === 0) return out;
-  const buf = gitBytes(repoDir, ["cat-file", "--batch"], `${wanted.join("\n")}\n`);
+  parseBatch(gitBytes(repoDir, ["cat-file", "--batch"], `${wanted.join("\n")}\n`), out);
+  return out;
+}
+
+/** Reads `cat-file --batch` output ("<id> <type> <size>\n<content>\n" per object) into `out`. */
+function parseBatch(buf: Buffer, out: Map<string, Buffer | "too-large">): void {
   let pos = 0;
   while (pos < buf.length) {
     const nl = buf.indexOf(10, pos);
@@ -113,7 +124,6 @@ function readBlobs(repoDir: string, ids: string[], maxBytes: number): Map<string
     out.set(id, buf.subarray(pos, pos + n));
     pos += n + 1;
   }
-  return out;
 }
 
 /** Git's own test: a NUL byte in the first 8000 bytes means binary. */
@@ -231,6 +241,87 @@ export function readStagedChange(repoDir: string, opts: ReadStagedOptions = {}):
     base ?? emptyTree(repoDir),
   ]);
   return buildChange(repoDir, parseRawZ(raw).entries, limits, { source: "index", base, commit: null, amend });
+}
+
+/** A staged read whose git processes run while the caller does other work (see `startStagedRead`). */
+export interface StagedRead {
+  /** The change, read with these limits (known once the rules are). */
+  finish(limits?: Partial<ReadLimits>): Promise<StagedChange>;
+  /** Ends the git processes when the change will not be read after all. */
+  cancel(): void;
+}
+
+/**
+ * `readStagedChange` with its git processes started now and run in parallel: the diff against HEAD (or
+ * HEAD's parent when amending), a `cat-file --batch-check` told HEAD's id (and its parent's) at once and the
+ * sizes of the changed blobs once the diff is in, and a `cat-file --batch` for their contents. The hook
+ * starts it first, loads the model and its modules while git works, and calls `finish` once the rules
+ * (which say what is too large, ignored or generated) are read. The same change as `readStagedChange`.
+ */
+export function startStagedRead(repoDir: string, opts: { amend?: boolean } = {}): StagedRead {
+  const amend = opts.amend ?? detectAmend();
+  const check = gitPipe(repoDir, ["cat-file", "--batch-check"]);
+  const batch = gitPipe(repoDir, ["cat-file", "--batch"]);
+  // HEAD names the commit whatever the branch; a missing HEAD (unborn) or parent makes the diff fail below.
+  check.write(amend ? "HEAD\nHEAD^\n" : "HEAD\n");
+  const rawArgs = ["diff-index", "--cached", "-z", "--no-abbrev", "-M", "--ignore-submodules=none"];
+  const diff = git(repoDir, [...rawArgs, amend ? "HEAD^" : "HEAD"]).catch(() => null);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    check.end();
+    batch.end();
+  };
+  return {
+    cancel: end,
+    async finish(given = {}) {
+      const limits = { ...DEFAULT_LIMITS, ...given };
+      const filters = pathFilters(limits);
+      const raw = await diff;
+      const entries = raw === null ? null : parseRawZ(raw).entries;
+      const ids =
+        entries === null
+          ? []
+          : [...new Set(wantedBlobs(entries, limits, filters))].filter((id) => !ZERO.test(id));
+      check.write(ids.length > 0 ? `${ids.join("\n")}\n` : "");
+      check.end();
+      const answers = (await check.output).toString("utf8").split("\n");
+      // "<id> commit <size>" or "HEAD missing": an unborn branch, or amending the first commit.
+      const idOf = (line: string | undefined) =>
+        line?.endsWith(" missing") ? null : (line?.split(" ")[0] ?? null);
+      const head = idOf(answers[0]);
+      const base = amend ? idOf(answers[1]) : head;
+      const headed = amend ? 2 : 1;
+      if (entries === null || base === null) {
+        // No base commit: against the empty tree, as `readStagedChange` compares an unborn branch.
+        ended = true;
+        batch.end();
+        return readStagedChange(repoDir, { amend: head !== null && amend, limits: given });
+      }
+      const blobs = new Map<string, Buffer | "too-large">();
+      const wanted: string[] = [];
+      for (const line of answers.slice(headed)) {
+        // "<id> blob <size>" or "<id> missing"
+        const [id, type, size] = line.split(" ");
+        if (!id || type !== "blob") continue;
+        if (Number(size) > limits.maxFileBytes) blobs.set(id, "too-large");
+        else wanted.push(id);
+      }
+      batch.write(wanted.length > 0 ? `${wanted.join("\n")}\n` : "");
+      ended = true;
+      batch.end();
+      parseBatch(await batch.output, blobs);
+      return buildChange(
+        repoDir,
+        entries,
+        limits,
+        { source: "index", base, commit: null, amend },
+        blobs,
+        filters,
+      );
+    },
+  };
 }
 
 /** The change one existing commit made against its first parent (pre-push, `dejafix check REV`). */

@@ -3,7 +3,7 @@
  * (rebase, merge, cherry-pick, revert) stopped half-way. Read with one `rev-parse`; read-only.
  */
 import { existsSync } from "node:fs";
-import { gitSyncMaybe as gitMaybe, gitSyncText as gitText } from "./run.js";
+import { git, gitSyncMaybe as gitMaybe, gitSyncText as gitText } from "./run.js";
 
 /** A multi-step git operation that is stopped half-way; hooks stay out of its way by default. */
 export type Sequence = "rebase" | "merge" | "cherry-pick" | "revert" | null;
@@ -22,6 +22,21 @@ export interface RepoLayout {
   sequence: Sequence;
 }
 
+/** What a hook needs of where it runs: the layout without the hooks folder. */
+export type WorktreeLayout = Pick<RepoLayout, "topLevel" | "gitDir" | "commonDir" | "sequence">;
+
+const PROBES = ["rebase-merge", "rebase-apply", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD"];
+const LAYOUT_ARGS = [
+  "rev-parse",
+  "--path-format=absolute",
+  "--show-toplevel",
+  "--git-dir",
+  "--git-common-dir",
+  "--git-path",
+  "hooks",
+  ...PROBES.flatMap((p) => ["--git-path", p]),
+];
+
 /**
  * One `rev-parse` answers every layout question (absolute paths, git ≥ 2.31). Raw output, one line each:
  *   /repo
@@ -31,19 +46,9 @@ export interface RepoLayout {
  *   /repo/.git/worktrees/wt/rebase-merge
  *   ...
  */
-export function repoLayout(repoDir: string): RepoLayout {
-  const probes = ["rebase-merge", "rebase-apply", "MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD"];
-  const out = gitText(repoDir, [
-    "rev-parse",
-    "--path-format=absolute",
-    "--show-toplevel",
-    "--git-dir",
-    "--git-common-dir",
-    "--git-path",
-    "hooks",
-    ...probes.flatMap((p) => ["--git-path", p]),
-  ]).split("\n");
-  const [topLevel, gitDir, commonDir, hooksDir, rebaseMerge, rebaseApply, merge, pick, revert] = out;
+function parseLayout(repoDir: string, text: string): WorktreeLayout & { hooksDir: string } {
+  const [topLevel, gitDir, commonDir, hooksDir, rebaseMerge, rebaseApply, merge, pick, revert] =
+    text.split("\n");
   if (!topLevel || !gitDir || !commonDir || !hooksDir) throw new Error(`not a git work tree: ${repoDir}`);
   let sequence: Sequence = null;
   if ((rebaseMerge && existsSync(rebaseMerge)) || (rebaseApply && existsSync(rebaseApply)))
@@ -51,14 +56,20 @@ export function repoLayout(repoDir: string): RepoLayout {
   else if (pick && existsSync(pick)) sequence = "cherry-pick";
   else if (revert && existsSync(revert)) sequence = "revert";
   else if (merge && existsSync(merge)) sequence = "merge";
+  return { topLevel, gitDir, commonDir, hooksDir, sequence };
+}
+
+export function repoLayout(repoDir: string): RepoLayout {
   return {
-    topLevel,
-    gitDir,
-    commonDir,
-    hooksDir,
+    ...parseLayout(repoDir, gitText(repoDir, LAYOUT_ARGS)),
     hooksPathConfig: gitMaybe(repoDir, ["config", "--get", "core.hooksPath"]) || null,
-    sequence,
   };
+}
+
+/** The layout a hook runs in, from the same one `rev-parse`, run in the background (no config read). */
+export async function worktreeLayout(repoDir: string): Promise<WorktreeLayout> {
+  const { hooksDir: _, ...layout } = parseLayout(repoDir, await git(repoDir, LAYOUT_ARGS));
+  return layout;
 }
 
 /** `Name <email>` of whoever is committing (for the override log). */

@@ -140,3 +140,43 @@ export function waitForExit(child: GitChild, args: string[]): Promise<void> {
     });
   });
 }
+
+/** A git process fed on stdin while it runs (`cat-file --batch`): stdout is collected whole, as bytes. */
+export interface GitPipe {
+  write(text: string): void;
+  /** Closes stdin: git answers what it was given, then exits. */
+  end(): void;
+  /** All of stdout once git has exited 0; rejects with a `GitError` otherwise. */
+  readonly output: Promise<Buffer>;
+}
+
+export function gitPipe(cwd: string, args: string[]): GitPipe {
+  const child = spawnGit(cwd, args, true);
+  const chunks: Buffer[] = [];
+  child.stdout.on("data", (d: Buffer) => chunks.push(d));
+  // git may exit before it reads everything (a failure): a write then must not throw EPIPE.
+  child.stdin?.on("error", () => undefined);
+  const output = waitForExit(child, args).then(
+    () => Buffer.concat(chunks),
+    (e: unknown) => {
+      if (e instanceof GitError) throw e;
+      // The process never ran: no git on PATH, or the folder does not exist.
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new GitError(
+        args,
+        null,
+        code === "ENOENT" ? `cannot run git in ${cwd} (no such folder, or git is not installed)` : String(e),
+      );
+    },
+  );
+  output.catch(() => undefined);
+  return {
+    write: (text) => {
+      child.stdin?.write(text);
+    },
+    end: () => {
+      child.stdin?.end();
+    },
+    output,
+  };
+}

@@ -35,6 +35,8 @@ export interface MineOptions {
   onNotice?: (notice: MineNotice) => void;
   /** At most this long between two saves of where the pass stands (what a kill can lose). */
   checkpointSeconds?: number;
+  /** Called after each batch of commits is stored (their hunks and links with them). */
+  onStored?: (repoId: number) => void;
 }
 
 /** A file whose lines the pass stopped tracking, from `commit` on; every other file is unaffected. */
@@ -319,6 +321,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     if (batch.commits.length === 0) return;
     store.writeBatch(batch);
     batch = { commits: [], files: [], links: [], hunks: [] };
+    opts.onStored?.(repoId);
   };
   /**
    * Saves where the pass stands (after a flush): every mined commit with children still to mine, and the

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { currentBranchFromGitDir } from "../git/headFile.js";
 import type { StagedChange } from "../git/readChange.js";
+import type { AuthorStamp } from "../git/repo.js";
 import type { RiskModel } from "../model/load.js";
 import { loadRules } from "../rules/loadRules.js";
 import type { Rules } from "../rules/types.js";
@@ -42,6 +43,8 @@ interface Prepared {
   rules: Rules;
   notices: string[];
   model: Promise<RiskModel | null>;
+  /** Who the next commit is by (`git var GIT_AUTHOR_IDENT`), asked while the change is read. */
+  author: Promise<AuthorStamp | null>;
 }
 /** Set by `prepare`, taken by the next check of the same repository (later checks read the rules again). */
 const prepared = new Map<string, Prepared>();
@@ -53,7 +56,9 @@ function prepareFor(top: string, commonDir: string): Prepared {
   // Otherwise the session is loaded once per process (loadModel caches it).
   const model = rules.verdict.mode === "match" ? Promise.resolve(null) : loadModelOrNull(commonDir);
   model.catch(() => undefined);
-  return { rules, notices, model };
+  const author = import("../git/repo.js").then((m) => m.nextAuthor(top));
+  author.catch(() => undefined);
+  return { rules, notices, model, author };
 }
 
 /**
@@ -66,10 +71,8 @@ export function prepare(layout: NonNullable<CheckContext["layout"]>): void {
 
 /** Checks one staged change or pushed commit. */
 export async function check(change: StagedChange, ctx: CheckContext): Promise<Verdict> {
-  const [
-    { commitAuthorAndMessage, currentBranchName, gitCommonDir, nextAuthor, repoRoot },
-    { classifyCommit },
-  ] = await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
+  const [{ commitAuthorAndMessage, currentBranchName, gitCommonDir, repoRoot }, { classifyCommit }] =
+    await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
   const [{ checkChange }, { matchChange }] = await Promise.all([
     import("../verdict/checkChange.js"),
     import("../verdict/matchChange.js"),
@@ -78,9 +81,9 @@ export async function check(change: StagedChange, ctx: CheckContext): Promise<Ve
   const commonDir = ctx.layout?.commonDir ?? (await gitCommonDir(top));
   const ready = prepared.get(commonDir);
   prepared.delete(commonDir);
-  const { rules, model, notices: ruleNotices } = ready ?? prepareFor(top, commonDir);
+  const { rules, model, notices: ruleNotices, author: nextAuthor } = ready ?? prepareFor(top, commonDir);
   const notices = [...ruleNotices];
-  let author = await nextAuthor(top);
+  let author = await nextAuthor;
   let isFix = false;
   let message: string | undefined;
   if (change.source === "commit" && change.commit) {

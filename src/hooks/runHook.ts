@@ -15,10 +15,11 @@ import { pushRange } from "../git/pushRange.js";
 import {
   type ReadLimits,
   readCommitChanges,
-  readStagedChange,
   type StagedChange,
+  type StagedRead,
+  startStagedRead,
 } from "../git/readChange.js";
-import { commitSubject, type RepoLayout, repoLayout } from "../git/repoLayout.js";
+import { commitSubject, type WorktreeLayout, worktreeLayout } from "../git/repoLayout.js";
 import { IndexDamagedError, isIndexDamage } from "../index/damage.js";
 import { IndexDiskFullError } from "../index/diskFull.js";
 import { type Colors, stderrColors } from "../report/colors.js";
@@ -175,8 +176,10 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
   const c = opts.colors ?? stderrColors(env);
   if (env.DEJAFIX === "0") return { exitCode: 0, outcome: "skipped", items: [], skipped: "disabled" };
 
-  let layout: RepoLayout | undefined;
+  let layout: WorktreeLayout | undefined;
   let rules: Rules = opts.rules ?? defaultRules();
+  // git first: the staged change is read by git processes while the rules, the checker and the model load.
+  let staged: StagedRead | null = null;
   const checking = isGated(name);
   let deadline: Deadline = localDeadline(startedAt + budgetOf(name, rules, env));
   /** After the deadline: the change goes through, with the notice unless the watchdog already showed it. */
@@ -185,7 +188,11 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     return { exitCode: 0, outcome: "timeout", items };
   };
   try {
-    layout = repoLayout(opts.repoDir);
+    const layoutRead = worktreeLayout(opts.repoDir);
+    if (hookSpec(name).reads === "staged") {
+      staged = startStagedRead(opts.repoDir, opts.amend !== undefined ? { amend: opts.amend } : {});
+    }
+    layout = await layoutRead;
     if (!opts.rules) {
       const read = await readHookRules(layout.topLevel, layout.commonDir);
       if (read.error) write(messages.rulesUnreadable(c, RULES_FILE, read.error));
@@ -225,14 +232,10 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     const items: ReportItem[] = [];
     const limits = limitsOf(rules);
     let omitted = 0;
-    const changes: Array<() => StagedChange> = [];
-    if (hookSpec(name).reads === "staged") {
-      changes.push(() =>
-        readStagedChange(opts.repoDir, {
-          limits,
-          ...(opts.amend !== undefined ? { amend: opts.amend } : {}),
-        }),
-      );
+    const changes: Array<() => StagedChange | Promise<StagedChange>> = [];
+    if (staged !== null) {
+      const read = staged;
+      changes.push(() => read.finish(limits));
     } else {
       const plan = pushRange(
         opts.repoDir,
@@ -253,7 +256,7 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     }
     try {
       for (const read of changes) {
-        const change = read();
+        const change = await read();
         if (change.files.length === 0) continue;
         const left = deadline.at - Date.now();
         const raw = await withinBudget(
@@ -263,9 +266,9 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
               budgetMs: left,
               hook: name,
               layout: {
-                topLevel: (layout as RepoLayout).topLevel,
-                gitDir: (layout as RepoLayout).gitDir,
-                commonDir: (layout as RepoLayout).commonDir,
+                topLevel: (layout as WorktreeLayout).topLevel,
+                gitDir: (layout as WorktreeLayout).gitDir,
+                commonDir: (layout as WorktreeLayout).commonDir,
               },
             }),
           left,
@@ -374,6 +377,9 @@ export async function runHook(name: HookName, opts: HookOptions): Promise<HookRe
     }
     write(messages.crashedOpen(c, short, where));
     return { exitCode: 0, outcome: "error", items: [], ...logged };
+  } finally {
+    // A hook that skipped or failed before reading the change ends the git processes started for it.
+    staged?.cancel();
   }
 }
 
@@ -386,7 +392,7 @@ function findCommonDirLoosely(repoDir: string): string | undefined {
 // ---------------------------------------------------------------------------------------------------------------
 // post-* hooks: index upkeep, already detached by hooks/dejafix.sh
 
-async function runPostHook(name: HookName, layout: RepoLayout, opts: HookOptions): Promise<HookResult> {
+async function runPostHook(name: HookName, layout: WorktreeLayout, opts: HookOptions): Promise<HookResult> {
   // During a rebase every replayed commit fires post-commit; post-rewrite at the end covers them all.
   if (layout.sequence && name === "post-commit")
     return { exitCode: 0, outcome: "skipped", items: [], skipped: "sequence" };

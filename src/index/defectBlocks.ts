@@ -13,7 +13,7 @@ import {
   type StoredHunk,
 } from "../blocks/fixBlocks.js";
 import { codeLanguageOf } from "../blocks/languageOf.js";
-import { catFile } from "../git/catFile.js";
+import { type CatFile, catFile } from "../git/catFile.js";
 import { heapPacer } from "../history/heapPacer.js";
 import { historySettings } from "../history/indexOptions.js";
 import { selectInducing } from "../history/szz.js";
@@ -24,7 +24,7 @@ import { cloneIndex } from "./blockStore.js";
 import { sqlite } from "./connection.js";
 import type { Db } from "./db.js";
 import { faultPoint } from "./faultPoint.js";
-import type { IndexStore } from "./store.js";
+import type { IndexStore, StoredFix } from "./store.js";
 
 /**
  * Tables of the defect blocks (migration 4 of db.ts). `defect_blocks.id` is the
@@ -80,11 +80,29 @@ interface PendingBlock {
   block: ExtractedBlock;
 }
 
+/** Turns fixes into defect blocks as they come (`add`), while the caller goes on with other work. */
+export interface DefectBlockBuilder {
+  /**
+   * Queues fixes (in history order) whose commits, hunks and links are stored: they are built in the
+   * background, one fix between two turns of the event loop, so the history pass they come from (which
+   * waits on git most of the time) is held up little.
+   */
+  add(fixes: readonly StoredFix[]): void;
+  /** Builds every fix not built yet (queued or not), writes the blocks, freezes the clone index. */
+  finish(): Promise<{ added: number }>;
+  /** Stops building (the run failed): what was written stays, the rest is built by the next run. */
+  abort(): Promise<void>;
+}
+
+/** Fixes whose blobs are read ahead of the one being built. */
+const READ_AHEAD = 8;
+
 /**
  * Builds the defect blocks of every fix of `repoId` not processed before (incremental): the fix must have
  * defect-introducing commits under the rules' SZZ selection; ignored and generated files and blocks
  * shorter than `rules.clones.minLines` normalized lines are left out. Reads blobs through one
- * `git cat-file --batch` process. Call after mining (`indexRepository` does).
+ * `git cat-file --batch` process. Call after mining, or use `defectBlockBuilder` during it
+ * (`indexRepository` does).
  */
 export async function buildDefectBlocks(
   store: IndexStore,
@@ -92,27 +110,28 @@ export async function buildDefectBlocks(
   repoDir: string,
   rules: Rules,
 ): Promise<{ added: number }> {
+  return defectBlockBuilder(store, repoId, repoDir, rules).finish();
+}
+
+export function defectBlockBuilder(
+  store: IndexStore,
+  repoId: number,
+  repoDir: string,
+  rules: Rules,
+): DefectBlockBuilder {
   const db = sqlite(store);
   const select = historySettings(rules, repoDir).select;
-  const ids = store.commitIds(repoId);
+  let ids: Map<string, number> | null = null;
+  const idOf = (sha: string): number | undefined => {
+    // Read again when a sha is new: the history pass stores commits as it goes.
+    if (ids === null || !ids.has(sha)) ids = store.commitIds(repoId);
+    return ids.get(sha);
+  };
   const done = new Set(
     (
       db.prepare("SELECT fix_id FROM defect_block_fixes WHERE repo_id = ?").pluck().all(repoId) as number[]
     ).map(Number),
   );
-  const todo = store.fixes(repoId).filter((f) => {
-    const id = ids.get(f.sha);
-    return id !== undefined && !done.has(id);
-  });
-  if (todo.length === 0) {
-    // A build killed after its last blocks and before the freeze left the clone index unfrozen.
-    if (db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined) {
-      const blockStore = cloneIndex(store, { indexThreshold: Math.max(0.3, rules.clones.threshold) });
-      if (!blockStore.frozen()) blockStore.freeze();
-    }
-    return { added: 0 };
-  }
-
   const hunkRows = db.prepare(
     `SELECT fh.path, fh.old_path, fh.old_start, fh.body, fc.old_blob
      FROM fix_hunks fh JOIN file_changes fc ON fc.commit_id = fh.commit_id AND fc.path = fh.path
@@ -149,95 +168,164 @@ export async function buildDefectBlocks(
     }
     for (const [fixId, n] of fixes) markFix.run(fixId, repoId, n);
   });
-  const writeBatch = (pending: PendingBlock[], fixes: Array<[number, number]>): void => {
-    write(pending, fixes);
+  let pending: PendingBlock[] = [];
+  let built: Array<[number, number]> = [];
+  const writeBatch = (): void => {
+    write(pending, built);
+    pending = [];
+    built = [];
     faultPoint("blocks");
   };
 
-  const cat = catFile(repoDir);
-  try {
-    let pending: PendingBlock[] = [];
-    let fixes: Array<[number, number]> = [];
-    // Each fix reads and lexes whole files (a 1.5 MB generated one, again and again): collect as we go.
-    const pacer = heapPacer();
-    for (const fix of todo) {
-      pacer.tick();
-      const fixId = ids.get(fix.sha)!;
-      const chosen = selectInducing(fix, select);
-      if (chosen.length === 0) {
-        fixes.push([fixId, 0]);
-        continue;
-      }
-      const rows = hunkRows.all(fixId) as Array<{
-        path: string;
-        old_path: string;
-        old_start: number;
-        body: string;
-        old_blob: string;
-      }>;
-      const files = new Map<string, { path: string; oldPath: string; blob: string; hunks: StoredHunk[] }>();
-      for (const r of rows) {
-        if (r.old_path === "") continue; // added file: no old block
-        let f = files.get(r.path);
-        if (!f) {
-          f = { path: r.path, oldPath: r.old_path, blob: r.old_blob, hunks: [] };
-          files.set(r.path, f);
-        }
-        f.hunks.push({ oldStart: r.old_start, lines: parseHunkBody(r.body) });
-      }
-      const usable = [...files.values()].filter(
-        (f) =>
-          !isIgnoredPath(rules, f.oldPath) &&
-          !isIgnoredPath(rules, f.path) &&
-          !isGeneratedPath(rules, f.oldPath) &&
-          !isExcludedFromMatching(rules, f.oldPath) &&
-          !isExcludedFromMatching(rules, f.path) &&
-          codeLanguageOf(f.oldPath) !== undefined,
-      );
-      const contents = await Promise.all(usable.map((f) => cat.read(f.blob)));
-      let n = 0;
-      usable.forEach((f, i) => {
-        const content = contents[i];
-        if (!content || content.byteLength > rules.paths.maxFileBytes || content.includes(0)) return;
-        if (isGeneratedPath(rules, f.oldPath, content)) return;
-        const language = codeLanguageOf(f.oldPath)!;
-        // The defect commits of this file: links whose evidence lies in it, else every chosen one.
-        const inFile = chosen.filter((c) =>
-          fix.links.some((l) => l.sha === c.commit && l.paths.includes(f.path)),
-        );
-        const inducing = (inFile.length > 0 ? inFile : chosen)
-          .map((c) => ids.get(c.commit))
-          .filter((id): id is number => id !== undefined);
-        const lines = splitLines(content.toString("utf8"));
-        for (const block of blocksOfFix(lines, f.hunks, language, rules.clones.minLines)) {
-          const norm = block.norm;
-          if (norm.lines.length < rules.clones.minLines) continue;
-          pending.push({
-            fixId,
-            inducing,
-            path: f.oldPath,
-            newPath: f.path,
-            language,
-            hashes: norm.hashes,
-            block,
-          });
-          n++;
-        }
-      });
-      fixes.push([fixId, n]);
-      if (fixes.length >= 200) {
-        writeBatch(pending, fixes);
-        pending = [];
-        fixes = [];
-      }
-    }
-    writeBatch(pending, fixes);
-  } finally {
-    await cat.close();
+  let cat: CatFile | null = null;
+  interface Prepared {
+    fix: StoredFix;
+    fixId: number;
+    chosen: ReturnType<typeof selectInducing>;
+    usable: Array<{ path: string; oldPath: string; blob: string; hunks: StoredHunk[] }>;
+    contents: Promise<Array<Buffer | null>>;
   }
-  // Element frequencies decide the prefix order: recount them over the whole index once per build.
-  if (added > 0 || !blockStore.frozen()) blockStore.freeze();
-  return { added };
+  /** What a fix needs, its blobs asked for at once (git answers while earlier fixes are built). */
+  const prepare = (fix: StoredFix): Prepared => {
+    const fixId = idOf(fix.sha)!;
+    const chosen = selectInducing(fix, select);
+    if (chosen.length === 0) return { fix, fixId, chosen, usable: [], contents: Promise.resolve([]) };
+    const rows = hunkRows.all(fixId) as Array<{
+      path: string;
+      old_path: string;
+      old_start: number;
+      body: string;
+      old_blob: string;
+    }>;
+    const files = new Map<string, { path: string; oldPath: string; blob: string; hunks: StoredHunk[] }>();
+    for (const r of rows) {
+      if (r.old_path === "") continue; // added file: no old block
+      let f = files.get(r.path);
+      if (!f) {
+        f = { path: r.path, oldPath: r.old_path, blob: r.old_blob, hunks: [] };
+        files.set(r.path, f);
+      }
+      f.hunks.push({ oldStart: r.old_start, lines: parseHunkBody(r.body) });
+    }
+    const usable = [...files.values()].filter(
+      (f) =>
+        !isIgnoredPath(rules, f.oldPath) &&
+        !isIgnoredPath(rules, f.path) &&
+        !isGeneratedPath(rules, f.oldPath) &&
+        !isExcludedFromMatching(rules, f.oldPath) &&
+        !isExcludedFromMatching(rules, f.path) &&
+        codeLanguageOf(f.oldPath) !== undefined,
+    );
+    if (usable.length > 0) cat ??= catFile(repoDir);
+    const reader = cat;
+    const contents = reader ? Promise.all(usable.map((f) => reader.read(f.blob))) : Promise.resolve([]);
+    contents.catch(() => undefined);
+    return { fix, fixId, chosen, usable, contents };
+  };
+  /** Blocks of one fix (whole files are lexed for it: collected as we go, see the pacer). */
+  const build = ({ fix, fixId, chosen, usable }: Prepared, contents: Array<Buffer | null>): void => {
+    let n = 0;
+    usable.forEach((f, i) => {
+      const content = contents[i];
+      if (!content || content.byteLength > rules.paths.maxFileBytes || content.includes(0)) return;
+      if (isGeneratedPath(rules, f.oldPath, content)) return;
+      const language = codeLanguageOf(f.oldPath)!;
+      // The defect commits of this file: links whose evidence lies in it, else every chosen one.
+      const inFile = chosen.filter((c) =>
+        fix.links.some((l) => l.sha === c.commit && l.paths.includes(f.path)),
+      );
+      const inducing = (inFile.length > 0 ? inFile : chosen)
+        .map((c) => idOf(c.commit))
+        .filter((id): id is number => id !== undefined);
+      const lines = splitLines(content.toString("utf8"));
+      for (const block of blocksOfFix(lines, f.hunks, language, rules.clones.minLines)) {
+        const norm = block.norm;
+        if (norm.lines.length < rules.clones.minLines) continue;
+        pending.push({
+          fixId,
+          inducing,
+          path: f.oldPath,
+          newPath: f.path,
+          language,
+          hashes: norm.hashes,
+          block,
+        });
+        n++;
+      }
+    });
+    built.push([fixId, n]);
+    processed++;
+    if (built.length >= 200) writeBatch();
+  };
+
+  const queue: StoredFix[] = [];
+  const queued = new Set<string>();
+  const ahead: Prepared[] = [];
+  const pacer = heapPacer();
+  let running: Promise<void> | null = null;
+  let failure: unknown = null;
+  let stopped = false;
+  const turn = () => new Promise<void>((ok) => setImmediate(ok));
+  const loop = async (): Promise<void> => {
+    try {
+      while (!stopped && (ahead.length > 0 || queue.length > 0)) {
+        while (ahead.length < READ_AHEAD && queue.length > 0) ahead.push(prepare(queue.shift()!));
+        const next = ahead.shift()!;
+        pacer.tick();
+        build(next, await next.contents);
+        // Let the caller's own work (the history pass reading git's output) go on between two fixes.
+        await turn();
+      }
+    } catch (e) {
+      failure = e;
+    } finally {
+      running = null;
+    }
+  };
+  const add = (fixes: readonly StoredFix[]): void => {
+    for (const f of fixes) {
+      if (queued.has(f.sha)) continue;
+      const id = idOf(f.sha);
+      if (id === undefined || done.has(id)) continue;
+      queued.add(f.sha);
+      queue.push(f);
+    }
+    if (failure === null && running === null && queue.length > 0) running = loop();
+  };
+  let processed = 0;
+  const closeCat = async (): Promise<void> => {
+    const c = cat;
+    cat = null;
+    if (c) await c.close();
+  };
+  return {
+    add,
+    async finish() {
+      try {
+        // Fixes stored before this run (an interrupted one), and any not queued during it.
+        add(store.fixes(repoId));
+        while (running !== null) await running;
+        if (failure !== null) throw failure;
+        if (processed > 0) writeBatch();
+      } finally {
+        await closeCat();
+      }
+      if (processed === 0) {
+        // A build killed after its last blocks and before the freeze left the clone index unfrozen.
+        if (db.prepare("SELECT 1 FROM defect_blocks LIMIT 1").get() !== undefined && !blockStore.frozen())
+          blockStore.freeze();
+        return { added };
+      }
+      // Element frequencies decide the prefix order: recount them over the whole index once per build.
+      if (added > 0 || !blockStore.frozen()) blockStore.freeze();
+      return { added };
+    },
+    async abort() {
+      stopped = true;
+      while (running !== null) await running;
+      await closeCat();
+    },
+  };
 }
 
 export interface CommitInfo {

@@ -360,13 +360,16 @@ export class IndexStore {
     return m;
   }
 
-  /** Fix commits in history order with their links (all evidence kept; selection happens at read time). */
-  fixes(repoId: number): StoredFix[] {
+  /**
+   * Fix commits in history order with their links (all evidence kept; selection happens at read time);
+   * with `afterSeq`, only those after that position (the ones a history pass has just stored).
+   */
+  fixes(repoId: number, afterSeq = Number.MIN_SAFE_INTEGER): StoredFix[] {
     const fixes = this.db
       .prepare(
-        "SELECT id, sha, author_time, message, fix_reasons, issues, declared FROM commits WHERE repo_id = ? AND is_fix = 1 ORDER BY seq",
+        "SELECT id, sha, author_time, message, fix_reasons, issues, declared FROM commits WHERE repo_id = ? AND is_fix = 1 AND seq > ? ORDER BY seq",
       )
-      .all(repoId) as {
+      .all(repoId, afterSeq) as {
       id: number;
       sha: string;
       author_time: number;

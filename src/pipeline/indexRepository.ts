@@ -9,7 +9,7 @@ import { type MineNotice, type MineResult, mineHistory } from "../history/mine.j
 import { repoRules } from "../history/repoRules.js";
 import { type Inducing, type SelectOptions, selectInducing } from "../history/szz.js";
 import type { FixReason } from "../history/types.js";
-import { buildDefectBlocks } from "../index/defectBlocks.js";
+import { type DefectBlockBuilder, defectBlockBuilder } from "../index/defectBlocks.js";
 import { asDiskFull } from "../index/diskFull.js";
 import type { MovedAside } from "../index/health.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
@@ -34,13 +34,18 @@ export interface IndexOptions {
 }
 
 export interface IndexResult extends MineResult {
+  /** Seconds of the whole run: mining, metrics, defect blocks and calibration (`stages` splits them). */
+  seconds: number;
   file: string;
   summary: IndexSummary;
   /** Defect blocks added in this run. */
   defectBlocks: number;
   /** Commits scored to calibrate levels in this run (0 when the stored percentiles were still fresh). */
   calibrated: number;
-  /** Seconds spent in each stage of this run. */
+  /**
+   * Seconds spent in each stage of this run; `blocks` is what building defect blocks took after mining
+   * (most are built during it, while it waits on git).
+   */
   stages: { mine: number; metrics: number; blocks: number; adapt: number; calibrate: number };
   /** Whether this run fitted the model's adaptation to the repository, and whether it is used. */
   adaptation: { fitted: boolean; kept: boolean; reason: string } | null;
@@ -50,6 +55,7 @@ export interface IndexResult extends MineResult {
 
 /** Mines new history into the index (incremental) and returns what the index now holds. */
 export async function indexRepository(opts: IndexOptions): Promise<IndexResult> {
+  const t0 = performance.now();
   const { root, rules } = opts.rules
     ? { root: opts.repoDir, rules: opts.rules }
     : await repoRules(opts.repoDir);
@@ -63,6 +69,9 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     writer.release();
     throw e;
   }
+  // Defect blocks are built as the fixes are stored, while the history pass waits on git's output.
+  let builder: DefectBlockBuilder | null = null;
+  let storedUpTo = 0;
   try {
     const res = await mineHistory({
       repoDir: opts.repoDir,
@@ -74,14 +83,27 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       ignore: settings.ignore,
       onNotice: opts.onSkip,
       checkpointSeconds: opts.checkpointSeconds,
+      onStored: (repoId) => {
+        if (builder === null) {
+          builder = defectBlockBuilder(store, repoId, root, rules);
+          storedUpTo = store.maxSeq(repoId);
+          builder.add(store.fixes(repoId));
+          return;
+        }
+        const fresh = store.fixes(repoId, storedUpTo);
+        storedUpTo = store.maxSeq(repoId);
+        builder.add(fresh);
+      },
     });
     // Metrics of every new commit, and the compact history tables the hook reads (seconds for 10k commits).
     let t = performance.now();
     computeHistoryMetrics(store, res.repoId);
     const metricsSeconds = (performance.now() - t) / 1000;
-    // Blocks of the defects fixed since the last run, for clone matching and suggestions.
+    // The defect blocks not built during the pass, for clone matching and suggestions.
     t = performance.now();
-    const blocks = await buildDefectBlocks(store, res.repoId, root, rules);
+    const running: DefectBlockBuilder = builder ?? defectBlockBuilder(store, res.repoId, root, rules);
+    builder = null;
+    const blocks = await running.finish();
     const blocksSeconds = (performance.now() - t) / 1000;
     // The model adapted to this repository's settled history, kept only when it beats the model.
     t = performance.now();
@@ -93,6 +115,7 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     const calibrateSeconds = (performance.now() - t) / 1000;
     return {
       ...res,
+      seconds: (performance.now() - t0) / 1000,
       file: store.file,
       summary: store.summary(res.repoId),
       defectBlocks: blocks.added,
@@ -111,6 +134,8 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     // Work committed before the disk filled is kept; the error names the folder to free space in.
     throw asDiskFull(store.file, e);
   } finally {
+    // A failed pass: the blocks written so far stay, the next run builds the rest.
+    await (builder as DefectBlockBuilder | null)?.abort().catch(() => undefined);
     store.close();
     writer.release();
   }

@@ -346,6 +346,9 @@ export async function matchChange(
       const w = fb.window(seed, regionLines);
       seen.set(`${w.start}-${w.end}`, w);
     }
+    // Words and code lines of the whole file are read only when a match asks (most changes match nothing).
+    let fileWords: Set<string> | undefined;
+    let fileLines: Set<string> | undefined;
     work.push({
       file,
       path,
@@ -353,8 +356,14 @@ export async function matchChange(
       lines,
       fb,
       change: changeLinesOf(file, words, removed),
-      fileWords: new Set(lines.flatMap(wordsOf)),
-      fileLines: new Set(lines.map(codeLine)),
+      get fileWords() {
+        fileWords ??= new Set(lines.flatMap(wordsOf));
+        return fileWords;
+      },
+      get fileLines() {
+        fileLines ??= new Set(lines.map(codeLine));
+        return fileLines;
+      },
       windows: [...seen.values()],
     });
   }
