@@ -4,13 +4,15 @@
  * repositories. Each repository's index is brought up to date first. Sharded like the dataset
  * (src/eval/shard.ts); written next to `out` and renamed at the end.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+
+import { mkdirSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { gitCommonDir } from "../git/repo.js";
 import { repoRules } from "../history/repoRules.js";
 import { openIndex, type WriterOptions } from "../index/openIndex.js";
 import { CORPUS_HEADER, corpusBlocks } from "../index/relatedCorpus.js";
 import { indexRepository } from "../pipeline/indexRepository.js";
+import { writeLinesAtomically } from "./lineFile.js";
 import { inShard, type Shard, shardHeader } from "./shard.js";
 
 export interface CorpusOptions {
@@ -38,19 +40,12 @@ export async function exportCorpus(opts: CorpusOptions): Promise<CorpusSummary> 
     );
   const out = resolve(opts.out);
   mkdirSync(dirname(out), { recursive: true });
-  const partial = `${out}.partial-${process.pid}`;
-  const fd = openSync(partial, "w");
   const summary: CorpusSummary = { out, blocks: 0, repos: [] };
-  try {
+  await writeLinesAtomically(out, async (file) => {
     const header = opts.shard
       ? { ...CORPUS_HEADER, shard: await shardHeader(opts, opts.shard, {}) }
       : CORPUS_HEADER;
-    let pending: string[] = [JSON.stringify(header)];
-    const flush = (): void => {
-      if (pending.length === 0) return;
-      writeSync(fd, `${pending.join("\n")}\n`);
-      pending = [];
-    };
+    file.write(JSON.stringify(header));
     const names = new Set<string>();
     for (const [position, dir] of opts.repos.entries()) {
       if (!inShard(position, opts.shard)) continue;
@@ -70,11 +65,10 @@ export async function exportCorpus(opts: CorpusOptions): Promise<CorpusSummary> 
         const repoId = store.repoId(await gitCommonDir(root), basename(root));
         let lastFix = "";
         for (const block of corpusBlocks(store, repoId, name)) {
-          pending.push(JSON.stringify(block));
+          file.write(JSON.stringify(block));
           repo.blocks++;
           if (block.fix.sha !== lastFix) repo.fixes++;
           lastFix = block.fix.sha;
-          if (pending.length >= 512) flush();
         }
       } finally {
         store.close();
@@ -82,17 +76,6 @@ export async function exportCorpus(opts: CorpusOptions): Promise<CorpusSummary> 
       summary.repos.push(repo);
       summary.blocks += repo.blocks;
     }
-    flush();
-    closeSync(fd);
-    renameSync(partial, out);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(partial, { force: true });
-    throw error;
-  }
+  });
   return summary;
 }

@@ -3,8 +3,9 @@
  * format of src/model/dataset.ts, for `models/train.py`. Written to a temporary file next to `out`
  * and renamed at the end, so an interrupted export never leaves half a dataset behind.
  */
+
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { WriterOptions } from "../index/openIndex.js";
 import { datasetRecord } from "../metrics/dataset.js";
@@ -12,6 +13,7 @@ import { TOKEN_HASH_DIM } from "../metrics/tokens.js";
 import { datasetHeader } from "../model/dataset.js";
 import { prepareHistory, settledUntil, streamRecords } from "./history.js";
 import { loadLabelFile } from "./labelFile.js";
+import { writeLinesAtomically } from "./lineFile.js";
 import { inShard, type Shard, shardHeader } from "./shard.js";
 
 /** Default label latency in days; see `settledUntil` and docs/eval.md. */
@@ -80,8 +82,6 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
   const out = resolve(opts.out);
   // Shards of an Indexed Job or a CI matrix write into a shared folder that may not exist yet.
   mkdirSync(dirname(out), { recursive: true });
-  const partial = `${out}.partial-${process.pid}`;
-  const fd = openSync(partial, "w");
   const summary: ExportSummary = {
     out,
     records: 0,
@@ -90,8 +90,8 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
     labelLatencyDays: latency,
     repos: [],
   };
-  try {
-    let pending: string[] = [
+  await writeLinesAtomically(out, async (file) => {
+    file.write(
       JSON.stringify(
         shard
           ? {
@@ -103,12 +103,7 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
             }
           : datasetHeader(dim),
       ),
-    ];
-    const flush = (): void => {
-      if (pending.length === 0) return;
-      writeSync(fd, `${pending.join("\n")}\n`);
-      pending = [];
-    };
+    );
     const names = new Set<string>();
     for (const { dir, position } of mine) {
       const history = await prepareHistory(dir, {
@@ -138,27 +133,15 @@ export async function exportDataset(opts: ExportOptions): Promise<ExportSummary>
           continue;
         }
         if (!history.metrics.has(record.commit)) repo.withoutMetrics++;
-        pending.push(JSON.stringify(datasetRecord(record)));
+        file.write(JSON.stringify(datasetRecord(record)));
         repo.written++;
         repo.buggy += record.label;
-        if (pending.length >= 512) flush();
       }
       summary.repos.push(repo);
       summary.records += repo.written;
       summary.buggy += repo.buggy;
     }
-    flush();
-    closeSync(fd);
-    renameSync(partial, out);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // already closed
-    }
-    rmSync(partial, { force: true });
-    throw error;
-  }
+  });
   return summary;
 }
 

@@ -11,9 +11,11 @@
  * The merge refuses parts whose headers differ (another metrics list or token hash: another dejafix),
  * whose settings differ, a shard given twice or missing, and records out of their repository's place.
  */
-import { closeSync, createReadStream, openSync, renameSync, rmSync, writeSync } from "node:fs";
+
+import { createReadStream } from "node:fs";
 import { basename, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { writeLinesAtomically } from "./lineFile.js";
 
 export interface ShardHeader {
   index: number;
@@ -197,24 +199,16 @@ export async function mergeParts(files: string[], out: string, kind: PartKind): 
     const count = first.shard.count;
     const byIndex = new Map(parts.map((p) => [p.shard.index, p]));
     const target = resolve(out);
-    const partial = `${target}.partial-${process.pid}`;
-    const fd = openSync(partial, "w");
     let records = 0;
-    try {
-      let pending: string[] = [JSON.stringify(baseHeader(first.header))];
-      const flush = (): void => {
-        if (pending.length === 0) return;
-        writeSync(fd, `${pending.join("\n")}\n`);
-        pending = [];
-      };
+    await writeLinesAtomically(target, async (file) => {
+      file.write(JSON.stringify(baseHeader(first.header)));
       for (let position = 0; position < first.shard.repos; position++) {
         const p = byIndex.get(position % count)!;
         const repo = p.shard.names.find((n) => n.position === position)!.name;
         for (let line = await peek(p); line !== undefined && repoOf(p, line) === repo; line = await peek(p)) {
-          pending.push(line);
+          file.write(line);
           p.peeked = undefined;
           records++;
-          if (pending.length >= 512) flush();
         }
       }
       for (const p of parts) {
@@ -224,18 +218,7 @@ export async function mergeParts(files: string[], out: string, kind: PartKind): 
             `${name(p.file)}:${p.lineNo}: a record of "${repoOf(p, left)}" out of its repository's place or not listed in the part's header: export that shard again`,
           );
       }
-      flush();
-      closeSync(fd);
-      renameSync(partial, target);
-    } catch (error) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already closed
-      }
-      rmSync(partial, { force: true });
-      throw error;
-    }
+    });
     return { out: target, parts: parts.length, repos: first.shard.repos, records };
   } finally {
     for (const p of parts) p.stream.destroy();
