@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateRepo } from "../fixtures/generate.js";
+import { CHANGE_METRICS } from "./typicalChange.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const MODEL = fileURLToPath(new URL("../../models/default.onnx", import.meta.url));
@@ -30,30 +31,6 @@ const RUNTIMES = [
   { name: "onnxruntime-node", env: "onnxruntime" },
   { name: "onnxruntime-web (wasm)", env: "onnxruntime-web" },
 ] as const;
-
-/** A typical change: ~120 added and ~40 removed lines over 4 files (as bench/scoreBench.ts). */
-const CHANGE_METRICS = {
-  ns: 1,
-  nd: 2,
-  nf: 4,
-  entropy: 0.8,
-  la: 120,
-  ld: 40,
-  lt: 900,
-  fix: 0,
-  ndev: 5,
-  age: 30,
-  nuc: 12,
-  exp: 80,
-  rexp: 6.5,
-  sexp: 20,
-  only_new_files: 0,
-  prior_defects_file: 1,
-  prior_defects_dir: 3,
-  author_created_file: 0,
-  n_languages: 1,
-  trivial_share: 0.1,
-};
 
 interface Inside {
   via: string;
