@@ -30,11 +30,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { generateRepo } from "../fixtures/generate.js";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { stoppedAt } from "./helpers/faultPoint.js";
 import { assertSameRows, indexRows } from "./helpers/indexRows.js";
 import { quiet } from "./helpers/repo.js";
 import { mountSmallDisk, type SmallDisk } from "./helpers/smallDisk.js";
@@ -154,29 +154,7 @@ const index = (s: OnSmallDisk, extra: NodeJS.ProcessEnv = {}) =>
 async function stoppedRun(s: OnSmallDisk, at: string): Promise<{ p: Proc; pid: number }> {
   const marker = join(base, `fault-${clones}-${at.replace(":", "-")}`);
   const p = index(s, { DEJAFIX_FAULT_AT: at, DEJAFIX_FAULT_FILE: marker });
-  let ended = false;
-  void p.closed.then(() => {
-    ended = true;
-  });
-  for (let i = 0; i < 2400; i++) {
-    if (existsSync(marker)) {
-      const pid = Number(readFileSync(marker, "utf8"));
-      if (pid > 0 && processState(pid) === "T") return { p, pid };
-    }
-    if (ended) throw new Error(`the run ended without reaching ${at}:\n${p.err()}`);
-    await sleep(25);
-  }
-  throw new Error(`the run never reached ${at}`);
-}
-
-/** Linux process state letter (T: stopped), or null when the process is gone. */
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
-  } catch {
-    return null;
-  }
+  return { p, pid: await stoppedAt(p, marker, at, 2400) };
 }
 
 /** What a run printed to stderr but plain progress lines (a run paused for a while prints those). */

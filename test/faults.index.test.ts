@@ -14,7 +14,6 @@ import {
   mkdtempSync,
   openSync,
   readdirSync,
-  readFileSync,
   rmSync,
   statSync,
   truncateSync,
@@ -28,6 +27,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { generateRepo } from "../fixtures/generate.js";
 import { openSqlite, type SqlDatabase } from "../src/index/sqlite.js";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { stoppedAt } from "./helpers/faultPoint.js";
 import { assertSameRows, indexRows } from "./helpers/indexRows.js";
 
 const ROOT = packageRoot();
@@ -138,29 +138,7 @@ async function stoppedRun(
 ): Promise<{ p: Proc; pid: number }> {
   const marker = join(base, `fault-${clones}-${at.replace(":", "-")}-${Date.now()}`);
   const p = start(script, args, repo, { DEJAFIX_FAULT_AT: at, DEJAFIX_FAULT_FILE: marker });
-  let ended = false;
-  void p.closed.then(() => {
-    ended = true;
-  });
-  for (let i = 0; i < 1200; i++) {
-    if (existsSync(marker)) {
-      const pid = Number(readFileSync(marker, "utf8"));
-      if (pid > 0 && processState(pid) === "T") return { p, pid };
-    }
-    if (ended) throw new Error(`the run ended without reaching ${at}:\n${p.err()}`);
-    await sleep(25);
-  }
-  throw new Error(`the run never reached ${at}`);
-}
-
-/** Linux process state letter (T: stopped), or null when the process is gone. */
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] ?? null;
-  } catch {
-    return null;
-  }
+  return { p, pid: await stoppedAt(p, marker, at, 1200) };
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
