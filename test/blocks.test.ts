@@ -262,4 +262,42 @@ describe("normalizeFile", () => {
       }
     }
   });
+
+  it("counts the normalized lines of every range as many as it builds, asked in any order", () => {
+    const js = [
+      "function f(a) {",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of JavaScript, as text
+      "  const s = `x ${a} }`; // } not a brace",
+      "  if (a) { return g(a,",
+      "    b) }",
+      "  /* over",
+      "     lines { */ a = a +",
+      "    1;",
+      "  list.push({ a: 1, b: [2, 3] });",
+      "}",
+      "",
+      "class C {",
+      "  m() {}",
+      "  n()",
+      "  {",
+      "    return this?.x",
+      "      .y;",
+      "  }",
+      "}",
+    ];
+    for (const [lines, lang] of [
+      [JAVA, "java"],
+      [PY, "python"],
+      [js, "javascript"],
+    ] as const) {
+      const normalize = normalizeFile([...lines], lang);
+      const fresh = normalizeFile([...lines], lang);
+      // Ranges grow as windows do (the classification of tokens is shared between calls)...
+      for (let s = lines.length; s >= 1; s--)
+        for (let e = s; e <= lines.length; e++)
+          assert.equal(normalize.count(s, e), normalize(s, e).lines.length, `${lang} ${s}-${e}`);
+      // ...and a count asked first, before anything was built, is the same.
+      assert.equal(fresh.count(1, lines.length), normalizeBlock([...lines], lang).lines.length);
+    }
+  });
 });

@@ -150,21 +150,26 @@ export function normalizeBlock(lines: string[], language: string, firstLine = 1)
   return normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1);
 }
 
+/** A range's normalized block, and how many normalized lines it has (the same count, without building them). */
+export interface FileNormalizer {
+  (startLine: number, endLine: number): NormalizedBlock;
+  count(startLine: number, endLine: number): number;
+}
+
 /**
  * Tokenizes a whole file once and normalizes any of its line ranges from those tokens: the same result
  * as `normalizeBlock(fileLines.slice(start - 1, end), language, start)` for ranges that start and end
  * outside multi-line strings and comments (as blocks do), without lexing nested blocks again. With
  * `firstLine`, `fileLines` are the file's lines from that one on (a region lexed alone, where no token of
- * the whole file crosses its edges): ranges and token lines are the file's.
+ * the whole file crosses its edges): ranges and token lines are the file's. Each token is classified once
+ * for all the ranges, and `count` walks a range without building its lines: a window grows one line at a
+ * time and asks the size of every step.
  */
-export function normalizeFile(
-  fileLines: string[],
-  language: string,
-  firstLine = 1,
-): (startLine: number, endLine: number) => NormalizedBlock {
+export function normalizeFile(fileLines: string[], language: string, firstLine = 1): FileNormalizer {
   const raw = lex(fileLines.join("\n"), language);
   const brace = blockStyleOf(language) === "brace";
   const shift = firstLine - 1;
+  const classes: Classes = new Array(raw.length);
   const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
   // First token index whose line is ≥ line (tokens are in source order).
   const lowerBound = (line: number): number => {
@@ -177,8 +182,19 @@ export function normalizeFile(
     }
     return lo;
   };
-  return (startLine, endLine) =>
-    normalizeTokens(raw, lowerBound(startLine - shift), lowerBound(endLine + 1 - shift), brace, shift);
+  const range = (startLine: number, endLine: number): [number, number] => [
+    lowerBound(startLine - shift),
+    lowerBound(endLine + 1 - shift),
+  ];
+  const normalize = (startLine: number, endLine: number): NormalizedBlock => {
+    const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+    statements(raw, ...range(startLine, endLine), brace, shift, classes, out);
+    return out;
+  };
+  return Object.assign(normalize, {
+    count: (startLine: number, endLine: number): number =>
+      statements(raw, ...range(startLine, endLine), brace, shift, classes, null),
+  });
 }
 
 /** Pretty-prints and normalizes raw[from..to); token lines are shifted by `lineShift`. */
@@ -190,7 +206,32 @@ function normalizeTokens(
   lineShift: number,
 ): NormalizedBlock {
   const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+  statements(raw, from, to, brace, lineShift, new Array(raw.length), out);
+  return out;
+}
+
+/** `classify` of each raw token, filled in as tokens are first met (null: dropped, like comments). */
+type Classes = Array<{ kind: NormKind; norm: string } | null | undefined>;
+
+/**
+ * The pretty-printer: splits raw[from..to) into normalized statement lines, appended to `out`, and returns
+ * their number. With `out` null it only counts them (the same decisions, nothing built).
+ */
+function statements(
+  raw: RawToken[],
+  from: number,
+  to: number,
+  brace: boolean,
+  lineShift: number,
+  classes: Classes,
+  out: NormalizedBlock | null,
+): number {
+  let count = 0;
   let current: NormToken[] = [];
+  // The statement being built: its length and last token (kept apart from `current` for counting).
+  let length = 0;
+  let lastKind: NormKind | "" = "";
+  let lastNorm = "";
   // Open brackets; `{` only for block braces. Statements are separated only at statement level.
   const brackets: string[] = [];
   const statementLevel = (): boolean =>
@@ -199,7 +240,10 @@ function normalizeTokens(
   let afterOpen = false;
 
   const flush = (): void => {
-    if (current.length === 0) return;
+    if (length === 0) return;
+    count++;
+    length = 0;
+    if (out === null) return;
     const text = current.map((t) => t.norm).join(" ");
     const index = out.lines.length;
     let first = Number.POSITIVE_INFINITY;
@@ -222,7 +266,11 @@ function normalizeTokens(
       sawNewline = true;
       continue;
     }
-    const c = classify(tok.type, tok.value);
+    let c = classes[r];
+    if (c === undefined) {
+      c = classify(tok.type, tok.value);
+      classes[r] = c;
+    }
     if (c === null) continue;
     const value = tok.value;
     const blockPunct = brace && tok.type === "punctuation";
@@ -233,28 +281,31 @@ function normalizeTokens(
       if (!(blockPunct && value === "}")) flush();
       else sawNewline = false;
     }
-    if (sawNewline && current.length > 0 && statementLevel()) {
-      const prev = current[current.length - 1]!;
+    if (sawNewline && length > 0 && statementLevel()) {
       const continues =
         brace &&
-        ((prev.kind === "symbol" && (CONTINUES_AFTER.has(prev.norm) || isBinaryOperator(prev.norm))) ||
+        ((lastKind === "symbol" && (CONTINUES_AFTER.has(lastNorm) || isBinaryOperator(lastNorm))) ||
           (c.kind === "symbol" && (value === "." || value === "?." || isBinaryOperator(value))) ||
           // Allman style: a `{` on its own line ends the header above it.
           (blockPunct && value === "{"));
       if (!continues) flush();
     }
     sawNewline = false;
-    const last = current[current.length - 1];
-    if (blockPunct && value === "}" && !(last !== undefined && last.norm === "{")) flush();
+    if (blockPunct && value === "}" && !(length > 0 && lastNorm === "{")) flush();
 
-    current.push({
-      norm: c.norm,
-      text: value,
-      kind: c.kind,
-      line: lineShift + (tok.loc?.start.line ?? 1),
-      column: tok.loc?.start.column ?? 1,
-      lineIndex: -1,
-    });
+    length++;
+    lastKind = c.kind;
+    lastNorm = c.norm;
+    if (out !== null) {
+      current.push({
+        norm: c.norm,
+        text: value,
+        kind: c.kind,
+        line: lineShift + (tok.loc?.start.line ?? 1),
+        column: tok.loc?.start.column ?? 1,
+        lineIndex: -1,
+      });
+    }
     if (c.kind === "symbol") {
       if (value === "{") brackets.push(blockPunct ? "{" : "(");
       else if (value === "(" || value === "[" || value === "${" || value === "#{") brackets.push("(");
@@ -265,7 +316,7 @@ function normalizeTokens(
     else if (value === "{") afterOpen = true;
   }
   flush();
-  return out;
+  return count;
 }
 
 function isBinaryOperator(op: string): boolean {
