@@ -91,6 +91,14 @@ fi
 # than the modules runs them instead.
 dejafix_pack="${dejafix_runner%/cli/hookRunner.js}/hook.cjs"
 if [ "$dejafix_pack" != "$dejafix_runner" ] && [ -f "$dejafix_pack" ]; then dejafix_runner=$dejafix_pack; fi
+# The pack keeps V8's compiled code of its modules in this clone's dejafix folder (beside the index), so
+# the next hook compiles almost nothing; a folder it cannot write only means compiling again.
+case $0 in
+  */dejafix/hooks/*)
+    DEJAFIX_CODE_CACHE_DIR="${DEJAFIX_CODE_CACHE_DIR:-${0%/hooks/*}/cache}"
+    export DEJAFIX_CODE_CACHE_DIR
+    ;;
+esac
 
 case $dejafix_hook in
   post-commit | post-merge | post-rewrite)

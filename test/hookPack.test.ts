@@ -1,14 +1,25 @@
 /**
- * The hook's modules packed in one file (scripts/bundle-hook.mjs writes dist/src/hook.cjs, which
- * hooks/dejafix.sh runs when it is there) decide as the modules themselves do, and a pack older than
- * the modules it was made from runs those modules instead of its stale copy.
+ * The hook's modules packed in one file (scripts/bundle-hook.mjs writes dist/src/hook.body.cjs and its
+ * loader dist/src/hook.cjs, which hooks/dejafix.sh runs when it is there) decide as the modules themselves
+ * do, and a pack older than the modules it was made from runs those modules instead of its stale copy.
+ * The loader's code cache (in the folder hooks/dejafix.sh names) changes nothing of what the hook decides,
+ * is written after a run that checked, replaced when damaged or made for another build, and never fatal.
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { packageRoot } from "../src/install/hookScripts.js";
+import { hookScript, packageRoot } from "../src/install/hookScripts.js";
 import { tempDir } from "./helpers/repo.js";
 
 const ROOT = packageRoot();
@@ -101,5 +112,71 @@ describe("the packed hook runner", () => {
     assert.equal(after.status, 3);
     assert.match(after.stderr, /commit stopped \(rebuilt\)\./);
     assert.deepEqual(after, run(join(copy, "dist", "src", "cli", "hookRunner.js"), repo, env));
+  });
+
+  test("keeps its compiled code in the folder it is given, and decides the same with it", (t) => {
+    const dir = tempDir(t, "dejafix-pack-");
+    const copy = packedCopy(dir);
+    const pack = join(copy, "dist", "src", "hook.cjs");
+    const { repo, env } = stagedRepo(dir, "export const a = 2; // BLOCK_ME\n");
+    const cacheDir = join(dir, "cache");
+    const cached = { ...env, DEJAFIX_CODE_CACHE_DIR: cacheDir };
+    const plain = run(pack, repo, env);
+    assert.equal(plain.status, 3);
+
+    // A run that checks nothing writes nothing.
+    assert.deepEqual(run(pack, repo, { ...cached, DEJAFIX: "0" }), { status: 0, stderr: "" });
+    assert.throws(() => readdirSync(cacheDir), /ENOENT/);
+
+    assert.deepEqual(run(pack, repo, cached), plain);
+    const [file, ...more] = readdirSync(cacheDir);
+    assert.ok(file !== undefined && more.length === 0, String(readdirSync(cacheDir)));
+    assert.match(
+      file,
+      new RegExp(`^hook-${process.version.replaceAll(".", "\\.")}-${process.arch}-[0-9a-f]+\\.v8$`),
+    );
+    const written = statSync(join(cacheDir, file));
+    assert.ok(written.size > 10_000, `a cache of ${written.size} bytes`);
+    // Used, not written again, and the same verdict.
+    assert.deepEqual(run(pack, repo, cached), plain);
+    assert.equal(statSync(join(cacheDir, file)).mtimeMs, written.mtimeMs);
+
+    // Damaged: V8 rejects it, the modules compile as usual, and a good cache replaces it.
+    writeFileSync(join(cacheDir, file), Buffer.alloc(written.size, 7));
+    assert.deepEqual(run(pack, repo, cached), plain);
+    assert.notDeepEqual(readFileSync(join(cacheDir, file)), Buffer.alloc(written.size, 7));
+
+    // Another build of the modules: its own cache, the other one's removed.
+    execFileSync(process.execPath, [join(ROOT, "scripts", "bundle-hook.mjs"), join(copy, "dist")]);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(copy, "dist", "src", "hook.body.cjs"), later, later);
+    assert.deepEqual(run(pack, repo, cached), plain);
+    const after = readdirSync(cacheDir);
+    assert.equal(after.length, 1);
+    assert.notEqual(after[0], file);
+
+    // A folder that cannot be made costs nothing but the cache.
+    const blocked = { ...env, DEJAFIX_CODE_CACHE_DIR: join(repo, "app.js", "cache") };
+    assert.deepEqual(run(pack, repo, blocked), plain);
+  });
+
+  test("the installed hook script keeps the cache in the clone's dejafix folder", (t) => {
+    const dir = tempDir(t, "dejafix-pack-");
+    const copy = packedCopy(dir);
+    const { repo, env } = stagedRepo(dir, "export const a = 2;\n");
+    const hooks = join(repo, ".git", "dejafix", "hooks");
+    mkdirSync(hooks, { recursive: true });
+    cpSync(join(ROOT, "hooks", "dejafix.sh"), join(hooks, "dejafix.sh"));
+    writeFileSync(join(hooks, "pre-commit"), hookScript("pre-commit"));
+    const runner = join(copy, "dist", "src", "cli", "hookRunner.js");
+    const r = spawnSync("sh", [join(".git", "dejafix", "hooks", "pre-commit")], {
+      cwd: repo,
+      env: { ...env, DEJAFIX_RUNNER: runner, DEJAFIX_NODE: process.execPath },
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const files = readdirSync(join(repo, ".git", "dejafix", "cache"));
+    assert.equal(files.length, 1);
+    assert.match(files[0] ?? "", /^hook-.*\.v8$/);
   });
 });

@@ -26,15 +26,21 @@ function readStdin(): string {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+interface Ended {
+  code: number;
+  /** A change was checked (not skipped before the checker ran). */
+  checked: boolean;
+}
+
+async function main(argv: string[]): Promise<Ended> {
   const [name, ...args] = argv;
   if (!isHookName(name)) {
     printErr(
       `dejafix: unknown hook "${sanitizeLine(String(name))}"; expected one of ${HOOK_NAMES.join(", ")}.\n`,
     );
-    return 0;
+    return { code: 0, checked: false };
   }
-  if (process.env.DEJAFIX === "0") return 0;
+  if (process.env.DEJAFIX === "0") return { code: 0, checked: false };
   const stdin = hookSpec(name).stdin ? readStdin() : undefined;
   let watchdog: Deadline | undefined;
   const result = await runHook(name, {
@@ -50,7 +56,10 @@ async function main(argv: string[]): Promise<number> {
   });
   // Whatever the outcome, the watchdog stands down before the process ends.
   watchdog?.settle();
-  return result.exitCode === 1 ? BLOCK_EXIT_CODE : 0;
+  return {
+    code: result.exitCode === 1 ? BLOCK_EXIT_CODE : 0,
+    checked: result.outcome !== "skipped" && result.outcome !== "timeout" && result.outcome !== "error",
+  };
 }
 
 /** True when node was started on this file, also through a symlink (pnpm links packages into node_modules). */
@@ -64,12 +73,18 @@ function isEntryPoint(): boolean {
   }
 }
 
-/** Runs the hook named in `argv` and ends the process with its exit code (the pack, dist/src/hook.cjs, calls this). */
-export function start(argv: string[]): void {
+/**
+ * Runs the hook named in `argv` and ends the process with its exit code (the pack, dist/src/hook.cjs, calls
+ * this). `ended` runs just before, told whether a change was checked (the pack then keeps its code cache).
+ */
+export function start(argv: string[], ended?: (checked: boolean) => void): void {
   main(argv).then(
-    (code) => {
+    ({ code, checked }) => {
       // A checker that outlived the budget may hold timers or handles: leave once stderr is flushed.
-      process.stderr.write("", () => process.exit(code));
+      process.stderr.write("", () => {
+        ended?.(checked);
+        process.exit(code);
+      });
     },
     (e: unknown) => {
       process.stderr.write(`dejafix: ${sanitizeLine(String(e))}\n`, () => process.exit(0));
