@@ -3,7 +3,7 @@
  * in a repository. src/cli/hookRunner.ts is the process git starts; tests and other tools call this.
  *
  * Guarantees: reads only git objects (src/git/readChange.ts), never stashes, never writes the index or the work
- * tree; a time budget, counted from the hook's start and enforced by a watchdog thread even against a
+ * tree; a time budget, counted from the hook's start and enforced by a watchdog even against a
  * checker that never yields (src/hooks/watchdog.ts), after which the change goes through with a one-line
  * notice and a late verdict is never acted on; a crash lets it through with a one-line error and a log file,
  * unless the rules say `hooks.failure: closed`. Every override of a block is recorded, crash blocks included.

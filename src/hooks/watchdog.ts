@@ -2,19 +2,25 @@
  * The hook's time budget, enforced from outside the JavaScript that runs the check.
  *
  * A timer on the main thread cannot fire while a checker computes synchronously (a 15 s loop, a slow
- * SQLite query, a blocking read): the event loop never comes back to it. So a small worker thread waits on
- * a shared clock instead. When the deadline passes before the hook has decided, it writes the budget notice
- * to stderr and ends the process with SIGALRM, which hooks/dejafix.sh turns into "let the change through".
- * A verdict the main thread reaches after that is never acted on.
+ * SQLite query, a blocking read): the event loop never comes back to it. So something outside it waits
+ * for the deadline instead. When the deadline passes before the hook has decided, it writes the budget
+ * notice to stderr and ends the process with SIGALRM, which hooks/dejafix.sh turns into "let the change
+ * through". A verdict the main thread reaches after that is never acted on.
  *
  * Who decides is settled once, atomically: the main thread `settle()`s before it prints a verdict or sets
- * an exit code; the worker does the same before it fires. Whichever comes first wins; the other does nothing.
+ * an exit code; the watcher does the same before it fires. Whichever comes first wins; the other does nothing.
  *
- * Cost: one thread that sleeps in Atomics.wait. Its start-up (~25 ms of CPU) runs on the other core while
- * the checker loads; a process that ends before it is up waits for it, so the harness starts it only once
- * it knows it will check (hooks that skip, like a rebase's replayed commits, never start it). Measured with
+ * The watcher is a `/bin/sh` that sleeps (POSIX systems, where the hook itself runs under sh): about 2 ms
+ * of CPU. The decision is a directory both sides try to create (mkdir is atomic: one of them gets it). On
+ * Windows a worker thread waits on a shared clock instead; it costs ~25 ms of CPU (a second V8 isolate
+ * starting up), so it is the fallback only. The harness starts either only once it knows it will check
+ * (hooks that skip, like a rebase's replayed commits, never do). Measured with
  * `node dist/bench/hookBench.js --baseline ROOT`.
  */
+import { spawn } from "node:child_process";
+import { mkdirSync, rmdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 
 /** The exit status a shell sees for a process ended by SIGALRM (128 + 14). */
@@ -81,8 +87,99 @@ export function localDeadline(at: number): Deadline {
   };
 }
 
-/** A deadline enforced by a watchdog thread that ends the process when it passes (the hook's entry point). */
+/**
+ * A deadline enforced from outside the main thread that ends the process when it passes (the hook's entry
+ * point): a sleeping shell where there is one, else a worker thread.
+ */
 export function startWatchdog(at: number, notice: string): Deadline {
+  return process.platform === "win32" ? threadWatchdog(at, notice) : shellWatchdog(at, notice);
+}
+
+// Run by /bin/sh as: sh -c WATCHER dejafix-watchdog SECONDS CEILING LOCK PID NOTICE. Sleeps until the
+// deadline (a `sleep` without fractions sleeps whole seconds; none at all, and it stands down), then takes
+// the decision unless the hook has (a LOCK that exists: the hook made it), prints the notice and ends the
+// hook: SIGALRM, and SIGKILL if a handler kept it alive. A hook that is gone already is left alone. GUI
+// clients may run hooks with a bare PATH: sleep, mkdir and rmdir live in /bin or /usr/bin everywhere.
+const WATCHER = `PATH="\${PATH:+$PATH:}/usr/bin:/bin"
+sleep "$1" 2>/dev/null || sleep "$2" 2>/dev/null || exit 0
+if ! mkdir "$3" 2>/dev/null; then [ -d "$3" ] && exit 0; fi
+kill -0 "$4" 2>/dev/null || { rmdir "$3" 2>/dev/null; exit 0; }
+printf '%s\\n' "$5" >&2
+kill -ALRM "$4" 2>/dev/null
+i=0
+while kill -0 "$4" 2>/dev/null && [ $i -lt 10 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i + 1)); done
+kill -KILL "$4" 2>/dev/null
+rmdir "$3" 2>/dev/null
+exit 0`;
+
+function shellWatchdog(at: number, notice: string): Deadline {
+  const lock = join(tmpdir(), `dejafix-deadline-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const ms = Math.max(0, at - Date.now());
+  const watcher = spawn(
+    "/bin/sh",
+    [
+      "-c",
+      WATCHER,
+      "dejafix-watchdog",
+      (ms / 1000).toFixed(3),
+      String(Math.ceil(ms / 1000)),
+      lock,
+      String(process.pid),
+      notice.slice(0, NOTICE_MAX),
+    ],
+    // Its own process group, so that standing down ends its `sleep` too (which holds stderr open).
+    { detached: true, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  watcher.unref();
+  // A watcher that cannot start (no /bin/sh): a thread does its job.
+  let fallback: Deadline | undefined;
+  watcher.on("error", () => {
+    fallback ??= threadWatchdog(at, notice);
+  });
+  const standDown = (): void => {
+    try {
+      if (watcher.pid !== undefined) process.kill(-watcher.pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  };
+  // Whatever ends the process, the watcher ends with it.
+  process.once("exit", standDown);
+  let settled: Settled | null = null;
+  return {
+    at,
+    settle(): Settled {
+      if (settled !== null) return settled;
+      if (fallback) {
+        settled = fallback.settle();
+        return settled;
+      }
+      const onTime = Date.now() <= at;
+      try {
+        mkdirSync(lock);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+          // The watcher fired: give it the moment it needs to print and end the process.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+          settled = "fired";
+          return settled;
+        }
+        // No folder for the decision (an unwritable temp folder): the watcher cannot take it either.
+      }
+      standDown();
+      try {
+        rmdirSync(lock);
+      } catch {
+        // Not made, or already gone.
+      }
+      settled = onTime ? "on-time" : "late";
+      return settled;
+    },
+  };
+}
+
+/** The deadline kept by a worker thread (where there is no /bin/sh). */
+function threadWatchdog(at: number, notice: string): Deadline {
   const shared = new SharedArrayBuffer(NOTICE_AT + NOTICE_MAX);
   const slots = new Int32Array(shared, 0, 3);
   const when = new Float64Array(shared, DEADLINE_AT, 1);
