@@ -14,13 +14,21 @@ import { tempDir } from "./helpers/repo.js";
 
 const WATCHDOG = pathToFileURL(join(import.meta.dirname, "..", "src", "hooks", "watchdog.js")).href;
 
-/** A script that starts the watchdog `ms` from now, then spins (never yielding) or settles at once. */
-function script(dir: string, ms: number, then: "spin" | "settle"): string {
-  const file = join(dir, `${then}.mjs`);
+/**
+ * A script that starts the watchdog `ms` from now, then spins (never yielding) or settles at once; `kind`
+ * picks the watcher (startWatchdog: the shell's here, the thread on Windows).
+ */
+function script(
+  dir: string,
+  ms: number,
+  then: "spin" | "settle",
+  kind: "startWatchdog" | "threadWatchdog" = "startWatchdog",
+): string {
+  const file = join(dir, `${then}-${kind}.mjs`);
   writeFileSync(
     file,
-    `import { startWatchdog } from ${JSON.stringify(WATCHDOG)};
-const d = startWatchdog(Date.now() + ${ms}, "the notice, once");
+    `import { ${kind} as start } from ${JSON.stringify(WATCHDOG)};
+const d = start(Date.now() + ${ms}, "the notice, once");
 if (${JSON.stringify(then)} === "spin") { for (;;) {} }
 const s = d.settle();
 process.stdout.write(s + " " + d.settle());
@@ -93,6 +101,16 @@ describe("the hook's deadline", () => {
     assert.equal(spun.signal, "SIGALRM");
     assert.equal(spun.stderr, "the notice, once\n");
     const settled = run(script(dir, 60_000, "settle"), missing);
+    assert.equal(settled.error, undefined);
+    assert.deepEqual([settled.status, settled.stdout, settled.stderr], [0, "on-time on-time", ""]);
+  });
+
+  test("the thread that keeps it where there is no sh does the same", (t) => {
+    const dir = tempDir(t, "dejafix-watchdog-");
+    const spun = run(script(dir, 300, "spin", "threadWatchdog"), dir);
+    assert.equal(spun.signal, "SIGALRM");
+    assert.equal(spun.stderr, "the notice, once\n");
+    const settled = run(script(dir, 60_000, "settle", "threadWatchdog"), dir);
     assert.equal(settled.error, undefined);
     assert.deepEqual([settled.status, settled.stdout, settled.stderr], [0, "on-time on-time", ""]);
   });

@@ -21,7 +21,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
 
 /** The exit status a shell sees for a process ended by SIGALRM (128 + 14). */
 export const WATCHDOG_EXIT_STATUS = 142;
@@ -112,7 +112,7 @@ kill -KILL "$4" 2>/dev/null
 rmdir "$3" 2>/dev/null
 exit 0`;
 
-function shellWatchdog(at: number, notice: string): Deadline {
+export function shellWatchdog(at: number, notice: string): Deadline {
   const lock = join(tmpdir(), `dejafix-deadline-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const ms = Math.max(0, at - Date.now());
   const watcher = spawn(
@@ -179,7 +179,7 @@ function shellWatchdog(at: number, notice: string): Deadline {
 }
 
 /** The deadline kept by a worker thread (where there is no /bin/sh). */
-function threadWatchdog(at: number, notice: string): Deadline {
+export function threadWatchdog(at: number, notice: string): Deadline {
   const shared = new SharedArrayBuffer(NOTICE_AT + NOTICE_MAX);
   const slots = new Int32Array(shared, 0, 3);
   const when = new Float64Array(shared, DEADLINE_AT, 1);
@@ -191,6 +191,10 @@ function threadWatchdog(at: number, notice: string): Deadline {
   const { written } = new TextEncoder().encodeInto(notice, bytes);
   Atomics.store(slots, NOTICE_BYTES, written);
   when[0] = at;
+  // Loaded here only: the module costs its compile on every hook otherwise.
+  const { Worker } = createRequire(import.meta.url)(
+    "node:worker_threads",
+  ) as typeof import("node:worker_threads");
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: shared,

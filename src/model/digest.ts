@@ -8,7 +8,13 @@ import { readFileSync } from "node:fs";
  */
 export const FEATURES_VERSION = "token-bags: whitespace-insensitive diff";
 
-/** sha256 of a model file and of FEATURES_VERSION: stored percentiles belong to exactly one of these. */
-export function modelDigest(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).update(`\0${FEATURES_VERSION}`).digest("hex");
+/**
+ * sha256 of a model file and of FEATURES_VERSION: stored percentiles belong to exactly one of these.
+ * `bytes`: the file's content when the caller has read it already.
+ */
+export function modelDigest(path: string, bytes?: Uint8Array): string {
+  return createHash("sha256")
+    .update(bytes ?? readFileSync(path))
+    .update(`\0${FEATURES_VERSION}`)
+    .digest("hex");
 }

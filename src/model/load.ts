@@ -4,7 +4,7 @@
  * onnxruntime session per model file per process, created with one thread: the hook pays the
  * load once, and a single thread starts about 3× faster than the default pool.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { modelDigest } from "./digest.js";
@@ -108,8 +108,11 @@ async function open(path: string, source: RiskModel["source"]): Promise<RiskMode
   const metaPath = metaPathFor(path);
   const meta = readModelMeta(metaPath);
   let session: ScoringSession;
+  // One read of the file for the session and the digest.
+  let bytes: Buffer;
   try {
-    session = await openSession(path);
+    bytes = readFileSync(path);
+    session = await openSession(path, { bytes });
   } catch (error) {
     throw new Error(
       `cannot load the risk model ${path}: ${(error as Error).message}. Re-export it with \`dejafix train\`.`,
@@ -120,5 +123,5 @@ async function open(path: string, source: RiskModel["source"]): Promise<RiskMode
       `the risk model ${path} does not match its metadata (expects input '${meta.input.name}', output '${meta.output.name}'). Re-export it with \`dejafix train\`.`,
     );
   }
-  return { path, metaPath, meta, digest: modelDigest(path), source, session };
+  return { path, metaPath, meta, digest: modelDigest(path, bytes), source, session };
 }

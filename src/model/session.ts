@@ -178,8 +178,8 @@ function float32(data: unknown, output: string): Float32Array {
 }
 
 /** The model on dejafix's own runtime, or null (with the operators it lacks) when it cannot run it. */
-function fromJs(path: string): ScoringSession | { missing: string[] } {
-  const graph = readOnnx(readFileSync(path));
+function fromJs(path: string, bytes?: Uint8Array): ScoringSession | { missing: string[] } {
+  const graph = readOnnx(bytes ?? readFileSync(path));
   const missing = unsupportedOps(graph);
   if (missing.length > 0) return { missing };
   return {
@@ -207,14 +207,17 @@ function hasOnnxruntime(): boolean {
  * Opens `path` (an ONNX file). `via` forces a runtime: "js" (dejafix's), "binding" or "api" (onnxruntime-node's
  * native binding or public API, also set by DEJAFIX_ORT_API=1), "web" (onnxruntime-web).
  * DEJAFIX_RUNTIME=onnxruntime prefers onnxruntime-node, DEJAFIX_RUNTIME=onnxruntime-web onnxruntime-web;
- * without either, dejafix's runtime runs every model it can.
+ * without either, dejafix's runtime runs every model it can. `bytes`: the file's content, when read already.
  */
-export async function openSession(path: string, opts: { via?: SessionVia } = {}): Promise<ScoringSession> {
+export async function openSession(
+  path: string,
+  opts: { via?: SessionVia; bytes?: Uint8Array } = {},
+): Promise<ScoringSession> {
   const asked = process.env.DEJAFIX_RUNTIME;
   const want = opts.via ?? (asked === "onnxruntime" ? "binding" : asked === "onnxruntime-web" ? "web" : "js");
   if (want === "web") return fromWeb(path);
   if (want === "js") {
-    const js = fromJs(path);
+    const js = fromJs(path, opts.bytes);
     if (!("missing" in js)) return js;
     // Asked for by name, or nothing else to run it on: refused, with the operators it lacks.
     if (opts.via === "js" || !hasOnnxruntime())

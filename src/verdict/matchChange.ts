@@ -268,9 +268,12 @@ export async function matchChange(
   const { index, reader } = readersOf(store);
   const suppressed = suppressedFixes(store);
   // A fix that was itself reverted later (and the revert is known) was withdrawn: nothing to propose.
-  const reverts = [...store.revertedCommits()];
-  const withdrawn = (fix: string): boolean =>
-    reverts.some(([written, by]) => fix.startsWith(written) && (opts.knownFix?.(by) ?? true));
+  // Read when a candidate asks (a scan of every commit's declared references: most changes match nothing).
+  let reverts: Array<[string, string]> | undefined;
+  const withdrawn = (fix: string): boolean => {
+    reverts ??= [...store.revertedCommits()];
+    return reverts.some(([written, by]) => fix.startsWith(written) && (opts.knownFix?.(by) ?? true));
+  };
   const { threshold, minLines } = rules.clones;
   const lookup = (norm: NormalizedBlock): RegionMatch[] =>
     threshold <= index.indexThreshold
