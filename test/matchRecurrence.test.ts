@@ -1102,3 +1102,56 @@ void runJobs(struct queue *q) {
     assert.ok(!matches.some((x) => x.fix.sha === fix && x.recurrence.kind === "revert"));
   });
 });
+
+describe("a fix that came with its own test", () => {
+  const TEST = `import { cartTotal } from "../src/cart.js";\nimport assert from "node:assert";\n`;
+  const FIX_TEST = `${TEST}\nit("stops at the last item", () => {\n  assert.equal(cartTotal([{ quantity: 2 }], "EUR").count, 2);\n});\n`;
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-fixtest-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      {
+        "src/cart.js": CART,
+        "src/prices.js": "export const priceOf = (item) => item.price;\nexport const log = () => {};\n",
+        "test/cart.test.js": TEST,
+      },
+      "Add the cart total",
+    );
+    fix = commit(
+      dir,
+      { "src/cart.js": FIXED, "test/cart.test.js": FIX_TEST },
+      "fix(cart): stop reading past the end of the items",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is taken back on purpose when the change also replaces the fix's test with tests of its own: silent, and says why", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/cart.js": CART,
+      "test/cart.test.js": `${TEST}\nit("counts one past the end, as the new reader expects", () => {\n  assert.throws(() => cartTotal([{ quantity: 2 }], "EUR"));\n});\n`,
+    });
+    assert.equal(
+      matches.find((m) => m.fix.sha === fix),
+      undefined,
+    );
+    assert.ok(
+      told.some((e) => e.fix === fix && /rewrites the fix's tests/.test(e.outcome)),
+      told.map((e) => e.outcome).join("\n"),
+    );
+  });
+
+  it("still warns when the change takes back the fix with its test (a plain revert)", async () => {
+    const { matches } = await explainStaged(dir, rules, { "src/cart.js": CART, "test/cart.test.js": TEST });
+    assert.equal(matches.find((m) => m.fix.sha === fix)?.recurrence.kind, "revert");
+  });
+
+  it("still warns when the change takes back the fix and leaves its test alone", async () => {
+    const { matches } = await explainStaged(dir, rules, { "src/cart.js": CART });
+    assert.equal(matches.find((m) => m.fix.sha === fix)?.recurrence.kind, "revert");
+  });
+});

@@ -334,6 +334,28 @@ export function rewritesFixElsewhere(
   return null;
 }
 
+/** The lines one side of a change adds to and removes from test files, as `codeLine` writes them. */
+export interface TestLines {
+  added: ReadonlySet<string>;
+  removed: ReadonlySet<string>;
+}
+
+/**
+ * Whether the change rewrites the tests the fix wrote: it takes out test lines the fix added and writes
+ * test lines of its own (not the ones the fix replaced). The developer changed the behaviour the fix
+ * pinned down, on purpose and with the tests to show it (a feature removed, a design replaced); a plain
+ * revert of the fix takes its tests back to what they were and stays a recurrence. Gives the reason, or null.
+ */
+export function rewritesFixTests(fix: TestLines, change: TestLines): string | null {
+  const substantial = (l: string): boolean => /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(l);
+  const dropped = [...fix.added].find((l) => substantial(l) && change.removed.has(l) && !change.added.has(l));
+  if (dropped === undefined) return null;
+  const own = [...change.added].some((l) => substantial(l) && !fix.removed.has(l) && !fix.added.has(l));
+  return own
+    ? `the change rewrites the fix's tests (\`${dropped}\` taken out, tests of its own written): the behaviour the fix pinned down is changed on purpose`
+    : null;
+}
+
 /** `value as any`, `<Foo>x`-free TypeScript: casts, non-null marks and the parentheses they needed. */
 function withoutTypeMarks(line: string): string {
   let t = codeLine(line)
