@@ -28,7 +28,7 @@ import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { lineReverts } from "../suggest/lineRevert.js";
+import { lineReverts, movedLines } from "../suggest/lineRevert.js";
 import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
@@ -576,7 +576,14 @@ export async function matchChange(
       const known = out.get(candidate.fix.sha);
       if (known?.recurrence.kind === "revert") continue;
       // The block's own lines first (cheap, and most blocks share none with the change), its normal form after.
-      const found = revertsOf(candidate);
+      let found = revertsOf(candidate);
+      if (found === null) continue;
+      // What the fix moved between its blocks of this file (read only for a candidate revert: rare).
+      const moved = movedLines([
+        candidate,
+        ...reader.ofFixInFile(candidate.fixId, candidate.path, candidate.id),
+      ]);
+      if (moved.size > 0) found = revertsOf({ ...candidate, moved });
       if (found === null) continue;
       const d = defectOf(candidate.id);
       if (d === null) continue;
