@@ -108,7 +108,7 @@ printf '%s\\n' "$5" >&2
 kill -ALRM "$4" 2>/dev/null
 i=0
 while kill -0 "$4" 2>/dev/null && [ $i -lt 10 ]; do sleep 0.05 2>/dev/null || sleep 1; i=$((i + 1)); done
-kill -KILL "$4" 2>/dev/null
+kill -0 "$4" 2>/dev/null && kill -KILL "$4" 2>/dev/null
 rmdir "$3" 2>/dev/null
 exit 0`;
 
@@ -136,7 +136,11 @@ export function shellWatchdog(at: number, notice: string): Deadline {
   watcher.on("error", () => {
     fallback ??= threadWatchdog(at, notice);
   });
+  let stood = false;
   const standDown = (): void => {
+    // Once only: a process group id is free for reuse once its processes are gone.
+    if (stood) return;
+    stood = true;
     try {
       if (watcher.pid !== undefined) process.kill(-watcher.pid, "SIGKILL");
     } catch {
