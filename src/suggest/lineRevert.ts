@@ -49,8 +49,9 @@ function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
   return hunks.map((h) => {
     const added = new Map<string, number[]>();
     const removed = new Map<string, number>();
-    let line = h.newStart;
-    let removedAt = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    // A hunk that only removes lines names the line before them (git's convention): they stood before the next.
+    let line = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    let removedAt = line;
     for (const l of h.lines) {
       const t = codeLine(l.text);
       if (l.kind === "+") {
@@ -131,9 +132,31 @@ export function movedLines(blocks: ReadonlyArray<{ edits: readonly FixEdit[] }>)
       for (const l of add) if (!del.has(l)) wrote.add(l);
       for (const l of del) if (!add.has(l)) tookOut.add(l);
     }
-  const moved = new Set([...wrote].filter((l) => tookOut.has(l)));
-  moved.delete("");
-  return moved;
+  return new Set([...wrote].filter((l) => l !== "" && tookOut.has(l)));
+}
+
+const BARE_WORDS = new Set([
+  "return",
+  "this",
+  "self",
+  "null",
+  "nil",
+  "None",
+  "undefined",
+  "true",
+  "false",
+  "True",
+  "False",
+  "break",
+  "continue",
+  "else",
+  "end",
+  "pass",
+]);
+
+/** A line of keywords and punctuation only (`return this;`, `} else {`, `break;`). */
+function namesNothing(line: string): boolean {
+  return (line.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []).every((w) => BARE_WORDS.has(w));
 }
 
 /**
@@ -177,13 +200,16 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
   // Every line the block's fix wrote or took out, for telling the fix's own lines from other code in a hunk.
   const ownWrote = new Set(block.edits.flatMap((e) => e.add.map(codeLine)));
   const ownTookOut = new Set(block.edits.flatMap((e) => e.del.map(codeLine)));
-  const moved = block.moved ?? movedLines([block]);
+  const movedAll = block.moved ?? movedLines([block]);
+  // A bare line moved (no name in it) is restructuring; a call moved (`pushMergeArg()` after a check instead
+  // of before) is a fix of order, undone by moving it back: written again elsewhere by the change, as it must.
+  const moved = new Set([...movedAll].filter(namesNothing));
   block.edits.forEach((e, k) => {
     const del = e.del.map(codeLine).filter((l) => l !== "");
     const add = e.add.map(codeLine).filter((l) => l !== "");
     const wrapped = add.filter((l) => del.includes(l));
-    // A line the fix took out in one place and wrote in another (a `return this;` moved up when a method was
-    // split) is its restructuring, neither the bug nor the cure.
+    // A bare line the fix took out in one place and wrote in another (a `return this;` moved up when a method
+    // was split) is its restructuring, neither the bug nor the cure.
     const wrote = add.filter((l) => !del.includes(l) && !moved.has(l));
     const tookOut = del.filter((l) => !add.includes(l) && !moved.has(l));
     if (![...wrote, ...tookOut].some(says)) return;
@@ -203,7 +229,8 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     const below = codeLine(block.before[e.at + e.del.length] ?? "");
     const h = sides.find((side) => {
       // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
-      if (!wrote.every((l) => side.removed.has(l) && !addedAnywhere.has(l))) return false;
+      if (!wrote.every((l) => side.removed.has(l) && (movedAll.has(l) || !addedAnywhere.has(l))))
+        return false;
       if (!tookOut.every((l) => side.added.has(l))) return false;
       const other =
         [...side.removed.entries()].reduce((n, [l, c]) => n + (wrote.includes(l) ? 0 : c), 0) +
