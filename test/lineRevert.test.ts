@@ -47,3 +47,50 @@ describe("a fix that moved a line", () => {
     assert.equal(movedBack(movedFix("return this;")), null);
   });
 });
+
+describe("the place of a fix", () => {
+  // The fix freed an iterator before `return 1;` in one function; `}` and `return 1;` stand in every function.
+  const before = [
+    "int redirect(client *c) {",
+    "    dictIterator *di = dictGetIterator(c->keys);",
+    "    while ((de = dictNext(di)) != NULL) {",
+    "        if (moved(de)) {",
+    "            redirectClient(c, de);",
+    "        }",
+    "        return 1;",
+    "    }",
+    "    dictReleaseIterator(di);",
+    "    return 0;",
+    "}",
+  ];
+  const block = {
+    before,
+    after: [...before.slice(0, 6), "        dictReleaseIterator(di);", ...before.slice(6)],
+    edits: [{ at: 6, afterAt: 6, del: [], add: ["        dictReleaseIterator(di);"] }],
+    language: "c",
+  };
+  const other = (freed: boolean) => [
+    "void replySlots(client *c) {",
+    "    dictIterator *di = dictGetIterator(c->slots);",
+    "    while ((de = dictNext(di)) != NULL) {",
+    "        addReplySlot(c, de);",
+    ...(freed ? ["        dictReleaseIterator(di);"] : []),
+    "        }",
+    "        return 1;",
+    "    addReplyCount(c, count);",
+    "    addReplyTotal(c, total);",
+    "    addReplyEnd(c);",
+    "    dictReleaseIterator(di);",
+    "}",
+  ];
+
+  it("is the code around it that says something, not a brace or a return next to it", () => {
+    const hunks = diffHunks(`${other(true).join("\n")}\n`, `${other(false).join("\n")}\n`);
+    assert.equal(findLineRevert(block, hunks, other(false)), null);
+  });
+
+  it("taking the fix's line out at its own place is its revert", () => {
+    const hunks = diffHunks(`${block.after.join("\n")}\n`, `${before.join("\n")}\n`);
+    assert.ok(findLineRevert(block, hunks, before));
+  });
+});

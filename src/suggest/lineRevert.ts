@@ -84,6 +84,8 @@ interface FileChange {
   removedAnywhere: Set<string>;
   /** Every line of the file after the change, as code; read on first need. */
   inFile: () => Set<string>;
+  /** Every word of the file after the change; read on first need. */
+  wordsInFile: () => Set<string>;
 }
 
 /**
@@ -98,6 +100,7 @@ export function lineReverts(
 ): (block: RevertBlock) => LineRevert | null {
   const sides = hunkSides(hunks);
   let inFile: Set<string> | undefined;
+  let wordsInFile: Set<string> | undefined;
   const file: FileChange = {
     sides,
     newLines,
@@ -107,6 +110,10 @@ export function lineReverts(
     inFile: () => {
       inFile ??= new Set(newLines.map(codeLine));
       return inFile;
+    },
+    wordsInFile: () => {
+      wordsInFile ??= new Set(newLines.flatMap(wordsOf));
+      return wordsInFile;
     },
   };
   return (block) => revertIn(block, file);
@@ -222,11 +229,26 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
         (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
       );
     if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
+    // A name the fix's lines found in the code (the iterator it freed, the variable it read) that the file
+    // no longer has anywhere: the code was rewritten without it, and the fix's lines cannot come back.
+    const found = wrote
+      .flatMap(wordsOf)
+      .filter((w) => /^[\p{L}_$][\p{L}\p{N}_$]{1,}$/u.test(w) && beforeWords.has(w));
+    if (found.some((w) => !file.wordsInFile().has(w))) return;
     // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
     if (!wrapped.every((l) => file.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
-    const above = codeLine(block.before[e.at - 1] ?? "");
-    const below = codeLine(block.before[e.at + e.del.length] ?? "");
+    // The nearest that says something: `}` or `return 1;` stand next to any place of a file.
+    let above = "";
+    for (let i = e.at - 1; i >= 0 && above === ""; i--) {
+      const l = codeLine(block.before[i] ?? "");
+      if (says(l) && !namesNothing(l)) above = l;
+    }
+    let below = "";
+    for (let i = e.at + e.del.length; i < block.before.length && below === ""; i++) {
+      const l = codeLine(block.before[i] ?? "");
+      if (says(l) && !namesNothing(l)) below = l;
+    }
     const h = sides.find((side) => {
       // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
       if (!wrote.every((l) => side.removed.has(l) && (movedAll.has(l) || !addedAnywhere.has(l))))
