@@ -94,3 +94,28 @@ describe("the place of a fix", () => {
     assert.ok(findLineRevert(block, hunks, before));
   });
 });
+
+describe("a declaration a fix added", () => {
+  const before = [
+    "const queue = [];",
+    "let flushing = false;",
+    "const resolved = Promise.resolve();",
+    "",
+    "const LIMIT = 100;",
+    "export function queueJob(job) {",
+    "  if (!queue.includes(job)) queue.push(job);",
+    "}",
+  ];
+  const after = [...before.slice(0, 4), "let parentJob = null;", "", ...before.slice(4)];
+  const block = {
+    before,
+    after,
+    edits: [{ at: 4, afterAt: 4, del: [], add: ["let parentJob = null;", ""] }],
+    language: "javascript",
+  };
+
+  it("taken out alone is no revert: the lines that used it are what the fix changed", () => {
+    const hunks = diffHunks(`${after.join("\n")}\n`, `${before.join("\n")}\n`);
+    assert.equal(findLineRevert(block, hunks, before), null);
+  });
+});
