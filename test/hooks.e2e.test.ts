@@ -414,7 +414,11 @@ describe("failure handling", () => {
     const repo = await setup();
     const db = join(repo.commonDir, "dejafix", "index.sqlite");
     writeFileSync(db, "this is not a database ".repeat(200));
-    const env = { ...repo.env, DEJAFIX_TEST_DB: db };
+    // The background update after each commit would move the damaged file aside and rebuild it, racing the
+    // next commit's check: this test is about the checks, so the update does nothing here.
+    const idle = join(repo.base, "idle-indexer.mjs");
+    writeFileSync(idle, "export async function updateIndex() {}\n");
+    const env = { ...repo.env, DEJAFIX_TEST_DB: db, DEJAFIX_INDEXER: idle };
     stage(repo, "app.js", "// ordinary change\n");
     const r = commitChecked(repo, ["-m", "open"], { env, expect: "committed" });
     // No crash report: one line that says what happened and what heals it.
