@@ -13,7 +13,7 @@
 import { type BlockLayout, blockLayout, type LineSpan } from "./blockLayout.js";
 import { DEFAULT_MAX_BLOCK_LINES } from "./expandToBlock.js";
 import { canLex, lexPendingLines } from "./lexCode.js";
-import { normalizeFile } from "./normalizeBlock.js";
+import { type FileNormalizer, normalizeFile } from "./normalizeBlock.js";
 import { type Region, regionAround } from "./regions.js";
 import { type ScanCuts, scanCuts } from "./scanCode.js";
 import type { NormalizedBlock } from "./types.js";
@@ -90,8 +90,8 @@ export function fileBlocks(lines: string[], language: string, options: FileBlock
   // Normalization: stretches lexed alone where no token of the whole file crosses their edges.
   const lexable = local && canLex(language);
   let lexPending: ((line: number) => boolean) | undefined;
-  const chunks: Array<{ from: number; to: number; norm: (s: number, e: number) => NormalizedBlock }> = [];
-  const normalizerOf = (r: LineRange): ((s: number, e: number) => NormalizedBlock) => {
+  const chunks: Array<{ from: number; to: number; norm: FileNormalizer }> = [];
+  const normalizerOf = (r: LineRange): FileNormalizer => {
     for (const c of chunks) if (c.from <= r.start - 1 && r.end <= c.to) return c.norm;
     let from = 0;
     let to = n;
@@ -113,7 +113,7 @@ export function fileBlocks(lines: string[], language: string, options: FileBlock
     const key = `${r.start}-${r.end}`;
     let k = sizes.get(key);
     if (k === undefined) {
-      k = normalizerOf(r)(r.start, r.end).lines.length;
+      k = normalizerOf(r).count(r.start, r.end);
       sizes.set(key, k);
     }
     return k;

@@ -147,7 +147,9 @@ const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
  */
 export function normalizeBlock(lines: string[], language: string, firstLine = 1): NormalizedBlock {
   const raw = lex(lines.join("\n"), language);
-  return normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1);
+  const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+  normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1, out);
+  return out;
 }
 
 /**
@@ -157,14 +159,12 @@ export function normalizeBlock(lines: string[], language: string, firstLine = 1)
  * `firstLine`, `fileLines` are the file's lines from that one on (a region lexed alone, where no token of
  * the whole file crosses its edges): ranges and token lines are the file's.
  */
-export function normalizeFile(
-  fileLines: string[],
-  language: string,
-  firstLine = 1,
-): (startLine: number, endLine: number) => NormalizedBlock {
+export function normalizeFile(fileLines: string[], language: string, firstLine = 1): FileNormalizer {
   const raw = lex(fileLines.join("\n"), language);
   const brace = blockStyleOf(language) === "brace";
   const shift = firstLine - 1;
+  // Each token classified once for every range cut from this file (a window's growth asks for dozens).
+  const classes: (Classified | null | undefined)[] = new Array(raw.length);
   const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
   // First token index whose line is ≥ line (tokens are in source order).
   const lowerBound = (line: number): number => {
@@ -177,20 +177,54 @@ export function normalizeFile(
     }
     return lo;
   };
-  return (startLine, endLine) =>
-    normalizeTokens(raw, lowerBound(startLine - shift), lowerBound(endLine + 1 - shift), brace, shift);
+  const range = (startLine: number, endLine: number, out: NormalizedBlock | null) =>
+    normalizeTokens(
+      raw,
+      lowerBound(startLine - shift),
+      lowerBound(endLine + 1 - shift),
+      brace,
+      shift,
+      out,
+      classes,
+    );
+  const normalize = ((startLine: number, endLine: number): NormalizedBlock => {
+    const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+    range(startLine, endLine, out);
+    return out;
+  }) as FileNormalizer;
+  normalize.count = (startLine, endLine) => range(startLine, endLine, null);
+  return normalize;
 }
 
-/** Pretty-prints and normalizes raw[from..to); token lines are shifted by `lineShift`. */
+/** The normalized block of a line range of one file; `count` gives only its number of lines (cheaper). */
+export interface FileNormalizer {
+  (startLine: number, endLine: number): NormalizedBlock;
+  count(startLine: number, endLine: number): number;
+}
+
+type Classified = { kind: NormKind; norm: string };
+
+/**
+ * Pretty-prints and normalizes raw[from..to) into `out`; token lines are shifted by `lineShift`. Returns the
+ * number of normalized lines. With `out` null only that number is computed (a window's growth asks for
+ * sizes only): the same statement breaks, no text, hashes or token objects. `classes` caches `classify`
+ * per raw token across calls on the same tokens.
+ */
 function normalizeTokens(
   raw: RawToken[],
   from: number,
   to: number,
   brace: boolean,
   lineShift: number,
-): NormalizedBlock {
-  const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+  out: NormalizedBlock | null,
+  classes: (Classified | null | undefined)[] = [],
+): number {
+  let count = 0;
   let current: NormToken[] = [];
+  // What the breaks below read of the statement being built, kept without token objects when counting.
+  let currentLength = 0;
+  let lastNorm = "";
+  let lastKind: NormKind = "symbol";
   // Open brackets; `{` only for block braces. Statements are separated only at statement level.
   const brackets: string[] = [];
   const statementLevel = (): boolean =>
@@ -199,7 +233,10 @@ function normalizeTokens(
   let afterOpen = false;
 
   const flush = (): void => {
-    if (current.length === 0) return;
+    if (currentLength === 0) return;
+    count++;
+    currentLength = 0;
+    if (out === null) return;
     const text = current.map((t) => t.norm).join(" ");
     const index = out.lines.length;
     let first = Number.POSITIVE_INFINITY;
@@ -222,7 +259,11 @@ function normalizeTokens(
       sawNewline = true;
       continue;
     }
-    const c = classify(tok.type, tok.value);
+    let c = classes[r];
+    if (c === undefined) {
+      c = classify(tok.type, tok.value);
+      classes[r] = c;
+    }
     if (c === null) continue;
     const value = tok.value;
     const blockPunct = brace && tok.type === "punctuation";
@@ -233,28 +274,30 @@ function normalizeTokens(
       if (!(blockPunct && value === "}")) flush();
       else sawNewline = false;
     }
-    if (sawNewline && current.length > 0 && statementLevel()) {
-      const prev = current[current.length - 1]!;
+    if (sawNewline && currentLength > 0 && statementLevel()) {
       const continues =
         brace &&
-        ((prev.kind === "symbol" && (CONTINUES_AFTER.has(prev.norm) || isBinaryOperator(prev.norm))) ||
+        ((lastKind === "symbol" && (CONTINUES_AFTER.has(lastNorm) || isBinaryOperator(lastNorm))) ||
           (c.kind === "symbol" && (value === "." || value === "?." || isBinaryOperator(value))) ||
           // Allman style: a `{` on its own line ends the header above it.
           (blockPunct && value === "{"));
       if (!continues) flush();
     }
     sawNewline = false;
-    const last = current[current.length - 1];
-    if (blockPunct && value === "}" && !(last !== undefined && last.norm === "{")) flush();
+    if (blockPunct && value === "}" && !(currentLength > 0 && lastNorm === "{")) flush();
 
-    current.push({
-      norm: c.norm,
-      text: value,
-      kind: c.kind,
-      line: lineShift + (tok.loc?.start.line ?? 1),
-      column: tok.loc?.start.column ?? 1,
-      lineIndex: -1,
-    });
+    currentLength++;
+    lastNorm = c.norm;
+    lastKind = c.kind;
+    if (out !== null)
+      current.push({
+        norm: c.norm,
+        text: value,
+        kind: c.kind,
+        line: lineShift + (tok.loc?.start.line ?? 1),
+        column: tok.loc?.start.column ?? 1,
+        lineIndex: -1,
+      });
     if (c.kind === "symbol") {
       if (value === "{") brackets.push(blockPunct ? "{" : "(");
       else if (value === "(" || value === "[" || value === "${" || value === "#{") brackets.push("(");
@@ -265,7 +308,7 @@ function normalizeTokens(
     else if (value === "{") afterOpen = true;
   }
   flush();
-  return out;
+  return count;
 }
 
 function isBinaryOperator(op: string): boolean {
