@@ -121,3 +121,32 @@ describe("dejafix's runtime: element-wise operators", () => {
     });
   }
 });
+
+describe("dejafix's runtime: a graph's tensors", () => {
+  it("are the same when intermediates are dropped after their last reader, and one asked for is returned", () => {
+    const node = (op: string, inputs: string[], output: string): GraphNode => ({
+      opType: op,
+      domain: "",
+      inputs,
+      outputs: [output],
+      attributes: new Map(),
+    });
+    // t = a + b; u = t * t; v = u - a: t is read twice by one node, then never; u is asked for.
+    const graph: OnnxGraph = {
+      nodes: [node("Add", ["a", "b"], "t"), node("Mul", ["t", "t"], "u"), node("Sub", ["u", "a"], "v")],
+      initializers: new Map([["b", { dims: [2], data: Float32Array.from([1, 2]) }]]),
+      inputs: ["a"],
+      outputs: ["v"],
+      opset: 17,
+    };
+    const a = { dims: [2, 2], data: Float32Array.from([1, 2, 3, 4]) };
+    const out = runGraph(graph, new Map([["a", a]]), ["v", "u"]);
+    assert.deepEqual(out.get("u")?.data, Float32Array.from([4, 16, 16, 36]));
+    assert.deepEqual(out.get("v")?.data, Float32Array.from([3, 14, 13, 32]));
+    // An intermediate asked for is kept, whatever reads it later.
+    assert.deepEqual(
+      runGraph(graph, new Map([["a", a]]), ["t", "v"]).get("t")?.data,
+      Float32Array.from([2, 4, 4, 6]),
+    );
+  });
+});
