@@ -238,6 +238,31 @@ describe("a match means the change writes a past bug again", () => {
     assert.ok(addedLines(m.suggestion.diff).includes("  for (let i = 0; i < lines.length; i++) {"));
   });
 
+  it("a copy that makes the fix's check in its own way is not missing it", async () => {
+    const plain = await matchesOfStaged({ "src/basket.js": rename(CART) });
+    assert.ok(
+      plain.some((m) => m.fix.sha === sha.check),
+      "without a check of its own, the copy misses the fix's check",
+    );
+    const guarded = rename(CART).replace(
+      "  let sum = 0;\n",
+      "  if (lines.some((l) => isGone(l))) return null;\n  let sum = 0;\n",
+    );
+    assert.notEqual(guarded, rename(CART));
+    const { matches, told } = await explainStaged(dir, rules, { "src/basket.js": guarded });
+    assert.ok(
+      !matches.some((m) => m.fix.sha === sha.check),
+      told
+        .filter((e) => e.fix === sha.check)
+        .map((e) => `${e.line} ${e.outcome}`)
+        .join("\n"),
+    );
+    assert.ok(
+      told.some((e) => e.fix === sha.check && /checks `isGone` in its own way/.test(e.outcome)),
+      told.map((e) => e.outcome).join("\n"),
+    );
+  });
+
   it("no suggestion writes a line the code already has", async () => {
     // The check is there already, only the loop bound came back: the check is not proposed again.
     const partial = current().replace("i < items.length", "i <= items.length");
@@ -1100,5 +1125,125 @@ void runJobs(struct queue *q) {
     );
     const { matches } = await explainStaged(dir, rules, { "src/peak.c": other });
     assert.ok(!matches.some((x) => x.fix.sha === fix && x.recurrence.kind === "revert"));
+  });
+});
+
+describe("a fix that came with its own test", () => {
+  const TEST = `import { cartTotal } from "../src/cart.js";\nimport assert from "node:assert";\n`;
+  const FIX_TEST = `${TEST}\nit("stops at the last item", () => {\n  assert.equal(cartTotal([{ quantity: 2 }], "EUR").count, 2);\n});\n`;
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-fixtest-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      {
+        "src/cart.js": CART,
+        "src/prices.js": "export const priceOf = (item) => item.price;\nexport const log = () => {};\n",
+        "test/cart.test.js": TEST,
+      },
+      "Add the cart total",
+    );
+    fix = commit(
+      dir,
+      { "src/cart.js": FIXED, "test/cart.test.js": FIX_TEST },
+      "fix(cart): stop reading past the end of the items",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is taken back on purpose when the change also replaces the fix's test with tests of its own: silent, and says why", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/cart.js": CART,
+      "test/cart.test.js": `${TEST}\nit("counts one past the end, as the new reader expects", () => {\n  assert.throws(() => cartTotal([{ quantity: 2 }], "EUR"));\n});\n`,
+    });
+    assert.equal(
+      matches.find((m) => m.fix.sha === fix),
+      undefined,
+    );
+    assert.ok(
+      told.some((e) => e.fix === fix && /rewrites the fix's tests/.test(e.outcome)),
+      told.map((e) => e.outcome).join("\n"),
+    );
+  });
+
+  it("still warns when the change takes back the fix with its test (a plain revert)", async () => {
+    const { matches } = await explainStaged(dir, rules, { "src/cart.js": CART, "test/cart.test.js": TEST });
+    assert.equal(matches.find((m) => m.fix.sha === fix)?.recurrence.kind, "revert");
+  });
+
+  it("still warns when the change takes back the fix and leaves its test alone", async () => {
+    const { matches } = await explainStaged(dir, rules, { "src/cart.js": CART });
+    assert.equal(matches.find((m) => m.fix.sha === fix)?.recurrence.kind, "revert");
+  });
+});
+
+describe("a fix that only took out annotations", () => {
+  const getters = (cls: string, a: string, b: string, c: string, override: boolean): string => {
+    const o = override ? "    @Override\n" : "";
+    return `package org.example;
+
+public class ${cls} implements Parser {
+    private final String ${a};
+    private final Zone ${b};
+    private final Place ${c};
+
+    public ${cls}(final String ${a}, final Zone ${b}, final Place ${c}) {
+        this.${a} = ${a};
+        this.${b} = ${b};
+        this.${c} = ${c};
+    }
+
+${o}    public String getPattern() {
+        return ${a};
+    }
+
+${o}    public Zone getZone() {
+        return ${b};
+    }
+
+${o}    public Place getPlace() {
+        return ${c};
+    }
+}
+`;
+  };
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-annot-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "src/DateParser.java": getters("DateParser", "pattern", "zone", "place", true) },
+      "Add the parser",
+    );
+    fix = commit(
+      dir,
+      { "src/DateParser.java": getters("DateParser", "pattern", "zone", "place", false) },
+      "fix(parser): it assumed the default time zone (LANG-462)",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is no bug written again when new code carries those annotations", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/NameParser.java": getters("NameParser", "format", "region", "spot", true),
+    });
+    const mine = told.filter((e) => e.fix === fix);
+    assert.ok(mine.length > 0, "the copy resembles the fix's block");
+    assert.equal(
+      matches.find((m) => m.fix.sha === fix),
+      undefined,
+    );
+    assert.ok(
+      mine.every((e) => /only changed annotations/.test(e.outcome)),
+      mine.map((e) => e.outcome).join("\n"),
+    );
   });
 });

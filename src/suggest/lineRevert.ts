@@ -16,7 +16,7 @@
 import type { FixEdit } from "../blocks/fixBlocks.js";
 import type { Hunk } from "../git/types.js";
 import { detectIndent, reindent } from "./indentation.js";
-import { codeLine, typeOnlyEdit, wordsOf } from "./recurrence.js";
+import { annotationOnlyEdit, codeLine, typeOnlyEdit, wordsOf } from "./recurrence.js";
 
 export interface LineRevert {
   /** Indexes into the block's edits that the change takes back. */
@@ -116,7 +116,25 @@ type RevertBlock = {
   after: readonly string[];
   edits: readonly FixEdit[];
   language: string;
+  /** Lines the same fix took out in one place of the file and wrote in another (its other blocks included). */
+  moved?: ReadonlySet<string>;
 };
+
+/** The lines a fix took out in one of its edits and wrote in another, over all its blocks of a file. */
+export function movedLines(blocks: ReadonlyArray<{ edits: readonly FixEdit[] }>): Set<string> {
+  const wrote = new Set<string>();
+  const tookOut = new Set<string>();
+  for (const b of blocks)
+    for (const e of b.edits) {
+      const del = new Set(e.del.map(codeLine));
+      const add = new Set(e.add.map(codeLine));
+      for (const l of add) if (!del.has(l)) wrote.add(l);
+      for (const l of del) if (!add.has(l)) tookOut.add(l);
+    }
+  const moved = new Set([...wrote].filter((l) => tookOut.has(l)));
+  moved.delete("");
+  return moved;
+}
 
 /**
  * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
@@ -159,15 +177,18 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
   // Every line the block's fix wrote or took out, for telling the fix's own lines from other code in a hunk.
   const ownWrote = new Set(block.edits.flatMap((e) => e.add.map(codeLine)));
   const ownTookOut = new Set(block.edits.flatMap((e) => e.del.map(codeLine)));
+  const moved = block.moved ?? movedLines([block]);
   block.edits.forEach((e, k) => {
     const del = e.del.map(codeLine).filter((l) => l !== "");
     const add = e.add.map(codeLine).filter((l) => l !== "");
     const wrapped = add.filter((l) => del.includes(l));
-    const wrote = add.filter((l) => !del.includes(l));
-    const tookOut = del.filter((l) => !add.includes(l));
+    // A line the fix took out in one place and wrote in another (a `return this;` moved up when a method was
+    // split) is its restructuring, neither the bug nor the cure.
+    const wrote = add.filter((l) => !del.includes(l) && !moved.has(l));
+    const tookOut = del.filter((l) => !add.includes(l) && !moved.has(l));
     if (![...wrote, ...tookOut].some(says)) return;
     // A cast or a non-null mark taken out again changes no behaviour.
-    if (typeOnlyEdit(e, block.language)) return;
+    if (typeOnlyEdit(e, block.language) || annotationOnlyEdit(e, block.language)) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
     const brought = wrote
       .flatMap(wordsOf)

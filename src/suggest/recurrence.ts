@@ -225,6 +225,11 @@ export function findRecurrence(
       whyEdit("a type-only edit");
       continue;
     }
+    // `@Override` and its kind are metadata the compiler checks (a fix for an old compiler's rules), not behaviour.
+    if (annotationOnlyEdit(e, defect.language)) {
+      whyEdit("the fix only changed annotations");
+      continue;
+    }
     // Elsewhere, who may see a declaration (`export`, `static`) is that declaration's business.
     if (!lineage && modifierOnlyEdit(e)) {
       whyEdit("the fix only changed a declaration's modifiers");
@@ -334,6 +339,28 @@ export function rewritesFixElsewhere(
   return null;
 }
 
+/** The lines one side of a change adds to and removes from test files, as `codeLine` writes them. */
+export interface TestLines {
+  added: ReadonlySet<string>;
+  removed: ReadonlySet<string>;
+}
+
+/**
+ * Whether the change rewrites the tests the fix wrote: it takes out test lines the fix added and writes
+ * test lines of its own (not the ones the fix replaced). The developer changed the behaviour the fix
+ * pinned down, on purpose and with the tests to show it (a feature removed, a design replaced); a plain
+ * revert of the fix takes its tests back to what they were and stays a recurrence. Gives the reason, or null.
+ */
+export function rewritesFixTests(fix: TestLines, change: TestLines): string | null {
+  const substantial = (l: string): boolean => /[\p{L}_$][\p{L}\p{N}_$]{2,}/u.test(l);
+  const dropped = [...fix.added].find((l) => substantial(l) && change.removed.has(l) && !change.added.has(l));
+  if (dropped === undefined) return null;
+  const own = [...change.added].some((l) => substantial(l) && !fix.removed.has(l) && !fix.added.has(l));
+  return own
+    ? `the change rewrites the fix's tests (\`${dropped}\` taken out, tests of its own written): the behaviour the fix pinned down is changed on purpose`
+    : null;
+}
+
 /** `value as any`, `<Foo>x`-free TypeScript: casts, non-null marks and the parentheses they needed. */
 function withoutTypeMarks(line: string): string {
   let t = codeLine(line)
@@ -351,6 +378,16 @@ export function typeOnlyEdit(e: FixEdit, language: string): boolean {
   if (language !== "typescript" && language !== "tsx") return false;
   if (e.del.length !== e.add.length || e.del.length === 0) return false;
   return e.del.every((d, i) => withoutTypeMarks(d) === withoutTypeMarks(e.add[i]!));
+}
+
+const ANNOTATED = new Set(["java", "kotlin", "scala", "groovy"]);
+const ANNOTATION = /^@[\p{L}_$][\p{L}\p{N}_$.]*(?:\(.*\))?$/u;
+
+/** A Java-family edit whose every line is an annotation (`@Override`, `@SuppressWarnings("unchecked")`). */
+export function annotationOnlyEdit(e: FixEdit, language: string): boolean {
+  if (!ANNOTATED.has(language)) return false;
+  const lines = [...e.del, ...e.add].map(codeLine).filter((l) => l !== "");
+  return lines.length > 0 && lines.every((l) => ANNOTATION.test(l));
 }
 
 const MODIFIERS =
@@ -626,6 +663,32 @@ interface GapContext {
   why: (reason: string) => void;
 }
 
+const CONDITION = /(?:^|[^\p{L}\p{N}_$])(?:if|while|assert|unless|elif)(?![\p{L}\p{N}_$])|\?/u;
+/** Lines around the developer's block where a check of its own may stand (a guard at the top of the function). */
+const OWN_CHECK_REACH = 15;
+
+/**
+ * The member or function the fix's inserted check reads (a name of neither side's variables: `length`),
+ * when a condition the change writes near the developer's block, with no counterpart in the buggy code,
+ * reads it too; or null.
+ */
+function ownCheckOf(toks: readonly NormToken[], g: GapContext): string | null {
+  if (!toks.some((t) => CONDITION.test(t.text))) return null;
+  const read = [
+    ...new Set(toks.filter((t) => t.kind === "identifier" && !g.mapping.has(t.text)).map((t) => t.text)),
+  ];
+  if (read.length === 0) return null;
+  const aligned = new Set(g.lineMap.values());
+  for (const [line, text] of g.change.text) {
+    if (line < g.devFirst - OWN_CHECK_REACH || line > g.devLast + OWN_CHECK_REACH || aligned.has(line))
+      continue;
+    if (!CONDITION.test(text)) continue;
+    const names = new Set(wordsOf(text));
+    if (read.every((w) => names.has(w))) return read.join("`, `");
+  }
+  return null;
+}
+
 /**
  * An edit that only inserted lines (a missing check): the developer's code around the gap must lack
  * them, and the change must have written that code (elsewhere), or deleted them (a revert).
@@ -662,6 +725,11 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     }
     if (add.every((a) => /^\s*#/.test(g.defect.afterLines[a - 1] ?? "")))
       return rejected(g.why, "the fix inserted preprocessor lines only");
+    // A check the copy makes in its own way is not missing: a condition of the developer's code with no
+    // counterpart in the buggy code that reads what the fix's check read (`expected.length > dataLen` for
+    // `cs1.length() != cs2.length()`).
+    const own = ownCheckOf(toks, g);
+    if (own !== null) return rejected(g.why, `the copy checks \`${own}\` in its own way`);
     // Nor is a new function, class, import or variable: that is new code, not a missing check.
     if (add.some((a) => definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords)))
       return rejected(g.why, "the fix inserted a definition");

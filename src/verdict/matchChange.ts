@@ -16,7 +16,7 @@ import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clone
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
 import { fileAt } from "../git/fileAt.js";
-import type { StagedChange, StagedFile } from "../git/readChange.js";
+import { readCommitChange, type StagedChange, type StagedFile } from "../git/readChange.js";
 import { cloneIndex, type SqliteBlockStore } from "../index/blockStore.js";
 import {
   type CommitInfo,
@@ -26,9 +26,9 @@ import {
 } from "../index/defectBlocks.js";
 import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
-import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath } from "../rules/paths.js";
+import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
-import { lineReverts } from "../suggest/lineRevert.js";
+import { lineReverts, movedLines } from "../suggest/lineRevert.js";
 import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
@@ -37,6 +37,8 @@ import {
   findRecurrence,
   removesWhatFixUsed,
   rewritesFixElsewhere,
+  rewritesFixTests,
+  type TestLines,
   wordsOf,
 } from "../suggest/recurrence.js";
 import { renderDiff } from "../suggest/renderDiff.js";
@@ -138,6 +140,21 @@ function linesRemoved(change: StagedChange): Set<string> {
     for (const h of f.hunks) for (const l of h.lines) if (l.kind === "-") out.add(codeLine(l.text));
   out.delete("");
   return out;
+}
+
+/** The lines a change adds to and removes from the test files among `files` (`codeLine`). */
+function testLines(files: readonly StagedFile[], rules: Rules): TestLines {
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const f of files) {
+    const path = f.newPath ?? f.oldPath;
+    if (path === null || !isTestPath(rules, path)) continue;
+    for (const h of f.hunks)
+      for (const l of h.lines) if (l.kind !== " ") (l.kind === "+" ? added : removed).add(codeLine(l.text));
+  }
+  added.delete("");
+  removed.delete("");
+  return { added, removed };
 }
 
 /** Every word the change adds, in any of its files (to tell a fix moved elsewhere from a fix undone). */
@@ -430,6 +447,22 @@ export async function matchChange(
     }
     return added;
   };
+  // The test lines of the change and of each fix, read only when a revert is about to be shown (rare): a
+  // fix's own commit is one git read.
+  let changeTests: TestLines | undefined;
+  const fixTests = new Map<string, TestLines | null>();
+  const testsOfFix = (block: DefectBlock): TestLines | null => {
+    let t = fixTests.get(block.fix.sha);
+    if (t === undefined) {
+      try {
+        t = testLines(readCommitChange(block.repo.path, block.fix.sha).files, rules);
+      } catch {
+        t = null;
+      }
+      fixTests.set(block.fix.sha, t);
+    }
+    return t;
+  };
   /** Why a recurrence found in one block is still not shown, or null. */
   const whyNotShown = (
     block: DefectBlock,
@@ -451,6 +484,12 @@ export async function matchChange(
         rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
         removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block));
       if (elsewhere !== null) return elsewhere;
+      const tests = block.fix.sha ? testsOfFix(block) : null;
+      if (tests !== null && tests.added.size > 0) {
+        changeTests ??= testLines(change.files, rules);
+        const pinned = rewritesFixTests(tests, changeTests);
+        if (pinned !== null) return pinned;
+      }
     }
     // A revert of a fix reworked since is no revert of what stands; a copy of the buggy code is the bug
     // whatever became of the fix's own file later.
@@ -537,7 +576,14 @@ export async function matchChange(
       const known = out.get(candidate.fix.sha);
       if (known?.recurrence.kind === "revert") continue;
       // The block's own lines first (cheap, and most blocks share none with the change), its normal form after.
-      const found = revertsOf(candidate);
+      let found = revertsOf(candidate);
+      if (found === null) continue;
+      // What the fix moved between its blocks of this file (read only for a candidate revert: rare).
+      const moved = movedLines([
+        candidate,
+        ...reader.ofFixInFile(candidate.fixId, candidate.path, candidate.id),
+      ]);
+      if (moved.size > 0) found = revertsOf({ ...candidate, moved });
       if (found === null) continue;
       const d = defectOf(candidate.id);
       if (d === null) continue;
