@@ -49,8 +49,9 @@ function hunkSides(hunks: readonly Hunk[]): HunkSide[] {
   return hunks.map((h) => {
     const added = new Map<string, number[]>();
     const removed = new Map<string, number>();
-    let line = h.newStart;
-    let removedAt = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    // A hunk that only removes lines names the line before them (git's convention): they stood before the next.
+    let line = h.newLines === 0 ? h.newStart + 1 : h.newStart;
+    let removedAt = line;
     for (const l of h.lines) {
       const t = codeLine(l.text);
       if (l.kind === "+") {
@@ -83,6 +84,8 @@ interface FileChange {
   removedAnywhere: Set<string>;
   /** Every line of the file after the change, as code; read on first need. */
   inFile: () => Set<string>;
+  /** Every word of the file after the change; read on first need. */
+  wordsInFile: () => Set<string>;
 }
 
 /**
@@ -97,6 +100,7 @@ export function lineReverts(
 ): (block: RevertBlock) => LineRevert | null {
   const sides = hunkSides(hunks);
   let inFile: Set<string> | undefined;
+  let wordsInFile: Set<string> | undefined;
   const file: FileChange = {
     sides,
     newLines,
@@ -106,6 +110,10 @@ export function lineReverts(
     inFile: () => {
       inFile ??= new Set(newLines.map(codeLine));
       return inFile;
+    },
+    wordsInFile: () => {
+      wordsInFile ??= new Set(newLines.flatMap(wordsOf));
+      return wordsInFile;
     },
   };
   return (block) => revertIn(block, file);
@@ -131,9 +139,31 @@ export function movedLines(blocks: ReadonlyArray<{ edits: readonly FixEdit[] }>)
       for (const l of add) if (!del.has(l)) wrote.add(l);
       for (const l of del) if (!add.has(l)) tookOut.add(l);
     }
-  const moved = new Set([...wrote].filter((l) => tookOut.has(l)));
-  moved.delete("");
-  return moved;
+  return new Set([...wrote].filter((l) => l !== "" && tookOut.has(l)));
+}
+
+const BARE_WORDS = new Set([
+  "return",
+  "this",
+  "self",
+  "null",
+  "nil",
+  "None",
+  "undefined",
+  "true",
+  "false",
+  "True",
+  "False",
+  "break",
+  "continue",
+  "else",
+  "end",
+  "pass",
+]);
+
+/** A line of keywords and punctuation only (`return this;`, `} else {`, `break;`). */
+function namesNothing(line: string): boolean {
+  return (line.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []).every((w) => BARE_WORDS.has(w));
 }
 
 /**
@@ -177,13 +207,16 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
   // Every line the block's fix wrote or took out, for telling the fix's own lines from other code in a hunk.
   const ownWrote = new Set(block.edits.flatMap((e) => e.add.map(codeLine)));
   const ownTookOut = new Set(block.edits.flatMap((e) => e.del.map(codeLine)));
-  const moved = block.moved ?? movedLines([block]);
+  const movedAll = block.moved ?? movedLines([block]);
+  // A bare line moved (no name in it) is restructuring; a call moved (`pushMergeArg()` after a check instead
+  // of before) is a fix of order, undone by moving it back: written again elsewhere by the change, as it must.
+  const moved = new Set([...movedAll].filter(namesNothing));
   block.edits.forEach((e, k) => {
     const del = e.del.map(codeLine).filter((l) => l !== "");
     const add = e.add.map(codeLine).filter((l) => l !== "");
     const wrapped = add.filter((l) => del.includes(l));
-    // A line the fix took out in one place and wrote in another (a `return this;` moved up when a method was
-    // split) is its restructuring, neither the bug nor the cure.
+    // A bare line the fix took out in one place and wrote in another (a `return this;` moved up when a method
+    // was split) is its restructuring, neither the bug nor the cure.
     const wrote = add.filter((l) => !del.includes(l) && !moved.has(l));
     const tookOut = del.filter((l) => !add.includes(l) && !moved.has(l));
     if (![...wrote, ...tookOut].some(says)) return;
@@ -196,14 +229,30 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
         (w) => w.replace(/^['"`]|['"`]$/g, "").length >= 3 && /[\p{L}_$]/u.test(w) && !beforeWords.has(w),
       );
     if (brought.some((w) => [...(wordsAdded.get(w) ?? [])].some((l) => !wrote.includes(codeLine(l))))) return;
+    // A name the fix's lines found in the code (the iterator it freed, the variable it read) that the file
+    // no longer has anywhere: the code was rewritten without it, and the fix's lines cannot come back.
+    const found = wrote
+      .flatMap(wordsOf)
+      .filter((w) => /^[\p{L}_$][\p{L}\p{N}_$]{1,}$/u.test(w) && beforeWords.has(w));
+    if (found.some((w) => !file.wordsInFile().has(w))) return;
     // The code the fix wrapped in a check stays: unwrapping is the revert, deleting it all is not.
     if (!wrapped.every((l) => file.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
-    const above = codeLine(block.before[e.at - 1] ?? "");
-    const below = codeLine(block.before[e.at + e.del.length] ?? "");
+    // The nearest that says something: `}` or `return 1;` stand next to any place of a file.
+    let above = "";
+    for (let i = e.at - 1; i >= 0 && above === ""; i--) {
+      const l = codeLine(block.before[i] ?? "");
+      if (says(l) && !namesNothing(l)) above = l;
+    }
+    let below = "";
+    for (let i = e.at + e.del.length; i < block.before.length && below === ""; i++) {
+      const l = codeLine(block.before[i] ?? "");
+      if (says(l) && !namesNothing(l)) below = l;
+    }
     const h = sides.find((side) => {
       // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
-      if (!wrote.every((l) => side.removed.has(l) && !addedAnywhere.has(l))) return false;
+      if (!wrote.every((l) => side.removed.has(l) && (movedAll.has(l) || !addedAnywhere.has(l))))
+        return false;
       if (!tookOut.every((l) => side.added.has(l))) return false;
       const other =
         [...side.removed.entries()].reduce((n, [l, c]) => n + (wrote.includes(l) ? 0 : c), 0) +

@@ -1,0 +1,96 @@
+/**
+ * A fix taken out again line for line in its own file (src/suggest/lineRevert.ts), on a fix that moved
+ * one line: a call moved is a fix of order, and moving it back is its revert; a bare `return this;`
+ * moved is restructuring, and writing it back where it was says nothing.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { diffHunks } from "../src/git/diffLines.js";
+import { findLineRevert } from "../src/suggest/lineRevert.js";
+
+/** A function whose fix moved `line` from before a check to after it. */
+function movedFix(line: string) {
+  const before = [
+    "function build(exp) {",
+    "  if (exp) {",
+    `    ${line}`,
+    "    if (compat) {",
+    "      check(exp);",
+    "    }",
+    "    args.push(exp);",
+    "  }",
+    "  return args;",
+    "}",
+  ];
+  const after = [...before.slice(0, 2), ...before.slice(3, 6), `    ${line}`, ...before.slice(6)];
+  const edits = [
+    { at: 2, afterAt: 2, del: [`    ${line}`], add: [] },
+    { at: 6, afterAt: 5, del: [], add: [`    ${line}`] },
+  ];
+  return { before, after, edits, language: "javascript" };
+}
+
+/** The change that puts the line back where it was before the fix. */
+function movedBack(block: ReturnType<typeof movedFix>) {
+  const hunks = diffHunks(`${block.after.join("\n")}\n`, `${block.before.join("\n")}\n`);
+  return findLineRevert(block, hunks, block.before);
+}
+
+describe("a fix that moved a line", () => {
+  it("moving a call back before the check is the fix's revert", () => {
+    const found = movedBack(movedFix("pushMergeArg(exp);"));
+    assert.ok(found, "a revert");
+    assert.deepEqual(found.fixed, movedFix("pushMergeArg(exp);").after);
+  });
+
+  it("a bare `return this;` the fix moved, written back, is no revert", () => {
+    assert.equal(movedBack(movedFix("return this;")), null);
+  });
+});
+
+describe("the place of a fix", () => {
+  // The fix freed an iterator before `return 1;` in one function; `}` and `return 1;` stand in every function.
+  const before = [
+    "int redirect(client *c) {",
+    "    dictIterator *di = dictGetIterator(c->keys);",
+    "    while ((de = dictNext(di)) != NULL) {",
+    "        if (moved(de)) {",
+    "            redirectClient(c, de);",
+    "        }",
+    "        return 1;",
+    "    }",
+    "    dictReleaseIterator(di);",
+    "    return 0;",
+    "}",
+  ];
+  const block = {
+    before,
+    after: [...before.slice(0, 6), "        dictReleaseIterator(di);", ...before.slice(6)],
+    edits: [{ at: 6, afterAt: 6, del: [], add: ["        dictReleaseIterator(di);"] }],
+    language: "c",
+  };
+  const other = (freed: boolean) => [
+    "void replySlots(client *c) {",
+    "    dictIterator *di = dictGetIterator(c->slots);",
+    "    while ((de = dictNext(di)) != NULL) {",
+    "        addReplySlot(c, de);",
+    ...(freed ? ["        dictReleaseIterator(di);"] : []),
+    "        }",
+    "        return 1;",
+    "    addReplyCount(c, count);",
+    "    addReplyTotal(c, total);",
+    "    addReplyEnd(c);",
+    "    dictReleaseIterator(di);",
+    "}",
+  ];
+
+  it("is the code around it that says something, not a brace or a return next to it", () => {
+    const hunks = diffHunks(`${other(true).join("\n")}\n`, `${other(false).join("\n")}\n`);
+    assert.equal(findLineRevert(block, hunks, other(false)), null);
+  });
+
+  it("taking the fix's line out at its own place is its revert", () => {
+    const hunks = diffHunks(`${block.after.join("\n")}\n`, `${before.join("\n")}\n`);
+    assert.ok(findLineRevert(block, hunks, before));
+  });
+});
