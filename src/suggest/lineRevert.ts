@@ -16,7 +16,7 @@
 import type { FixEdit } from "../blocks/fixBlocks.js";
 import type { Hunk } from "../git/types.js";
 import { detectIndent, reindent } from "./indentation.js";
-import { annotationOnlyEdit, codeLine, typeOnlyEdit, wordsOf } from "./recurrence.js";
+import { annotationOnlyEdit, codeLine, definesNewName, typeOnlyEdit, wordsOf } from "./recurrence.js";
 
 export interface LineRevert {
   /** Indexes into the block's edits that the change takes back. */
@@ -220,6 +220,19 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     const wrote = add.filter((l) => !del.includes(l) && !moved.has(l));
     const tookOut = del.filter((l) => !add.includes(l) && !moved.has(l));
     if (![...wrote, ...tookOut].some(says)) return;
+    // A declaration the fix added (a variable, a field) is where its cure is kept, not the cure: taken out,
+    // it says nothing unless the lines that use it go back too (their own edits).
+    if (tookOut.length === 0 && wrote.length > 0 && wrote.every((l) => definesNewName(l, beforeWords)))
+      return;
+    // So is a whole function the fix added (its header first, its closing brace last): what calls it is the cure.
+    const code = wrote.filter((l) => !/^(?:\/\/|\/\*|\*|#(?!\s*define))/.test(l));
+    if (
+      tookOut.length === 0 &&
+      code.length > 1 &&
+      definesNewName(code[0]!, beforeWords) &&
+      /^}/.test(code.at(-1)!)
+    )
+      return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language) || annotationOnlyEdit(e, block.language)) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
