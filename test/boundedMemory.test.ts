@@ -72,6 +72,13 @@ test("the heap pacer runs full collections when the heap passes its limit, and n
   assert.equal(kept, 64 * 1000 + (63 * 64) / 2);
 });
 
+test("the heap pacer collects when the resident size passes its limit, whatever the heap", () => {
+  // A heap limit no heap reaches, a resident limit below any process: the first check collects.
+  const pacer = heapPacer(Number.MAX_SAFE_INTEGER, 1);
+  for (let i = 0; i < 16; i++) pacer.tick();
+  assert.equal(pacer.collections, 1);
+});
+
 test("a replay keeps token bags only from where it replays, the rest of each record as it was", async (t) => {
   const dir = join(tempDir(t), "r");
   generateRandomHistory(dir, { seed: 21, commits: 80, mergeEvery: 0, files: 4 });

@@ -279,11 +279,20 @@ describe("catFile", () => {
       assert.equal(reads[2]?.length, 0);
       assert.equal(reads[3], null);
       assert.equal(reads[4]?.toString(), "alpha\n");
+      // Asked in a later turn, one at a time: each still answered.
+      for (const [i, o] of oids.entries()) assert.deepEqual(await cat.read(o), reads[i]);
       assert.equal(await cat.read("0".repeat(40)), null, "git's all-zero id is no object");
       await assert.rejects(cat.read("not-an-id"), /not an object id/);
     } finally {
       await cat.close();
     }
+  });
+
+  it("answers a read asked in the same turn as the close", async () => {
+    const cat = catFile(dir);
+    const read = cat.read(git(dir, ["rev-parse", "HEAD:a.txt"]).trim());
+    await cat.close();
+    assert.equal((await read)?.toString(), "alpha\n");
   });
 });
 

@@ -114,6 +114,33 @@ describe("a declaration a fix added", () => {
     language: "javascript",
   };
 
+  it("nor is a whole function it added, taken out once its callers call another", () => {
+    const helper = [
+      "/* Return non-zero if two addresses are equal. */",
+      "int addrIsEqual(addr *a, addr *b) {",
+      "    return a->port == b->port && !strcasecmp(a->ip,b->ip);",
+      "}",
+    ];
+    const cBefore = [
+      "void releaseAddr(addr *sa) {",
+      "    zfree(sa);",
+      "}",
+      "",
+      "void logEvent(int level) {",
+      "    emit(level);",
+      "}",
+    ];
+    const cAfter = [...cBefore.slice(0, 4), ...helper, "", ...cBefore.slice(4)];
+    const cBlock = {
+      before: cBefore,
+      after: cAfter,
+      edits: [{ at: 4, afterAt: 4, del: [], add: [...helper, ""] }],
+      language: "c",
+    };
+    const hunks = diffHunks(`${cAfter.join("\n")}\n`, `${cBefore.join("\n")}\n`);
+    assert.equal(findLineRevert(cBlock, hunks, cBefore), null);
+  });
+
   it("taken out alone is no revert: the lines that used it are what the fix changed", () => {
     const hunks = diffHunks(`${after.join("\n")}\n`, `${before.join("\n")}\n`);
     assert.equal(findLineRevert(block, hunks, before), null);

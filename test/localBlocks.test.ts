@@ -9,6 +9,7 @@ import { describe, it } from "node:test";
 import { blockLayout } from "../src/blocks/blockLayout.js";
 import { fileBlocks, type LineRange } from "../src/blocks/fileBlocks.js";
 import { lexCode, lexPendingLines } from "../src/blocks/lexCode.js";
+import { normalizeFile } from "../src/blocks/normalizeBlock.js";
 import { regionAround } from "../src/blocks/regions.js";
 import { scanCuts } from "../src/blocks/scanCode.js";
 
@@ -203,6 +204,30 @@ describe("windows cut from a region of a file", () => {
       for (const b of crossing) assert.ok(b.start < region.from && b.end >= region.to, JSON.stringify(b));
     }
     assert.ok(regions > 10, `regions found: ${regions}`);
+  });
+
+  it("the size of a range (counted only) is the number of lines its normalized block has", () => {
+    for (const [language, lines] of [
+      ["javascript", braceCode(5, 700)],
+      ["c", braceCode(6, 700)],
+      ["python", indentCode(5, 700)],
+    ] as const) {
+      // One normalizer asked in an arbitrary order, as a window's growth asks, counts and blocks mixed.
+      const norm = normalizeFile([...lines], language);
+      const fresh = () => normalizeFile([...lines], language);
+      const rand = random(lines.length);
+      let nonEmpty = 0;
+      for (let k = 0; k < 300; k++) {
+        const start = 1 + rand(lines.length);
+        const end = Math.min(lines.length, start + rand(60));
+        const counted = norm.count(start, end);
+        const block = k % 2 ? norm(start, end) : fresh()(start, end);
+        assert.equal(counted, block.lines.length, `${language} ${start}-${end}`);
+        assert.equal(fresh().count(start, end), counted);
+        if (counted > 0) nonEmpty++;
+      }
+      assert.ok(nonEmpty > 250, `${language}: ${nonEmpty} ranges with code`);
+    }
   });
 
   it("lexing a stretch alone starts where no token of the whole file goes on", () => {

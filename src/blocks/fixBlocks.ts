@@ -143,16 +143,10 @@ export function blocksOfFix(
     after.push(...before.slice(k));
     if (edits.length === 0 || isCosmeticChange(before, after, language) || onlyImports(before, after, edits))
       continue;
-    if (isTable(normalizeBlock(before, language, b.start))) continue;
     // Normalized from its own text, as readers of the index normalize `before` again.
-    out.push({
-      start: b.start,
-      end: b.end,
-      before,
-      after,
-      edits,
-      norm: normalizeBlock(before, language, b.start),
-    });
+    const norm = normalizeBlock(before, language, b.start);
+    if (isTable(norm)) continue;
+    out.push({ start: b.start, end: b.end, before, after, edits, norm });
   }
   return out.sort((x, y) => x.start - y.start);
 }

@@ -147,13 +147,9 @@ const CONTINUES_AFTER = new Set([",", ".", "(", "[", "=", "=>", "->", "::"]);
  */
 export function normalizeBlock(lines: string[], language: string, firstLine = 1): NormalizedBlock {
   const raw = lex(lines.join("\n"), language);
-  return normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1);
-}
-
-/** A range's normalized block, and how many normalized lines it has (the same count, without building them). */
-export interface FileNormalizer {
-  (startLine: number, endLine: number): NormalizedBlock;
-  count(startLine: number, endLine: number): number;
+  const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
+  normalizeTokens(raw, 0, raw.length, blockStyleOf(language) === "brace", firstLine - 1, out);
+  return out;
 }
 
 /**
@@ -161,15 +157,14 @@ export interface FileNormalizer {
  * as `normalizeBlock(fileLines.slice(start - 1, end), language, start)` for ranges that start and end
  * outside multi-line strings and comments (as blocks do), without lexing nested blocks again. With
  * `firstLine`, `fileLines` are the file's lines from that one on (a region lexed alone, where no token of
- * the whole file crosses its edges): ranges and token lines are the file's. Each token is classified once
- * for all the ranges, and `count` walks a range without building its lines: a window grows one line at a
- * time and asks the size of every step.
+ * the whole file crosses its edges): ranges and token lines are the file's.
  */
 export function normalizeFile(fileLines: string[], language: string, firstLine = 1): FileNormalizer {
   const raw = lex(fileLines.join("\n"), language);
   const brace = blockStyleOf(language) === "brace";
   const shift = firstLine - 1;
-  const classes: Classes = new Array(raw.length);
+  // Each token classified once for every range cut from this file (a window's growth asks for dozens).
+  const classes: (Classified | null | undefined)[] = new Array(raw.length);
   const lineOf = (i: number): number => raw[i]!.loc?.start.line ?? 1;
   // First token index whose line is ≥ line (tokens are in source order).
   const lowerBound = (line: number): number => {
@@ -182,56 +177,54 @@ export function normalizeFile(fileLines: string[], language: string, firstLine =
     }
     return lo;
   };
-  const range = (startLine: number, endLine: number): [number, number] => [
-    lowerBound(startLine - shift),
-    lowerBound(endLine + 1 - shift),
-  ];
-  const normalize = (startLine: number, endLine: number): NormalizedBlock => {
+  const range = (startLine: number, endLine: number, out: NormalizedBlock | null) =>
+    normalizeTokens(
+      raw,
+      lowerBound(startLine - shift),
+      lowerBound(endLine + 1 - shift),
+      brace,
+      shift,
+      out,
+      classes,
+    );
+  const normalize = ((startLine: number, endLine: number): NormalizedBlock => {
     const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
-    statements(raw, ...range(startLine, endLine), brace, shift, classes, out);
+    range(startLine, endLine, out);
     return out;
-  };
-  return Object.assign(normalize, {
-    count: (startLine: number, endLine: number): number =>
-      statements(raw, ...range(startLine, endLine), brace, shift, classes, null),
-  });
+  }) as FileNormalizer;
+  normalize.count = (startLine, endLine) => range(startLine, endLine, null);
+  return normalize;
 }
 
-/** Pretty-prints and normalizes raw[from..to); token lines are shifted by `lineShift`. */
+/** The normalized block of a line range of one file; `count` gives only its number of lines (cheaper). */
+export interface FileNormalizer {
+  (startLine: number, endLine: number): NormalizedBlock;
+  count(startLine: number, endLine: number): number;
+}
+
+type Classified = { kind: NormKind; norm: string };
+
+/**
+ * Pretty-prints and normalizes raw[from..to) into `out`; token lines are shifted by `lineShift`. Returns the
+ * number of normalized lines. With `out` null only that number is computed (a window's growth asks for
+ * sizes only): the same statement breaks, no text, hashes or token objects. `classes` caches `classify`
+ * per raw token across calls on the same tokens.
+ */
 function normalizeTokens(
   raw: RawToken[],
   from: number,
   to: number,
   brace: boolean,
   lineShift: number,
-): NormalizedBlock {
-  const out: NormalizedBlock = { lines: [], hashes: [], tokens: [], spans: [] };
-  statements(raw, from, to, brace, lineShift, new Array(raw.length), out);
-  return out;
-}
-
-/** `classify` of each raw token, filled in as tokens are first met (null: dropped, like comments). */
-type Classes = Array<{ kind: NormKind; norm: string } | null | undefined>;
-
-/**
- * The pretty-printer: splits raw[from..to) into normalized statement lines, appended to `out`, and returns
- * their number. With `out` null it only counts them (the same decisions, nothing built).
- */
-function statements(
-  raw: RawToken[],
-  from: number,
-  to: number,
-  brace: boolean,
-  lineShift: number,
-  classes: Classes,
   out: NormalizedBlock | null,
+  classes: (Classified | null | undefined)[] = [],
 ): number {
   let count = 0;
   let current: NormToken[] = [];
-  // The statement being built: its length and last token (kept apart from `current` for counting).
-  let length = 0;
-  let lastKind: NormKind | "" = "";
+  // What the breaks below read of the statement being built, kept without token objects when counting.
+  let currentLength = 0;
   let lastNorm = "";
+  let lastKind: NormKind = "symbol";
   // Open brackets; `{` only for block braces. Statements are separated only at statement level.
   const brackets: string[] = [];
   const statementLevel = (): boolean =>
@@ -240,9 +233,9 @@ function statements(
   let afterOpen = false;
 
   const flush = (): void => {
-    if (length === 0) return;
+    if (currentLength === 0) return;
     count++;
-    length = 0;
+    currentLength = 0;
     if (out === null) return;
     const text = current.map((t) => t.norm).join(" ");
     const index = out.lines.length;
@@ -281,7 +274,7 @@ function statements(
       if (!(blockPunct && value === "}")) flush();
       else sawNewline = false;
     }
-    if (sawNewline && length > 0 && statementLevel()) {
+    if (sawNewline && currentLength > 0 && statementLevel()) {
       const continues =
         brace &&
         ((lastKind === "symbol" && (CONTINUES_AFTER.has(lastNorm) || isBinaryOperator(lastNorm))) ||
@@ -291,12 +284,12 @@ function statements(
       if (!continues) flush();
     }
     sawNewline = false;
-    if (blockPunct && value === "}" && !(length > 0 && lastNorm === "{")) flush();
+    if (blockPunct && value === "}" && !(currentLength > 0 && lastNorm === "{")) flush();
 
-    length++;
-    lastKind = c.kind;
+    currentLength++;
     lastNorm = c.norm;
-    if (out !== null) {
+    lastKind = c.kind;
+    if (out !== null)
       current.push({
         norm: c.norm,
         text: value,
@@ -305,7 +298,6 @@ function statements(
         column: tok.loc?.start.column ?? 1,
         lineIndex: -1,
       });
-    }
     if (c.kind === "symbol") {
       if (value === "{") brackets.push(blockPunct ? "{" : "(");
       else if (value === "(" || value === "[" || value === "${" || value === "#{") brackets.push("(");

@@ -1,5 +1,6 @@
 import { DIFF_FORMAT, parseDiffBody } from "./parseLog.js";
 import { git } from "./run.js";
+import type { GitShell } from "./shellRunner.js";
 import type { FileChange } from "./types.js";
 
 /**
@@ -11,8 +12,11 @@ export async function diffPair(
   from: string,
   to: string,
   paths: string[] = [],
+  /** The pass's long-lived shell, when it has one (a spawn from a big process blocks it for milliseconds). */
+  shell?: GitShell,
 ): Promise<FileChange[]> {
-  const out = await git(repoDir, [
+  const run = shell ? (args: string[]) => shell.run(args) : (args: string[]) => git(repoDir, args);
+  const out = await run([
     "diff-tree",
     "-r",
     ...DIFF_FORMAT,

@@ -136,6 +136,7 @@ async function* streamDiffs(
   } finally {
     // Ended early (the consumer failed or stopped): git must not stay blocked on a full pipe.
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    exited.catch(() => undefined);
+    // And gone when this returns: a pass that failed leaves no git behind, not even one being reaped.
+    await exited.catch(() => undefined);
   }
 }

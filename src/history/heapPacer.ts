@@ -44,17 +44,29 @@ export interface HeapPacer {
 
 /** Resident size above which a collection runs too: native memory held by objects V8 has not freed. */
 const SOFT_RSS_BYTES = 768 * 1024 * 1024;
+/**
+ * The resident size is read at most this often. Reading it (/proc/self/stat) cost 1.7 ms a call in a
+ * 400 MB `dejafix index` process on commons-lang (850 calls: 1.4 s); the heap's size costs 10 µs.
+ */
+const RSS_EVERY_MS = 250;
 
 export function heapPacer(softLimit = SOFT_LIMIT_BYTES, softRss = SOFT_RSS_BYTES): HeapPacer {
   let ticks = 0;
   let limit = softLimit;
   let rssLimit = softRss;
   let collections = 0;
+  let rssReadAt = Number.NEGATIVE_INFINITY;
+  const rssBelowLimit = (): boolean => {
+    const now = performance.now();
+    if (now - rssReadAt < RSS_EVERY_MS) return true;
+    rssReadAt = now;
+    return process.memoryUsage.rss() < rssLimit;
+  };
   return {
     tick(): void {
       if (++ticks % EVERY !== 0) return;
       // Dead strings of big diffs sit in the large-object space until a full collection: count them all.
-      if (getHeapStatistics().used_heap_size < limit && process.memoryUsage.rss() < rssLimit) return;
+      if (getHeapStatistics().used_heap_size < limit && rssBelowLimit()) return;
       const gc = fullGc();
       if (!gc) return;
       gc();
@@ -62,6 +74,7 @@ export function heapPacer(softLimit = SOFT_LIMIT_BYTES, softRss = SOFT_RSS_BYTES
       // What survives is live: collect again once as much again has piled up on top of it.
       limit = Math.max(softLimit, 2 * getHeapStatistics().used_heap_size);
       rssLimit = Math.max(softRss, process.memoryUsage.rss() + softRss / 3);
+      rssReadAt = performance.now();
     },
     get collections() {
       return collections;

@@ -4,6 +4,7 @@ import { diffPair } from "../git/diffPair.js";
 import { parentsOf } from "../git/parents.js";
 import { gitCommonDir, repoRoot, resolveCommit } from "../git/repo.js";
 import { revGraph } from "../git/revList.js";
+import { type GitShell, gitShell } from "../git/shellRunner.js";
 import { streamLog, streamPlainDiffs } from "../git/streamLog.js";
 import type { CommitDiff, FileChange } from "../git/types.js";
 import { blobProbe, commitSkippingUnreadable, unreadableObject } from "../git/unreadable.js";
@@ -279,6 +280,9 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   // A diff git printed as binary says nothing of the lines of a text side, and one that does not fit
   // the state it replays on is a state gone wrong: `git blame -w` at that commit gives the lines exactly.
   const probe = blobProbe(root);
+  // Merge diffs, a few hundred short git commands per pass, run by one small shell: no fork of this process
+  // each. Started at the first merge diff, so that a pass failing before its first commit leaves no shell.
+  let shell: GitShell | null = null;
   const reblames = new Map<string, number>();
   const reattribute = async (
     tree: LineTree,
@@ -408,9 +412,10 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
             result.mergeDiffs++;
             const parent = parents[k] as string;
             try {
-              let d = await diffPair(root, parent, sha, paths);
+              shell ??= gitShell(root);
+              let d = await diffPair(root, parent, sha, paths, shell);
               // A path new to that parent may be a rename: only a whole-tree diff finds its source.
-              if (d.some((e) => e.status === "A")) d = await diffPair(root, parent, sha);
+              if (d.some((e) => e.status === "A")) d = await diffPair(root, parent, sha, [], shell);
               await ensure(parentTrees[k] as LineTree, oldPaths(d));
               return d;
             } catch (e) {
@@ -545,7 +550,12 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
     }
     throw e;
   } finally {
-    await Promise.all([queue.close(), plainQueue.close(), probe.close()]);
+    await Promise.all([
+      queue.close(),
+      plainQueue.close(),
+      probe.close(),
+      (shell as GitShell | null)?.close(),
+    ]);
   }
   result.seconds = (performance.now() - t0) / 1000;
   return result;

@@ -13,13 +13,10 @@ import {
 } from "../index/adaptationStore.js";
 import { newestCommitTime, recentCommits } from "../index/calibrationStore.js";
 import type { IndexStore } from "../index/store.js";
-import { historyMetrics } from "../metrics/dataset.js";
-import { commitTokens } from "../metrics/diffTokens.js";
 import type { Rules } from "../rules/types.js";
 import { type AdaptationOutcome, type AdaptationRow, adapt } from "./adapt.js";
+import { HistoryScores } from "./historyScores.js";
 import type { RiskModel } from "./load.js";
-import { scoreValues } from "./score.js";
-import type { ScoreInput } from "./vector.js";
 
 /** Settled commits read for a fit: enough for a stable validation AUC, few enough for seconds. */
 export const ADAPT_COMMITS = 2000;
@@ -37,6 +34,8 @@ export interface AdaptOptions {
   latencyDays?: number;
   /** Fit again even when the stored one is recent. */
   force?: boolean;
+  /** The scores of history shared with the calibration of the same run (default: read here). */
+  scores?: HistoryScores;
 }
 
 /** Whether the stored adaptation of `model` is missing or stale (enough new history since). */
@@ -73,26 +72,14 @@ export async function adaptRepository(
   );
   if (early.weights === null) return saveOutcome(store, repoId, model, settledUntil, early, started);
   const time = new Map(commits.map((c) => [c.sha, c.time]));
-  const metrics = await historyMetrics(store, repoId);
-  const inputs: ScoreInput[] = [];
-  const shas: string[] = [];
-  const dim = model.meta.features.token_hash.dim;
-  for await (const bags of commitTokens(
-    root,
-    commits.map((c) => c.sha),
-    rules,
-    { dim },
-  )) {
-    inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
-    shas.push(bags.meta.sha);
-  }
-  const scores = await scoreValues(model, inputs);
-  const rows: AdaptationRow[] = shas
-    .map((sha, i) => ({
-      score: scores[i]!,
-      metrics: inputs[i]!.metrics,
-      label: (opts.buggy.has(sha) ? 1 : 0) as 0 | 1,
-      time: time.get(sha) ?? 0,
+  const history = opts.scores ?? new HistoryScores(store, repoId, root, rules, model);
+  const scored = await history.scores(commits.map((c) => c.sha));
+  const rows: AdaptationRow[] = scored
+    .map((c) => ({
+      score: c.score,
+      metrics: c.metrics,
+      label: (opts.buggy.has(c.sha) ? 1 : 0) as 0 | 1,
+      time: time.get(c.sha) ?? 0,
     }))
     .sort((a, b) => a.time - b.time);
   return saveOutcome(store, repoId, model, settledUntil, adapt(model.meta, rows), started);

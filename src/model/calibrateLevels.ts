@@ -7,14 +7,11 @@ import { gitCommonDir } from "../git/repo.js";
 import { readAdaptation } from "../index/adaptationStore.js";
 import { recentCommits, saveCalibration } from "../index/calibrationStore.js";
 import type { IndexStore } from "../index/store.js";
-import { historyMetrics } from "../metrics/dataset.js";
-import { commitTokens } from "../metrics/diffTokens.js";
 import type { Rules } from "../rules/types.js";
-import { type AdaptationOutcome, scoringKey } from "./adapt.js";
+import { type AdaptationOutcome, applyAdaptation, scoringKey } from "./adapt.js";
+import { HistoryScores } from "./historyScores.js";
 import { loadModel } from "./load.js";
 import { percentiles as percentilesOf } from "./percentile.js";
-import { scoreValues } from "./score.js";
-import type { ScoreInput } from "./vector.js";
 
 export interface LevelOptions {
   /** How many of the newest non-merge commits to score (default 2,000). */
@@ -23,6 +20,8 @@ export interface LevelOptions {
   model?: string;
   /** Fewer scored commits than this store nothing: percentiles of a handful of commits mislead (default 50). */
   minCommits?: number;
+  /** The scores of history shared with the adaptation of the same run (its model is the one used). */
+  scores?: HistoryScores;
 }
 
 export interface LevelResult {
@@ -44,20 +43,19 @@ export async function calibrateLevels(
   rules: Rules,
   opts: LevelOptions = {},
 ): Promise<LevelResult> {
-  const common = await gitCommonDir(root);
-  const model = await loadModel(opts.model, { gitCommonDir: common });
-  const dim = model.meta.features.token_hash.dim;
+  const model =
+    opts.scores?.model ?? (await loadModel(opts.model, { gitCommonDir: await gitCommonDir(root) }));
   {
     const shas = recentCommits(store, repoId, opts.commits ?? 2000);
     if (shas.length < (opts.minCommits ?? 50)) return { commits: 0, percentiles: [], model: model.path };
-    const metrics = await historyMetrics(store, repoId);
-    const inputs: ScoreInput[] = [];
-    for await (const bags of commitTokens(root, shas, rules, { dim }))
-      inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
+    const history = opts.scores ?? new HistoryScores(store, repoId, root, rules, model);
+    const scored = await history.scores(shas);
     // What the hook scores with: the model, or its adaptation to this repository when index kept one.
     const adaptation = readAdaptation<AdaptationOutcome>(store, repoId, model.digest);
     const weights = adaptation?.kept ? adaptation.outcome.weights : null;
-    const scores = await scoreValues(model, inputs, 512, weights);
+    const scores = scored.map((c) =>
+      weights ? applyAdaptation(model.meta, weights, c.score, c.metrics) : c.score,
+    );
     const points = percentilesOf(scores);
     saveCalibration(store, repoId, {
       model: scoringKey(model.digest, adaptation),

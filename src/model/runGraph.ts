@@ -127,18 +127,84 @@ function readIndex(dims: readonly number[], out: readonly number[], n: number): 
 
 type BinaryKind = "add" | "sub" | "mul" | "div";
 
+/**
+ * The period with which an input of shape `dims` repeats along a broadcast output of `n` elements: 1 for a
+ * scalar, the row length for a row repeated down the batch (the standardisation's mean and scale), n for
+ * the same shape; null for any other broadcast (read through an index). The common cases need no index: a
+ * batch of 512 commits × 8,212 features gathered through one cost seconds in `dejafix index`.
+ */
+function periodOf(dims: readonly number[], out: readonly number[], n: number): number | null {
+  const own = size(dims);
+  if (own === n || own === 1) return own;
+  return dims.every((d, i) => d === out[out.length - dims.length + i]) ? own : null;
+}
+
+/**
+ * out[i] = a[i % pa] ∘ b[i % pb], one plain loop per kind (a callback or a branch on the kind per element
+ * costs), the two read positions wrapping instead of a modulo.
+ */
+function periodic(
+  kind: BinaryKind,
+  a: Float32Array,
+  pa: number,
+  b: Float32Array,
+  pb: number,
+  out: Float32Array,
+): void {
+  const n = out.length;
+  let ja = 0;
+  let jb = 0;
+  switch (kind) {
+    case "add":
+      for (let i = 0; i < n; i++) {
+        out[i] = (a[ja] as number) + (b[jb] as number);
+        if (++ja === pa) ja = 0;
+        if (++jb === pb) jb = 0;
+      }
+      break;
+    case "sub":
+      for (let i = 0; i < n; i++) {
+        out[i] = (a[ja] as number) - (b[jb] as number);
+        if (++ja === pa) ja = 0;
+        if (++jb === pb) jb = 0;
+      }
+      break;
+    case "mul":
+      for (let i = 0; i < n; i++) {
+        out[i] = (a[ja] as number) * (b[jb] as number);
+        if (++ja === pa) ja = 0;
+        if (++jb === pb) jb = 0;
+      }
+      break;
+    case "div":
+      for (let i = 0; i < n; i++) {
+        out[i] = (a[ja] as number) / (b[jb] as number);
+        if (++ja === pa) ja = 0;
+        if (++jb === pb) jb = 0;
+      }
+      break;
+  }
+}
+
 function binary(kind: BinaryKind): Op {
   return (node, [x, y]) => {
     const a = floats(x, `${node.opType} A`);
     const b = floats(y, `${node.opType} B`);
     const dims = broadcastDims((x as Tensor).dims, (y as Tensor).dims);
     const n = size(dims);
+    const out = new Float32Array(n);
+    const pa = periodOf((x as Tensor).dims, dims, n);
+    const pb = periodOf((y as Tensor).dims, dims, n);
+    // A scalar, a row repeated down the batch or the whole: read in place, no index.
+    if (pa !== null && pb !== null) {
+      periodic(kind, a, pa, b, pb, out);
+      return { dims, data: out };
+    }
+    // Any other broadcast: inputs read through their index, gathered once so that each kind is one plain loop.
     const ia = readIndex((x as Tensor).dims, dims, n);
     const ib = readIndex((y as Tensor).dims, dims, n);
-    // Inputs read through their index, gathered once so that each kind below is one plain loop.
     const av = ia ? Float32Array.from(ia, (j) => a[j] as number) : a;
     const bv = ib ? Float32Array.from(ib, (j) => b[j] as number) : b;
-    const out = new Float32Array(n);
     switch (kind) {
       case "add":
         for (let i = 0; i < n; i++) out[i] = (av[i] as number) + (bv[i] as number);
@@ -264,13 +330,21 @@ export function runGraph(
 ): Map<string, Tensor> {
   const values = new Map<string, Tensor>(graph.initializers);
   for (const [k, v] of feeds) values.set(k, v);
-  for (const node of graph.nodes) {
+  // Each intermediate tensor is dropped after the last node that reads it: a batch of 512 changes is
+  // 17 MB per tensor, and the shipped graph has nine of them.
+  const lastUse = new Map<string, number>();
+  graph.nodes.forEach((node, i) => {
+    for (const name of node.inputs) lastUse.set(name, i);
+  });
+  const keep = new Set<string>([...graph.initializers.keys(), ...feeds.keys(), ...fetch]);
+  graph.nodes.forEach((node, i) => {
     const op = OPS[node.opType];
     if (!op) throw new Error(unsupportedMessage([node.opType]));
     const inputs = node.inputs.map((name) => (name === "" ? undefined : values.get(name)));
     const out = op(node, inputs);
     values.set(node.outputs[0] as string, out);
-  }
+    for (const name of node.inputs) if (lastUse.get(name) === i && !keep.has(name)) values.delete(name);
+  });
   const result = new Map<string, Tensor>();
   for (const name of fetch) {
     const t = values.get(name);

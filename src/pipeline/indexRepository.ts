@@ -15,6 +15,7 @@ import type { MovedAside } from "../index/health.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore, IndexSummary } from "../index/store.js";
 import { computeHistoryMetrics } from "../metrics/history.js";
+import type { HistoryScores } from "../model/historyScores.js";
 import type { Rules } from "../rules/types.js";
 
 export interface IndexOptions {
@@ -105,13 +106,16 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     builder = null;
     const blocks = await running.finish();
     const blocksSeconds = (performance.now() - t) / 1000;
-    // The model adapted to this repository's settled history, kept only when it beats the model.
+    // The model adapted to this repository's settled history, kept only when it beats the model; then
+    // score percentiles of this repository's own commits, so rules can gate by share of commits. Both
+    // score history with the same model: one diff pass and one scoring serve them (historyScores.ts).
     t = performance.now();
-    const adaptation = await refreshAdaptation(opts.repoDir, store, res.repoId, root, rules, settings.select);
+    const scores = await historyScores(opts.repoDir, store, res.repoId, root, rules);
+    const adaptation =
+      scores && (await refreshAdaptation(store, res.repoId, root, rules, settings.select, scores));
     const adaptSeconds = (performance.now() - t) / 1000;
-    // Score percentiles of this repository's own commits, so rules can gate by share of commits.
     t = performance.now();
-    const calibrated = await refreshCalibration(opts.repoDir, store, res.repoId, root, rules);
+    const calibrated = scores ? await refreshCalibration(store, res.repoId, root, rules, scores) : 0;
     const calibrateSeconds = (performance.now() - t) / 1000;
     return {
       ...res,
@@ -141,36 +145,52 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
   }
 }
 
-/**
- * Fits the model in use to this repository's settled history when no fit is stored for it or
- * enough new history arrived (src/model/adaptRepository.ts). No model, no adaptation.
- */
-async function refreshAdaptation(
+/** The scores of history for this run's adaptation and calibration; null when no model is available. */
+async function historyScores(
   repoDir: string,
   store: IndexStore,
   repoId: number,
   root: string,
   rules: Rules,
-  select: SelectOptions,
-): Promise<IndexResult["adaptation"]> {
+): Promise<HistoryScores | null> {
   const { loadModel, ModelUnavailableError } = await import("../model/load.js");
-  const { adaptationDue, adaptRepository } = await import("../model/adaptRepository.js");
-  const { readAdaptation } = await import("../index/adaptationStore.js");
-  let model: Awaited<ReturnType<typeof loadModel>>;
+  const { HistoryScores } = await import("../model/historyScores.js");
   try {
-    model = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) });
+    const model = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) });
+    return new HistoryScores(store, repoId, root, rules, model);
   } catch (e) {
     if (e instanceof ModelUnavailableError) return null;
     throw e;
   }
+}
+
+/**
+ * Fits the model in use to this repository's settled history when no fit is stored for it or
+ * enough new history arrived (src/model/adaptRepository.ts).
+ */
+async function refreshAdaptation(
+  store: IndexStore,
+  repoId: number,
+  root: string,
+  rules: Rules,
+  select: SelectOptions,
+  scores: HistoryScores,
+): Promise<IndexResult["adaptation"]> {
+  const { adaptationDue, adaptRepository } = await import("../model/adaptRepository.js");
+  const { readAdaptation } = await import("../index/adaptationStore.js");
+  const { model } = scores;
   if (!adaptationDue(store, repoId, model)) {
     const stored = readAdaptation<{ reason: string }>(store, repoId, model.digest);
     return stored ? { fitted: false, kept: stored.kept, reason: stored.outcome.reason } : null;
   }
+  // A refit changes the key the percentiles are stored under, and both count the same new commits: the
+  // calibration that follows almost always runs, so its commits are read in the adaptation's diff pass.
+  const { recentCommits } = await import("../index/calibrationStore.js");
+  scores.expect(recentCommits(store, repoId, CALIBRATION_COMMITS));
   // SZZ labels as the index selects them: a commit is defect-introducing when a fix names it.
   const buggy = new Set<string>();
   for (const fix of store.fixes(repoId)) for (const i of selectInducing(fix, select)) buggy.add(i.commit);
-  const stored = await adaptRepository(store, repoId, root, rules, model, { buggy });
+  const stored = await adaptRepository(store, repoId, root, rules, model, { buggy, scores });
   return { fitted: true, kept: stored.kept, reason: stored.outcome.reason };
 }
 
@@ -184,29 +204,23 @@ const CALIBRATION_COMMITS = 1000;
  * No model, no percentiles (levels by share of commits then use the model's own validation percentiles).
  */
 async function refreshCalibration(
-  repoDir: string,
   store: IndexStore,
   repoId: number,
   root: string,
   rules: Rules,
+  scores: HistoryScores,
 ): Promise<number> {
-  const { loadModel, ModelUnavailableError } = await import("../model/load.js");
   const { readCalibration } = await import("../index/calibrationStore.js");
   const { readAdaptation } = await import("../index/adaptationStore.js");
   const { scoringKey } = await import("../model/adapt.js");
-  let digest: string;
-  try {
-    ({ digest } = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) }));
-  } catch (e) {
-    if (e instanceof ModelUnavailableError) return 0;
-    throw e;
-  }
+  const { digest } = scores.model;
   const stored = readCalibration(store, repoId, scoringKey(digest, readAdaptation(store, repoId, digest)));
   if (stored?.lastSha) {
     if (store.commitsAfter(repoId, stored.lastSha) < RECALIBRATE_AFTER) return 0;
   }
   const { calibrateLevels } = await import("../model/calibrateLevels.js");
-  return (await calibrateLevels(store, repoId, root, rules, { commits: CALIBRATION_COMMITS })).commits;
+  return (await calibrateLevels(store, repoId, root, rules, { commits: CALIBRATION_COMMITS, scores }))
+    .commits;
 }
 
 export interface LabelRecord {

@@ -224,6 +224,15 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     // it says nothing unless the lines that use it go back too (their own edits).
     if (tookOut.length === 0 && wrote.length > 0 && wrote.every((l) => definesNewName(l, beforeWords)))
       return;
+    // So is a whole function the fix added (its header first, its closing brace last): what calls it is the cure.
+    const code = wrote.filter((l) => !/^(?:\/\/|\/\*|\*|#(?!\s*define))/.test(l));
+    if (
+      tookOut.length === 0 &&
+      code.length > 1 &&
+      definesNewName(code[0]!, beforeWords) &&
+      /^}/.test(code.at(-1)!)
+    )
+      return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language) || annotationOnlyEdit(e, block.language)) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
