@@ -213,6 +213,18 @@ describe("a match means the change writes a past bug again", () => {
     assert.deepEqual(addedLines(m.suggestion.diff), ["    if (isGone(item)) {", "      continue;", "    }"]);
   });
 
+  it("taking out the check with the name it used shows the fix as it was: put back, it would not build", async () => {
+    const unchecked = current()
+      .replace("    if (isGone(item)) {\n      continue;\n    }\n", "")
+      .replace("import { isGone, log, priceOf }", "import { log, priceOf }");
+    assert.ok(!unchecked.includes("isGone"));
+    const matches = await matchesOfStaged({ "src/cart.js": unchecked });
+    const m = matches.find((x) => x.fix.sha === sha.check);
+    assert.ok(m, "the missing-check fix is named");
+    assert.equal(m.suggestion?.placed, false);
+    assert.match(m.suggestion?.why ?? "", /isGone/);
+  });
+
   it("a fix moved elsewhere by the change (the check now in a helper) is no revert", async () => {
     const moved = current()
       .replace("    if (isGone(item)) {\n      continue;\n    }\n", "")

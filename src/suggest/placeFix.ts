@@ -152,6 +152,27 @@ export function historicalDiff(fix: HistoricalFix): string {
 /** Tokens after which a name is a member of a value, not a name of the file's scope. */
 const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 
+/**
+ * A name the `inserted` lines use that the developer's file (`fileLines`, after the change) never mentions
+ * (a variable the change removed, a helper of the fix's time): the lines would not build there. Members
+ * (`c->field`) belong to a value's type and are not asked for. Null when every name is known.
+ */
+export function nameTheFileLacks(
+  fileLines: readonly string[],
+  inserted: readonly string[],
+  language: string,
+): string | null {
+  const known = new Set(fileLines.flatMap(wordsOf));
+  for (const l of inserted) {
+    const toks = normalizeBlock([l], language, 1).tokens;
+    const unknown = toks.find(
+      (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
+    );
+    if (unknown !== undefined) return unknown.text;
+  }
+  return null;
+}
+
 export async function placeFix(
   fix: HistoricalFix,
   dev: DeveloperBlock,

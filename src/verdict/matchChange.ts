@@ -29,7 +29,7 @@ import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { lineReverts, movedLines } from "../suggest/lineRevert.js";
-import { type DeveloperBlock, historicalDiff, placeFix } from "../suggest/placeFix.js";
+import { type DeveloperBlock, historicalDiff, nameTheFileLacks, placeFix } from "../suggest/placeFix.js";
 import {
   type ChangeLines,
   codeLine,
@@ -621,16 +621,27 @@ export async function matchChange(
       };
       const newText = found.fixed.join("\n") + (dev.text.endsWith("\n") ? "\n" : "");
       const diff = renderDiff(dev.path, dev.text, newText);
-      const applies = opts.applyCheck === false ? null : await applyCheck(dev.path, dev.text, diff);
+      // The fix's lines put back must build here: a name the file no longer has (a variable the change removed)
+      // leaves the historical fix shown as it was.
+      const inserted = diff
+        .split("\n")
+        .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
+        .map((l) => l.slice(1));
+      const lacks = nameTheFileLacks(w.lines, inserted, block.language);
+      const applies =
+        opts.applyCheck === false || lacks !== null ? null : await applyCheck(dev.path, dev.text, diff);
+      const asItWas = (why: string): NonNullable<MatchReport["suggestion"]> => ({
+        diff: historicalDiff({ ...block, startLine: block.startLine }),
+        placed: false,
+        appliesCleanly: null,
+        why,
+      });
       const suggestion: NonNullable<MatchReport["suggestion"]> =
-        applies === false
-          ? {
-              diff: historicalDiff({ ...block, startLine: block.startLine }),
-              placed: false,
-              appliesCleanly: null,
-              why: "git apply --check refused it",
-            }
-          : { diff, placed: true, appliesCleanly: applies };
+        lacks !== null
+          ? asItWas(`it uses ${lacks}, which your file does not have`)
+          : applies === false
+            ? asItWas("git apply --check refused it")
+            : { diff, placed: true, appliesCleanly: applies };
       const report = toReport(block, { similarity }, dev, { kind: "revert", lines: found.lines }, suggestion);
       if (known === undefined || rank(report, known) < 0) out.set(block.fix.sha, report);
     }
