@@ -19,9 +19,9 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, rmdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 
 /** The exit status a shell sees for a process ended by SIGALRM (128 + 14). */
 export const WATCHDOG_EXIT_STATUS = 142;
