@@ -166,6 +166,15 @@ function namesNothing(line: string): boolean {
   return (line.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []).every((w) => BARE_WORDS.has(w));
 }
 
+/** The first line from `from` on, going `step`, that says something and names something (as code), or "". */
+function nearestTelling(lines: readonly string[], from: number, step: 1 | -1): string {
+  for (let i = from; i >= 0 && i < lines.length; i += step) {
+    const l = codeLine(lines[i] ?? "");
+    if (says(l) && !namesNothing(l)) return l;
+  }
+  return "";
+}
+
 /**
  * The edits of one defect block (`before` → `after` through `edits`, as the index holds them) that the
  * change to one file takes back, or null. `newLines` is the file after the change. An edit is taken back
@@ -252,16 +261,8 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     if (!wrapped.every((l) => file.inFile().has(l))) return;
     // Code around the fix, as it found it: the line above the edit and the line below.
     // The nearest that says something: `}` or `return 1;` stand next to any place of a file.
-    let above = "";
-    for (let i = e.at - 1; i >= 0 && above === ""; i--) {
-      const l = codeLine(block.before[i] ?? "");
-      if (says(l) && !namesNothing(l)) above = l;
-    }
-    let below = "";
-    for (let i = e.at + e.del.length; i < block.before.length && below === ""; i++) {
-      const l = codeLine(block.before[i] ?? "");
-      if (says(l) && !namesNothing(l)) below = l;
-    }
+    const above = nearestTelling(block.before, e.at - 1, -1);
+    const below = nearestTelling(block.before, e.at + e.del.length, 1);
     const h = sides.find((side) => {
       // Everything the fix wrote taken out here (and written nowhere by the change), everything it took out back.
       if (!wrote.every((l) => side.removed.has(l) && (movedAll.has(l) || !addedAnywhere.has(l))))

@@ -107,13 +107,8 @@ function elsewhereInFile(
     if (more <= 0) continue;
     if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
       return "it would duplicate a line of your file";
-    // A name your file never mentions (a function, a macro of that other code) would not build. A
-    // member (`socket.writable`) belongs to a value's type, which the file need not spell out.
-    const toks = normalizeBlock([l], language, 1).tokens;
-    const unknown = toks.find(
-      (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
-    );
-    if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
+    const lacks = nameTheFileLacks(known, [l], language);
+    if (lacks !== null) return lacks;
   }
   return null;
 }
@@ -153,22 +148,22 @@ export function historicalDiff(fix: HistoricalFix): string {
 const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 
 /**
- * A name the `inserted` lines use that the developer's file (`fileLines`, after the change) never mentions
- * (a variable the change removed, a helper of the fix's time): the lines would not build there. Members
- * (`c->field`) belong to a value's type and are not asked for. Null when every name is known.
+ * Why the `inserted` lines would not build in the developer's file, whose words (after the change) are
+ * `known`: a name the file never mentions (a variable the change removed, a function or macro of that other
+ * code). A member (`socket.writable`, `c->field`) belongs to a value's type, which the file need not spell
+ * out. Null when every name is known.
  */
 export function nameTheFileLacks(
-  fileLines: readonly string[],
+  known: ReadonlySet<string>,
   inserted: readonly string[],
   language: string,
 ): string | null {
-  const known = new Set(fileLines.flatMap(wordsOf));
   for (const l of inserted) {
     const toks = normalizeBlock([l], language, 1).tokens;
     const unknown = toks.find(
       (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
     );
-    if (unknown !== undefined) return unknown.text;
+    if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
   }
   return null;
 }

@@ -627,7 +627,7 @@ export async function matchChange(
         .split("\n")
         .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
         .map((l) => l.slice(1));
-      const lacks = nameTheFileLacks(w.lines, inserted, block.language);
+      const lacks = nameTheFileLacks(w.fileWords, inserted, block.language);
       const applies =
         opts.applyCheck === false || lacks !== null ? null : await applyCheck(dev.path, dev.text, diff);
       const asItWas = (why: string): NonNullable<MatchReport["suggestion"]> => ({
@@ -638,7 +638,7 @@ export async function matchChange(
       });
       const suggestion: NonNullable<MatchReport["suggestion"]> =
         lacks !== null
-          ? asItWas(`it uses ${lacks}, which your file does not have`)
+          ? asItWas(lacks)
           : applies === false
             ? asItWas("git apply --check refused it")
             : { diff, placed: true, appliesCleanly: applies };
