@@ -9,25 +9,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { ada, isolatedEnv } from "./helpers/env.js";
 import { tempDir } from "./helpers/repo.js";
 
 const CLI = join(packageRoot(), "dist", "src", "cli", "main.js");
 const TIMEOUT = { timeout: 120_000 };
 
 function baseEnv(base: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "CI") env[k] = v;
-  return {
-    ...env,
-    NO_COLOR: "1",
-    HOME: join(base, "home"),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_AUTHOR_NAME: "Ada",
-    GIT_AUTHOR_EMAIL: "ada@example.com",
-    GIT_COMMITTER_NAME: "Ada",
-    GIT_COMMITTER_EMAIL: "ada@example.com",
-  };
+  return isolatedEnv({ NO_COLOR: "1", HOME: join(base, "home"), ...ada() });
 }
 
 function cli(args: string[], env: NodeJS.ProcessEnv) {

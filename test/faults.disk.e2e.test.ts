@@ -34,6 +34,7 @@ import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { generateRepo } from "../fixtures/generate.js";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { ada, isolatedEnv } from "./helpers/env.js";
 import { stoppedAt } from "./helpers/faultPoint.js";
 import { assertSameRows, indexRows } from "./helpers/indexRows.js";
 import { quiet } from "./helpers/repo.js";
@@ -72,19 +73,7 @@ let clones = 0;
 
 /** The environment of the processes under test: no dejafix or git settings of the machine running the tests. */
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "FORCE_COLOR") out[k] = v;
-  return {
-    ...out,
-    GIT_CONFIG_NOSYSTEM: "1",
-    NO_COLOR: "1",
-    GIT_AUTHOR_NAME: "Ada",
-    GIT_AUTHOR_EMAIL: "ada@example.org",
-    GIT_COMMITTER_NAME: "Ada",
-    GIT_COMMITTER_EMAIL: "ada@example.org",
-    ...extra,
-  };
+  return isolatedEnv({ NO_COLOR: "1", ...ada("ada@example.org"), ...extra });
 }
 
 function freshClone(): string {

@@ -27,6 +27,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { generateRepo } from "../fixtures/generate.js";
 import { openSqlite, type SqlDatabase } from "../src/index/sqlite.js";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { isolatedEnv } from "./helpers/env.js";
 import { stoppedAt } from "./helpers/faultPoint.js";
 import { assertSameRows, indexRows } from "./helpers/indexRows.js";
 
@@ -60,10 +61,7 @@ let clones = 0;
 
 /** The environment of the processes under test: no dejafix or git settings of the machine running the tests. */
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "FORCE_COLOR") out[k] = v;
-  return { ...out, GIT_CONFIG_NOSYSTEM: "1", NO_COLOR: "1", ...extra };
+  return isolatedEnv({ NO_COLOR: "1", ...extra });
 }
 
 /** A clone of the fixture history (same commits, its own git dir and no index). */

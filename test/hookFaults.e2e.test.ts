@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { init } from "../src/install/init.js";
+import { ada, isolatedEnv } from "./helpers/env.js";
 import { tempDir } from "./helpers/repo.js";
 
 const HOOK_TIMEOUT = { timeout: 120_000 };
@@ -66,26 +67,18 @@ interface HookRepo {
 }
 
 function cleanEnv(base: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "FORCE_COLOR") env[k] = v;
-  return {
-    ...env,
+  return isolatedEnv({
     // These tests are about faults, not speed: a loaded test machine must not cut them at the 2 s default.
     // The tests of the budget itself take this out.
     DEJAFIX_TIME_BUDGET_MS: "120000",
     NO_COLOR: "1",
     HOME: join(base, "home"),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_AUTHOR_NAME: "Ada",
-    GIT_AUTHOR_EMAIL: "ada@example.com",
-    GIT_COMMITTER_NAME: "Ada",
-    GIT_COMMITTER_EMAIL: "ada@example.com",
+    ...ada(),
     DEJAFIX_CHECKER: join(base, "checker.mjs"),
     // The post-commit index update is not what these tests are about: it does nothing here.
     DEJAFIX_INDEXER: join(base, "indexer.mjs"),
     DEJAFIX_TEST_SPUN: join(base, "spun"),
-  };
+  });
 }
 
 async function hookRepo(t: { after(fn: () => void): void }): Promise<HookRepo> {

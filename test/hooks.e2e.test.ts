@@ -36,6 +36,7 @@ import {
 import type { Hunk } from "../src/git/types.js";
 import { packageRoot } from "../src/install/hookScripts.js";
 import { init } from "../src/install/init.js";
+import { ada, isolatedEnv } from "./helpers/env.js";
 
 const ROOT = packageRoot();
 const temps: string[] = [];
@@ -96,25 +97,15 @@ interface Repo {
 }
 
 function baseEnv(base: string, home: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "NO_COLOR" && k !== "FORCE_COLOR")
-      env[k] = v;
-  }
-  return {
-    ...env,
+  return isolatedEnv({
     // Not a test of speed: a loaded test machine must not cut these hooks at the 2 s default.
     DEJAFIX_TIME_BUDGET_MS: "120000",
     HOME: home,
     XDG_CONFIG_HOME: join(home, ".config"),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_AUTHOR_NAME: "Ada",
-    GIT_AUTHOR_EMAIL: "ada@example.com",
-    GIT_COMMITTER_NAME: "Ada",
-    GIT_COMMITTER_EMAIL: "ada@example.com",
+    ...ada(),
     DEJAFIX_CHECKER: join(base, "checker.mjs"),
     DEJAFIX_TEST_LOG: join(base, "calls.jsonl"),
-  };
+  });
 }
 
 async function setup(opts: { husky?: boolean } = {}): Promise<Repo> {

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative } from "node:path";
 import { describe, test } from "node:test";
 import { packageRoot } from "../src/install/hookScripts.js";
+import { ada, isolatedEnv } from "./helpers/env.js";
 import { tempDir } from "./helpers/repo.js";
 
 const ROOT = packageRoot();
@@ -77,16 +78,9 @@ function newRepo(t: { after(fn: () => void): void }, name: string, opts = { rule
   mkdirSync(join(base, "home"));
   writeFileSync(join(base, "checker.mjs"), CHECKER);
   writeFileSync(join(base, "indexer.mjs"), "export async function updateIndex() {}\n");
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith("DEJAFIX") && !k.startsWith("GIT_") && k !== "CI") env[k] = v;
-  Object.assign(env, {
+  const env = isolatedEnv({
     HOME: join(base, "home"),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_AUTHOR_NAME: "Ada",
-    GIT_AUTHOR_EMAIL: "ada@example.com",
-    GIT_COMMITTER_NAME: "Ada",
-    GIT_COMMITTER_EMAIL: "ada@example.com",
+    ...ada(),
     PRE_COMMIT_HOME: join(base, "pre-commit-cache"),
     DEJAFIX_CHECKER: join(base, "checker.mjs"),
     // The post-commit index update is not what this is about, and would race the uninstall.
