@@ -26,6 +26,8 @@ export interface DeveloperBlock {
   norm: NormalizedBlock;
   /** Lines of the file the change added or modified (file numbering): the suggestion may rewrite only the bug's. */
   added?: ReadonlySet<number>;
+  /** Whether the repository (as the change leaves it) still names a member the file itself does not. */
+  memberKnown?: (name: string) => boolean;
 }
 
 export interface HistoricalFix extends DefectSide {
@@ -107,7 +109,7 @@ function elsewhereInFile(
     if (more <= 0) continue;
     if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
       return "it would duplicate a line of your file";
-    const lacks = nameTheFileLacks(known, [l], language);
+    const lacks = nameTheFileLacks(known, [l], language, dev.memberKnown);
     if (lacks !== null) return lacks;
   }
   return null;
@@ -150,18 +152,23 @@ const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 /**
  * Why the `inserted` lines would not build in the developer's file, whose words (after the change) are
  * `known`: a name the file never mentions (a variable the change removed, a function or macro of that other
- * code). A member (`socket.writable`, `c->field`) belongs to a value's type, which the file need not spell
- * out. Null when every name is known.
+ * code). A member (`socket.writable`, `c->field`) belongs to a value's type, declared elsewhere: it must be
+ * one the repository still names (`memberKnown`), or one a change that took a field out of its struct
+ * (`c->pending_querybuf`) would get back in code that does not compile. Null when every name is known.
  */
 export function nameTheFileLacks(
   known: ReadonlySet<string>,
   inserted: readonly string[],
   language: string,
+  memberKnown: (name: string) => boolean = () => false,
 ): string | null {
   for (const l of inserted) {
     const toks = normalizeBlock([l], language, 1).tokens;
     const unknown = toks.find(
-      (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
+      (k, i) =>
+        k.kind === "identifier" &&
+        !known.has(k.text) &&
+        !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text)),
     );
     if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
   }
