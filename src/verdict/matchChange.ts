@@ -252,11 +252,16 @@ const CODE_FAMILIES = [
   ["js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"],
 ];
 
-/** Globs of the files whose code may declare what a file of `path`'s language uses. */
-function sameCodeGlobs(path: string): string[] {
-  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
-  if (ext === undefined) return [];
-  return (CODE_FAMILIES.find((f) => f.includes(ext)) ?? [ext]).map((e) => `*.${e}`);
+/** A path's extension, lower case, without the dot ("" for none). */
+function extensionOf(path: string): string {
+  return /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
+}
+
+/** The extensions of the files whose code may declare what a file of `path`'s language uses. */
+function codeFamily(path: string): string[] {
+  const ext = extensionOf(path);
+  if (ext === "") return [];
+  return CODE_FAMILIES.find((f) => f.includes(ext)) ?? [ext];
 }
 
 const EVIDENCE_RANK = { declared: 0, strong: 1, weak: 2 } as const;
@@ -483,24 +488,46 @@ export async function matchChange(
     }
     return t;
   };
-  // Whether the repository, as the change leaves it, still names a member: the change's files as staged,
-  // the others at the base (read only for a suggestion about to be placed).
+  // Whether a member the developer's file does not name may be used by a suggestion: one the staged files
+  // name, or one the change removed nowhere but in the lines the suggestion puts back (a library's member,
+  // `errno.ENOSYS`, is named by no code of the repository), or one other code of the repository still
+  // names. A member the change removed elsewhere (a field taken out of its struct, the method a revert
+  // took away) and no other code names is gone: the line would not build.
   let staged: Set<string> | undefined;
+  let removedLines: string[] | undefined;
   const mentioned = new Map<string, boolean>();
   const memberKnown =
     (block: DefectBlock) =>
-    (name: string): boolean => {
+    (name: string, inserted: readonly string[]): boolean => {
       staged ??= new Set(
         change.files.flatMap((f) => (f.newText === null ? [] : splitLines(f.newText).flatMap(wordsOf))),
       );
       if (staged.has(name)) return true;
+      // Code of the same language only, tests aside: a changelog entry or a test naming it declares nothing.
+      const family = codeFamily(block.path);
+      removedLines ??= change.files
+        .filter(
+          (f) =>
+            f.oldPath !== null && family.includes(extensionOf(f.oldPath)) && !isTestPath(rules, f.oldPath),
+        )
+        .flatMap((f) =>
+          f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "-").map((l) => codeLine(l.text))),
+        );
+      const back = new Set(inserted.map(codeLine));
+      if (!removedLines.some((l) => !back.has(l) && wordsOf(l).includes(name))) return true;
       if (block.repo.role !== "self" || change.base === null) return false;
       let m = mentioned.get(name);
       if (m === undefined) {
         const paths = change.files
           .flatMap((f) => [f.oldPath, f.newPath])
           .filter((p): p is string => p !== null);
-        m = mentions(block.repo.path, change.base, name, sameCodeGlobs(block.path), paths);
+        m = mentions(
+          block.repo.path,
+          change.base,
+          name,
+          codeFamily(block.path).map((e) => `*.${e}`),
+          paths,
+        );
         mentioned.set(name, m);
       }
       return m;
