@@ -494,7 +494,7 @@ export async function matchChange(
   // names. A member the change removed elsewhere (a field taken out of its struct, the method a revert
   // took away) and no other code names is gone: the line would not build.
   let staged: Set<string> | undefined;
-  let removedLines: string[] | undefined;
+  const removedLines = new Map<string, string[]>();
   const mentioned = new Map<string, boolean>();
   const memberKnown =
     (block: DefectBlock) =>
@@ -505,16 +505,20 @@ export async function matchChange(
       if (staged.has(name)) return true;
       // Code of the same language only, tests aside: a changelog entry or a test naming it declares nothing.
       const family = codeFamily(block.path);
-      removedLines ??= change.files
-        .filter(
-          (f) =>
-            f.oldPath !== null && family.includes(extensionOf(f.oldPath)) && !isTestPath(rules, f.oldPath),
-        )
-        .flatMap((f) =>
-          f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "-").map((l) => codeLine(l.text))),
-        );
+      let removed = removedLines.get(family.join());
+      if (removed === undefined) {
+        removed = change.files
+          .filter(
+            (f) =>
+              f.oldPath !== null && family.includes(extensionOf(f.oldPath)) && !isTestPath(rules, f.oldPath),
+          )
+          .flatMap((f) =>
+            f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "-").map((l) => codeLine(l.text))),
+          );
+        removedLines.set(family.join(), removed);
+      }
       const back = new Set(inserted.map(codeLine));
-      if (!removedLines.some((l) => !back.has(l) && wordsOf(l).includes(name))) return true;
+      if (!removed.some((l) => !back.has(l) && wordsOf(l).includes(name))) return true;
       if (block.repo.role !== "self" || change.base === null) return false;
       let m = mentioned.get(name);
       if (m === undefined) {
