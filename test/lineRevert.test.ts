@@ -43,6 +43,19 @@ describe("a fix that moved a line", () => {
     assert.deepEqual(found.fixed, movedFix("pushMergeArg(exp);").after);
   });
 
+  it("moving the call on the way the fix moved it, past the fix's place, is no revert", () => {
+    const block = movedFix("pushMergeArg(exp);");
+    // The fix moved the call down below the check; the change moves it further down, below the push.
+    const onward = [
+      ...block.before.slice(0, 2),
+      ...block.before.slice(3, 7),
+      "    pushMergeArg(exp);",
+      ...block.before.slice(7),
+    ];
+    const hunks = diffHunks(`${block.after.join("\n")}\n`, `${onward.join("\n")}\n`);
+    assert.equal(findLineRevert(block, hunks, onward), null);
+  });
+
   it("a bare `return this;` the fix moved, written back, is no revert", () => {
     assert.equal(movedBack(movedFix("return this;")), null);
   });

@@ -13,7 +13,7 @@ import { readCommitChange, readStagedChange, type StagedChange } from "../src/gi
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
-import { type DeveloperBlock, undoesChange } from "../src/suggest/placeFix.js";
+import { type DeveloperBlock, nameTheFileLacks, unbalanced, undoesChange } from "../src/suggest/placeFix.js";
 import { addRelatedCorpus, addRelatedRepo, updateRelatedRepos } from "../src/suggest/relatedRepos.js";
 import { renderDiff } from "../src/suggest/renderDiff.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
@@ -491,5 +491,79 @@ describe("a suggestion never undoes the change being committed", () => {
       ...window.slice(3),
     ];
     assert.equal(undoesChange(dev([11, 12]), window, wrapped, new Set([11])), null);
+  });
+});
+
+describe("a fix's lines put back use only names the developer's file has", () => {
+  // The fix's lines as they would stand in the file: a comment over three lines, then the code it explains.
+  const lines = [
+    "static int close_conn(conn *c) {",
+    "    /* The descriptor is closed once:",
+    "     * Returned twice when frobnicated, see EBADF.",
+    "     */",
+    "    if (c->fd != -1) close(c->fd);",
+    "    return retire_slot(c);",
+    "}",
+  ];
+  const known = new Set(["static", "int", "close_conn", "conn", "c", "fd", "close", "return", "if"]);
+
+  it("reads a comment's continuation lines as comment, not as names the file lacks", () => {
+    assert.equal(
+      nameTheFileLacks(known, { lines, inserted: [1, 2, 3, 4] }, "c", () => true),
+      null,
+    );
+  });
+
+  it("names the first code name the file lacks, and only on the inserted lines", () => {
+    assert.equal(
+      nameTheFileLacks(known, { lines, inserted: [2, 5] }, "c", () => true),
+      "it uses retire_slot, which your file does not have",
+    );
+    // The same name on a line that is not put back is the file's business, not the suggestion's.
+    assert.equal(
+      nameTheFileLacks(known, { lines, inserted: [4] }, "c", () => true),
+      null,
+    );
+  });
+
+  it("asks about a member the file does not name, and takes the answer", () => {
+    const noFd = new Set([...known].filter((w) => w !== "fd"));
+    assert.equal(
+      nameTheFileLacks(noFd, { lines, inserted: [4] }, "c", () => true),
+      null,
+    );
+    assert.equal(
+      nameTheFileLacks(noFd, { lines, inserted: [4] }, "c", () => false),
+      "it uses fd, which your file does not have",
+    );
+  });
+});
+
+describe("a fix put back in part still parses", () => {
+  const code = ["  case V13:", "    min = V13;", "    break;", "  }"];
+
+  it("refuses a preprocessor conditional opened and never closed", () => {
+    const lone = ["  case V13:", "#ifdef V13", "    min = V13;", "    break;", "  }"];
+    assert.equal(unbalanced(code, lone, "c"), "it would leave an #if without its #endif");
+    const whole = [
+      "  case V13:",
+      "#ifdef V13",
+      "    min = V13;",
+      "#else",
+      "    return ERR;",
+      "#endif",
+      "    break;",
+      "  }",
+    ];
+    assert.equal(unbalanced(code, whole, "c"), null);
+    // In Python `#if` starts a comment: nothing to balance.
+    assert.equal(unbalanced(["x = 1"], ["#if needed", "x = 1"], "python"), null);
+  });
+
+  it("refuses brackets left open", () => {
+    assert.equal(
+      unbalanced(code, ["  case V13: {", ...code.slice(1)], "c"),
+      "its brackets would not balance",
+    );
   });
 });

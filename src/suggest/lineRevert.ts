@@ -284,6 +284,20 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
       return (above !== "" && near.has(above)) || (below !== "" && near.has(below));
     });
     if (h === undefined) return;
+    // A call the fix moved (a fix of order) that the change moves on the same way, past the fix's place,
+    // still stands where the fix wanted it: moved on, not back (curl's `free(filename)` moved above the
+    // early return, then higher still). Only a fix whose move is within this block tells the way.
+    const movedOn = wrote.some((l) => {
+      if (!movedAll.has(l) || !addedAnywhere.has(l)) return false;
+      const from = block.edits.find(
+        (o) => o !== e && o.del.some((d) => codeLine(d) === l) && !o.add.some((a) => codeLine(a) === l),
+      );
+      if (from === undefined) return false;
+      const up = e.at < from.at;
+      const to = sides.flatMap((side) => side.added.get(l) ?? []);
+      return to.length > 0 && to.every((n) => n < h.removedAt === up);
+    });
+    if (movedOn) return;
     const back = tookOut.flatMap((l) => h.added.get(l) ?? []).sort((a, b) => a - b);
     edits.push(k);
     if (back.length > 0) {

@@ -52,6 +52,32 @@ function bracketBalance(lines: string[], language: string): number[] {
   );
 }
 
+/** Languages whose files go through a preprocessor with `#if` … `#endif` (a fix may add or take out a pair). */
+const PREPROCESSED = new Set(["c", "c-header", "cpp", "cpp-header", "csharp", "objectivec"]);
+
+/** Open preprocessor conditionals of some lines: a fix placed in part can leave one open (a lone `#ifdef`). */
+function conditionalBalance(lines: readonly string[]): number {
+  let open = 0;
+  for (const l of lines) {
+    if (/^\s*#\s*if/.test(l)) open++;
+    else if (/^\s*#\s*endif\b/.test(l)) open--;
+  }
+  return open;
+}
+
+/**
+ * Why code edited from `before` to `after` would no longer parse by its brackets or its preprocessor
+ * conditionals (a fix put back in part: its `#ifdef` without the `#endif`), or null.
+ */
+export function unbalanced(before: string[], after: string[], language: string): string | null {
+  const was = bracketBalance(before, language);
+  const now = bracketBalance(after, language);
+  if (was.some((b, i) => b !== now[i])) return "its brackets would not balance";
+  if (PREPROCESSED.has(language) && conditionalBalance(before) !== conditionalBalance(after))
+    return "it would leave an #if without its #endif";
+  return null;
+}
+
 /** Why the replayed fix is not a sound edit of the developer's window, or null when it is. */
 function unsound(
   fix: HistoricalFix,
@@ -72,9 +98,8 @@ function unsound(
       if ((have.get(t) ?? 0) > removed.filter((r) => r === t).length) return "it would duplicate a line";
     }
   }
-  const before = bracketBalance(oldWindow, language);
-  const after = bracketBalance(newWindow, language);
-  if (before.some((b, i) => b !== after[i])) return "its brackets would not balance";
+  const broken = unbalanced(oldWindow, newWindow, language);
+  if (broken !== null) return broken;
   const fixed = normalizeBlock(fix.after, fix.language, 1).hashes;
   const now = normalizeBlock(newWindow, language, dev.range.start).hashes;
   if (lcsLength(now, fixed) <= lcsLength(dev.norm.hashes, fixed))
@@ -103,16 +128,16 @@ function elsewhereInFile(
   const words = (l: string): number => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length;
   const file = new Set(dev.lines.map(codeLine));
   const known = new Set(dev.lines.flatMap(wordsOf));
-  const inserted: string[] = [];
-  for (const l of newWindow) {
+  const inserted: number[] = [];
+  for (const [i, l] of newWindow.entries()) {
     const t = codeLine(l);
     const more = (after.get(t) ?? 0) - (before.get(t) ?? 0);
     if (more <= 0) continue;
     if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
       return "it would duplicate a line of your file";
-    inserted.push(l);
+    inserted.push(i);
   }
-  return nameTheFileLacks(known, inserted, language, dev.memberKnown);
+  return nameTheFileLacks(known, { lines: newWindow, inserted }, language, dev.memberKnown);
 }
 
 /** The historical fix as it was: its own block, path and line numbers. */
@@ -150,29 +175,34 @@ export function historicalDiff(fix: HistoricalFix): string {
 const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 
 /**
- * Why the `inserted` lines would not build in the developer's file, whose words (after the change) are
- * `known`: a name the file never mentions (a variable the change removed, a function or macro of that other
- * code). A member (`errno.ENOSYS`, `c->field`) belongs to a value's type, declared elsewhere: it is taken
- * as there when `memberKnown` says so, which matchChange answers from what the change removed (a field
- * the change took out of its struct, `c->pending_querybuf`, is gone). Null when every name is known.
+ * Why the inserted lines (indices into `text.lines`, the code as it would be) would not build in the
+ * developer's file, whose words (after the change) are `known`: a name the file never mentions (a variable
+ * the change removed, a function or macro of that other code). The lines are lexed in their place, so the
+ * words of a comment or string that spans lines (` * Returned when ...`) are not taken for names. A member
+ * (`errno.ENOSYS`, `c->field`) belongs to a value's type, declared elsewhere: it is taken as there when
+ * `memberKnown` says so, which matchChange answers from what the change removed (a field the change took
+ * out of its struct, `c->pending_querybuf`, is gone). Null when every name is known.
  */
 export function nameTheFileLacks(
   known: ReadonlySet<string>,
-  inserted: readonly string[],
+  text: { lines: readonly string[]; inserted: readonly number[] },
   language: string,
   memberKnown: (name: string, inserted: readonly string[]) => boolean = () => false,
 ): string | null {
-  for (const l of inserted) {
-    const toks = normalizeBlock([l], language, 1).tokens;
-    const unknown = toks.find(
-      (k, i) =>
-        k.kind === "identifier" &&
-        !known.has(k.text) &&
-        !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text, inserted)),
-    );
-    if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
-  }
-  return null;
+  if (text.inserted.length === 0) return null;
+  const at = new Set(text.inserted);
+  const insertedLines = text.inserted.map((i) => text.lines[i] ?? "");
+  // Only the stretch from the first inserted line to the last is lexed, from the top of the window.
+  const last = Math.max(...text.inserted);
+  const toks = normalizeBlock(text.lines.slice(0, last + 1) as string[], language, 0).tokens;
+  const unknown = toks.find(
+    (k, i) =>
+      at.has(k.line) &&
+      k.kind === "identifier" &&
+      !known.has(k.text) &&
+      !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text, insertedLines)),
+  );
+  return unknown === undefined ? null : `it uses ${unknown.text}, which your file does not have`;
 }
 
 export async function placeFix(

@@ -15,6 +15,7 @@ import type { NormalizedBlock } from "../blocks/types.js";
 import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clones/findClones.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
+import { diffHunks } from "../git/diffLines.js";
 import { fileAt } from "../git/fileAt.js";
 import { macroValues } from "../git/macroValues.js";
 import { mentions } from "../git/mentions.js";
@@ -31,7 +32,13 @@ import type { IndexStore } from "../index/store.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { lineReverts, movedLines } from "../suggest/lineRevert.js";
-import { type DeveloperBlock, historicalDiff, nameTheFileLacks, placeFix } from "../suggest/placeFix.js";
+import {
+  type DeveloperBlock,
+  historicalDiff,
+  nameTheFileLacks,
+  placeFix,
+  unbalanced,
+} from "../suggest/placeFix.js";
 import {
   type ChangeLines,
   codeLine,
@@ -746,11 +753,12 @@ export async function matchChange(
       const diff = renderDiff(dev.path, dev.text, newText);
       // The fix's lines put back must build here: a name the file no longer has (a variable the change removed)
       // leaves the historical fix shown as it was.
-      const inserted = diff
-        .split("\n")
-        .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
-        .map((l) => l.slice(1));
-      const lacks = nameTheFileLacks(w.fileWords, inserted, block.language, memberKnown(block));
+      const inserted = diffHunks(dev.text, newText).flatMap((h) =>
+        Array.from({ length: h.newLines }, (_, i) => h.newStart - 1 + i),
+      );
+      const lacks =
+        unbalanced(w.lines, found.fixed, block.language) ??
+        nameTheFileLacks(w.fileWords, { lines: found.fixed, inserted }, block.language, memberKnown(block));
       const applies =
         opts.applyCheck === false || lacks !== null ? null : await applyCheck(dev.path, dev.text, diff);
       const asItWas = (why: string): NonNullable<MatchReport["suggestion"]> => ({
