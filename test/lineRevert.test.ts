@@ -159,3 +159,49 @@ describe("a declaration a fix added", () => {
     assert.equal(findLineRevert(block, hunks, before), null);
   });
 });
+
+describe("a fix that only told the compiler something", () => {
+  // The fix added an include and marked a parameter used; later code has no need of either.
+  const before = [
+    '#include "setup.h"',
+    "",
+    "static void trace(struct conn *c, struct data *data) {",
+    "  log_conn(c);",
+    "}",
+  ];
+  const after = [
+    '#include "setup.h"',
+    "#include <curl/curl.h>",
+    "",
+    "static void trace(struct conn *c, struct data *data) {",
+    "  (void)data;",
+    "  log_conn(c);",
+    "}",
+  ];
+  const block = {
+    before,
+    after,
+    edits: [
+      { at: 1, afterAt: 1, del: [], add: ["#include <curl/curl.h>"] },
+      { at: 3, afterAt: 4, del: [], add: ["  (void)data;"] },
+    ],
+    language: "c",
+  };
+
+  it("taking the include and the mark out again is no revert", () => {
+    const hunks = diffHunks(`${after.join("\n")}\n`, `${before.join("\n")}\n`);
+    assert.equal(findLineRevert(block, hunks, before), null);
+  });
+
+  it("while taking out a call the fix added is", () => {
+    const freed = { ...block, after: [...after.slice(0, 5), "  free(c->buf);", ...after.slice(5)] };
+    freed.edits = [...block.edits, { at: 3, afterAt: 5, del: [], add: ["  free(c->buf);"] }];
+    const hunks = diffHunks(
+      `${freed.after.join("\n")}\n`,
+      `${[...after.slice(0, 5), ...after.slice(5)].join("\n")}\n`,
+    );
+    const found = findLineRevert(freed, hunks, after);
+    assert.ok(found, "a revert");
+    assert.ok(found.fixed.some((l) => l.includes("free(c->buf);")));
+  });
+});

@@ -16,7 +16,14 @@
 import type { FixEdit } from "../blocks/fixBlocks.js";
 import type { Hunk } from "../git/types.js";
 import { detectIndent, reindent } from "./indentation.js";
-import { annotationOnlyEdit, codeLine, definesNewName, typeOnlyEdit, wordsOf } from "./recurrence.js";
+import {
+  annotationOnlyEdit,
+  codeLine,
+  compileOnlyEdit,
+  definesNewName,
+  typeOnlyEdit,
+  wordsOf,
+} from "./recurrence.js";
 
 export interface LineRevert {
   /** Indexes into the block's edits that the change takes back. */
@@ -244,6 +251,8 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
       return;
     // A cast or a non-null mark taken out again changes no behaviour.
     if (typeOnlyEdit(e, block.language) || annotationOnlyEdit(e, block.language)) return;
+    // Nor does an include, an `#undef` or a `(void)x;` the fix added, taken out: the compiler's business.
+    if (compileOnlyEdit(e, block.language)) return;
     // A name the fix brought in that the change writes elsewhere: the fix moved (into a helper), not undone.
     const brought = wrote
       .flatMap(wordsOf)

@@ -236,6 +236,10 @@ export function findRecurrence(
       whyEdit("the fix only changed annotations");
       continue;
     }
+    if (compileOnlyEdit(e, defect.language)) {
+      whyEdit("the fix only changed includes or marks for the compiler");
+      continue;
+    }
     // Elsewhere, who may see a declaration (`export`, `static`) is that declaration's business.
     if (!lineage && modifierOnlyEdit(e)) {
       whyEdit("the fix only changed a declaration's modifiers");
@@ -447,6 +451,20 @@ export function annotationOnlyEdit(e: FixEdit, language: string): boolean {
   if (!ANNOTATED.has(language)) return false;
   const lines = [...e.del, ...e.add].map(codeLine).filter((l) => l !== "");
   return lines.length > 0 && lines.every((l) => ANNOTATION.test(l));
+}
+
+const PREPROCESSED = new Set(["c", "c-header", "cpp", "cpp-header", "objectivec"]);
+/** Lines the compiler reads but that do nothing at run time: an include, an undefine, a variable marked used. */
+const COMPILE_ONLY = /^(?:#\s*(?:include|undef)\b.*|\(\s*void\s*\)\s*[\p{L}_$][\p{L}\p{N}_$]*\s*;)$/u;
+
+/**
+ * A C-family edit whose every line only concerns the compiler (`#include <curl/curl.h>`, `#undef stat`,
+ * `(void)data;`): taken out again, the build says so or nothing changes; no bug comes back.
+ */
+export function compileOnlyEdit(e: FixEdit, language: string): boolean {
+  if (!PREPROCESSED.has(language)) return false;
+  const lines = [...e.del, ...e.add].map(codeLine).filter((l) => l !== "");
+  return lines.length > 0 && lines.every((l) => COMPILE_ONLY.test(l));
 }
 
 const MODIFIERS =
