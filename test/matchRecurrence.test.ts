@@ -1527,3 +1527,66 @@ client *createClient(int fd) {
     assert.ok(!macroSwapEdit(call, () => ["x"]), "another function is a real change");
   });
 });
+
+describe("a copy that has the fix already, in its own names", () => {
+  const COOKIE = `#include "setup.h"
+
+/* Reject control bytes except TAB, and DEL. */
+static bool invalid_octets(const char *p)
+{
+  while(*p) {
+    if(((*p != 9) && (*p < 0x20)) || (*p == 0x7f))
+      return TRUE;
+    p++;
+  }
+  return FALSE;
+}
+
+static int other(int a)
+{
+  return a + 1;
+}
+`;
+  const COOKIE_FIXED = COOKIE.replace(
+    "static bool invalid_octets(const char *p)\n{\n",
+    "static bool invalid_octets(const char *ptr)\n{\n  const unsigned char *p = (const unsigned char *)ptr;\n",
+  );
+  /** The cookie check (and its neighbour) copied into another file under other names, before or after the fix. */
+  const copyOf = (text: string): string =>
+    `#include "setup.h"\n\n${text
+      .slice(text.indexOf("static bool"))
+      .replaceAll("invalid_octets", "str_has_ctrl")
+      .replaceAll("ptr", "input")
+      .replaceAll("*p", "*str")
+      .replaceAll("p++", "str++")
+      .replace("char *p ", "char *str ")}`;
+
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-copyfixed-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "lib/cookie.c": COOKIE }, "Add cookies");
+    fix = commit(dir, { "lib/cookie.c": COOKIE_FIXED }, "cookie: fix rejecting high-byte cookie content");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is silent, and says why; the copy without the fix is shown", async () => {
+    const fixedCopy = copyOf(COOKIE_FIXED);
+    assert.match(fixedCopy, /const unsigned char \*str = \(const unsigned char \*\)input;/);
+    const has = await explainStaged(dir, rules, { "lib/url.c": fixedCopy });
+    const told = has.told.filter((e) => e.fix === fix).map((e) => e.outcome);
+    assert.ok(!has.matches.some((m) => m.fix.sha === fix), told.join(" | "));
+    assert.ok(
+      told.some((o) => /the fix is there already/.test(o)),
+      told.join(" | "),
+    );
+    const buggy = await explainStaged(dir, rules, { "lib/url.c": copyOf(COOKIE) });
+    assert.ok(
+      buggy.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      buggy.told.map((e) => e.outcome).join(" | "),
+    );
+  });
+});

@@ -15,6 +15,7 @@
  */
 import { type FixEdit, importEdit, importLines } from "../blocks/fixBlocks.js";
 import type { NormalizedBlock, NormToken } from "../blocks/types.js";
+import { lcsLength } from "../clones/verify.js";
 import { alignBlocks, alignTokensBy, identifierMap } from "./alignBlocks.js";
 
 /** What the change did to the developer's file, in its own line numbers (1-based). */
@@ -319,6 +320,12 @@ export function findRecurrence(
         return null;
       }
     }
+  }
+  // A copy nearer the fixed code than the buggy code (in normalized lines) has the fix already, in its own
+  // names (curl's `str_has_ctrl` with the unsigned-char cast a cookie fix added): nothing to warn about.
+  if (!lineage && lcsLength(dev.hashes, defect.after.hashes) > lcsLength(dev.hashes, defect.before.hashes)) {
+    why("your code is nearer the fixed code than the buggy code: the fix is there already");
+    return null;
   }
   return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
 }
