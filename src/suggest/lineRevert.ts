@@ -16,7 +16,14 @@
 import type { FixEdit } from "../blocks/fixBlocks.js";
 import type { Hunk } from "../git/types.js";
 import { detectIndent, reindent } from "./indentation.js";
-import { annotationOnlyEdit, codeLine, definesNewName, typeOnlyEdit, wordsOf } from "./recurrence.js";
+import {
+  annotationOnlyEdit,
+  codeLine,
+  definesNewName,
+  typeOnlyEdit,
+  wordsOf,
+  wordsOfText,
+} from "./recurrence.js";
 
 export interface LineRevert {
   /** Indexes into the block's edits that the change takes back. */
@@ -112,7 +119,7 @@ export function lineReverts(
       return inFile;
     },
     wordsInFile: () => {
-      wordsInFile ??= new Set(newLines.flatMap(wordsOf));
+      wordsInFile ??= wordsOfText(newLines.join("\n"));
       return wordsInFile;
     },
   };
