@@ -15,7 +15,7 @@ import { readStagedChange } from "../src/git/readChange.js";
 import { sqlite } from "../src/index/connection.js";
 import { DefectBlockReader } from "../src/index/defectBlocks.js";
 import { defaultRules } from "../src/rules/defaults.js";
-import { definesNewName } from "../src/suggest/recurrence.js";
+import { definesNewName, macroSwapEdit } from "../src/suggest/recurrence.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
 import type { MatchExplanation } from "../src/verdict/types.js";
 import { commit, git, ISOLATED_GIT_ENV } from "./helpers/commit.js";
@@ -508,6 +508,8 @@ export function sendAll(queue, socket) {
     const m = matches.find((x) => x.fix.sha === fix);
     assert.ok(m, `the unwrapped send is the fix undone (${told.map((e) => e.outcome).join(" | ")})`);
     assert.equal(m.recurrence.kind, "revert");
+    // `writable` is named nowhere else, and the change removed it only from the line put back: a member
+    // of the socket's own type, there to read.
     assert.ok(m.suggestion?.placed, m.suggestion?.why);
     assert.ok(addedLines(m.suggestion.diff).some((l) => l.trim() === "if (socket.writable) {"));
   });
@@ -1257,5 +1259,271 @@ ${o}    public Place getPlace() {
       mine.every((e) => /only changed annotations/.test(e.outcome)),
       mine.map((e) => e.outcome).join("\n"),
     );
+  });
+});
+
+describe("what redis's shown matches teach: no look-alike, nothing placed that would not build", () => {
+  const HEADER = `#define NET_OK 0
+#define NET_ERR -1
+
+typedef struct list { struct node *head, *tail; long len; } list;
+typedef struct client { int fd; char *name; sds querybuf; long querybuf_peak; int reqtype; int argc; robj **argv; int flags; } client;
+`;
+  /** A list join whose fix guarded the tail (redis c44732ac58). */
+  const LIST = `#include "server.h"
+
+void listJoin(list *l, list *o) {
+    if (o->head)
+        o->head->prev = l->tail;
+
+    if (l->tail)
+        l->tail->next = o->head;
+    else
+        l->head = o->head;
+
+    l->tail = o->tail;
+    l->len += o->len;
+
+    /* Setup other as an empty list. */
+    o->head = o->tail = NULL;
+    o->len = 0;
+}
+`;
+  const LIST_FIXED = LIST.replace("    l->tail = o->tail;\n", "    if (o->tail) l->tail = o->tail;\n");
+  /** An accept whose "fix" wrote the value of NET_ERR for it (redis 7d9b45b4a1). */
+  const NET = `#include "server.h"
+
+int netTcpAccept(char *err, int s, char *ip, int *port) {
+    int fd;
+    struct sockaddr_storage sa;
+    socklen_t salen = sizeof(sa);
+    if ((fd = genericAccept(err, s, (struct sockaddr*)&sa, &salen)) == NET_ERR)
+        return NET_ERR;
+
+    if (sa.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+        if (ip) inet_ntop(AF_INET, (void*)&(in->sin_addr), ip, 46);
+        if (port) *port = ntohs(in->sin_port);
+    }
+    return fd;
+}
+`;
+  const NET_FIXED = NET.replace("&salen)) == NET_ERR)", "&salen)) == -1)");
+  /** A command whose fix added an argument under a new name, renaming the old one (redis 58554396d6). */
+  const INCR = `#include "server.h"
+
+void incrCommand(client *c) {
+    long long value;
+    robj *o, *aux;
+
+    o = lookupKeyWrite(c->db, c->argv[1]);
+    if (o != NULL && checkType(c, o, OBJ_STRING)) return;
+    if (getLongLongFromObjectOrReply(c, o, &value, NULL) != C_OK) return;
+    if (value == LLONG_MAX) {
+        addReplyError(c, "increment would overflow");
+        return;
+    }
+    value += 1;
+    if (o)
+        dbOverwrite(c->db, c->argv[1], createLongLong(value));
+    else
+        dbAdd(c->db, c->argv[1], createLongLong(value));
+    signalModifiedKey(c, c->db, c->argv[1]);
+    notifyKeyspaceEvent(NOTIFY_STRING, "incr", c->argv[1], c->db->id);
+    server.dirty++;
+    addReplyLongLong(c, value);
+
+    /* Always replicate INCR as a SET command with the final value. */
+    aux = createStringObject("SET", 3);
+    rewriteClientCommandArgument(c, 0, aux);
+    decrRefCount(aux);
+}
+`;
+  const INCR_FIXED = INCR.replace("robj *o, *aux;", "robj *o, *aux1, *aux2;").replace(
+    '    aux = createStringObject("SET", 3);\n    rewriteClientCommandArgument(c, 0, aux);\n    decrRefCount(aux);\n',
+    '    aux1 = createStringObject("SET", 3);\n    rewriteClientCommandArgument(c, 0, aux1);\n    decrRefCount(aux1);\n    aux2 = createStringObject("KEEPTTL", 7);\n    rewriteClientCommandArgument(c, 3, aux2);\n    decrRefCount(aux2);\n',
+  );
+  /** TYPE's switch, whose fix added the missing case (redis 412a8bcea3). */
+  const TYPE = `#include "server.h"
+
+void typeCommand(client *c) {
+    robj *o;
+    char *type;
+
+    o = lookupKeyRead(c->db, c->argv[1]);
+    if (o == NULL) {
+        type = "none";
+    } else {
+        switch (o->type) {
+        case OBJ_STRING: type = "string"; break;
+        case OBJ_LIST: type = "list"; break;
+        case OBJ_SET: type = "set"; break;
+        default: type = "unknown"; break;
+        }
+    }
+    addReplyStatus(c, type);
+}
+`;
+  const TYPE_FIXED = TYPE.replace(
+    '        case OBJ_SET: type = "set"; break;\n',
+    '        case OBJ_SET: type = "set"; break;\n        case OBJ_ZSET: type = "zset"; break;\n',
+  );
+  /** A client whose fix added a second buffer, a new field (redis 22be435efe). */
+  const CLIENT = `#include "server.h"
+
+client *createClient(int fd) {
+    client *c = zmalloc(sizeof(client));
+    c->fd = fd;
+    c->name = NULL;
+    c->querybuf = sdsempty();
+    c->querybuf_peak = 0;
+    c->reqtype = 0;
+    c->argc = 0;
+    c->argv = NULL;
+    c->flags = 0;
+    return c;
+}
+`;
+  const CLIENT_FIXED = CLIENT.replace(
+    "    c->querybuf = sdsempty();\n",
+    "    c->querybuf = sdsempty();\n    c->pending_querybuf = sdsempty();\n",
+  );
+  const HEADER_FIXED = HEADER.replace("sds querybuf;", "sds querybuf; sds pending_querybuf;");
+
+  let dir = "";
+  const sha: Record<string, string> = {};
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-redis-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      {
+        "src/server.h": HEADER,
+        "src/adlist.c": LIST,
+        "src/anet.c": NET,
+        "src/t_string.c": INCR,
+        "src/type.c": TYPE,
+        "src/networking.c": CLIENT,
+      },
+      "Add the server",
+    );
+    sha.list = commit(dir, { "src/adlist.c": LIST_FIXED }, "Fix listJoin() when the second list is empty");
+    sha.net = commit(
+      dir,
+      { "src/anet.c": NET_FIXED },
+      "Fix: check the accept syscall's return for -1 itself",
+    );
+    sha.incr = commit(dir, { "src/t_string.c": INCR_FIXED }, "Fix incr losing the TTL after propagation");
+    sha.type = commit(dir, { "src/type.c": TYPE_FIXED }, "Fix TYPE on a sorted set giving a malformed reply");
+    sha.client = commit(
+      dir,
+      { "src/networking.c": CLIENT_FIXED, "src/server.h": HEADER_FIXED },
+      "Fix replicas copying incomplete commands into the backlog",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const outcome = (told: MatchExplanation[], fix: string): string =>
+    told
+      .filter((e) => e.fix === fix)
+      .map((e) => e.outcome)
+      .join(" | ");
+
+  it("a placed diff names no member the repository lacks: a field taken out of its struct leaves the fix as it was", async () => {
+    const gone = await explainStaged(dir, rules, { "src/networking.c": CLIENT, "src/server.h": HEADER });
+    const m = gone.matches.find((x) => x.fix.sha === sha.client);
+    assert.ok(m, outcome(gone.told, sha.client!));
+    assert.equal(m.suggestion?.placed, false);
+    assert.match(m.suggestion?.why ?? "", /pending_querybuf/);
+    // The field still in the struct: the line goes back where it was.
+    const kept = await explainStaged(dir, rules, { "src/networking.c": CLIENT });
+    const k = kept.matches.find((x) => x.fix.sha === sha.client);
+    assert.ok(k?.suggestion?.placed, `${k?.suggestion?.why} ${outcome(kept.told, sha.client!)}`);
+    assert.ok(addedLines(k.suggestion.diff).some((l) => l.trim() === "c->pending_querybuf = sdsempty();"));
+  });
+
+  it("a copy of the same shape that calls other functions and names other constants is no copy", async () => {
+    const deny = TYPE.replaceAll("typeCommand", "denyCommand")
+      .replace("robj *o;", "int o;")
+      .replace("lookupKeyRead(c->db, c->argv[1])", "checkPermission(c->user, c->argv[1])")
+      .replace("o == NULL", "o == PERM_OK")
+      .replace("o->type", "o")
+      .replaceAll("OBJ_STRING", "PERM_DENIED_CMD")
+      .replaceAll("OBJ_LIST", "PERM_DENIED_KEY")
+      .replaceAll("OBJ_SET", "PERM_DENIED_CHANNEL")
+      .replaceAll("type", "reason")
+      .replace("addReplyStatus(c, reason)", "addReplyError(c, reason)");
+    const look = await explainStaged(dir, rules, { "src/acl.c": deny });
+    assert.ok(!look.matches.some((m) => m.fix.sha === sha.type), "not shown");
+    assert.match(outcome(look.told, sha.type!), /call other functions or name other constants/);
+    // The same code in other local names (calls and constants kept) is a copy of the bug.
+    const copy = TYPE.replaceAll("typeCommand", "kindCommand")
+      .replaceAll("type", "kind")
+      .replace("o->kind", "o->type");
+    const same = await explainStaged(dir, rules, { "src/kind.c": copy });
+    assert.ok(
+      same.matches.some((m) => m.fix.sha === sha.type && m.recurrence.kind === "copy"),
+      outcome(same.told, sha.type!),
+    );
+  });
+
+  it("the fix's guard kept as a block around the line is no revert; the line unguarded is", async () => {
+    const block = LIST_FIXED.replace(
+      "    if (o->tail) l->tail = o->tail;\n    l->len += o->len;\n",
+      "    if (o->tail) {\n        l->tail = o->tail;\n        l->len += o->len;\n    }\n",
+    );
+    const kept = await explainStaged(dir, rules, { "src/adlist.c": block });
+    assert.ok(!kept.matches.some((m) => m.fix.sha === sha.list), outcome(kept.told, sha.list!));
+    assert.match(outcome(kept.told, sha.list!), /`if \( o -> tail \)` is still there, around the line/);
+    const undone = await explainStaged(dir, rules, { "src/adlist.c": LIST });
+    assert.ok(
+      undone.matches.some((m) => m.fix.sha === sha.list && m.recurrence.kind === "revert"),
+      outcome(undone.told, sha.list!),
+    );
+  });
+
+  it("the fix's line taken back while the change writes a guard of its own among those lines is a rework", async () => {
+    const early = LIST_FIXED.replace(
+      "    if (o->head)\n        o->head->prev = l->tail;\n",
+      "    if (o->len == 0) return;\n\n    o->head->prev = l->tail;\n",
+    ).replace("    if (o->tail) l->tail = o->tail;\n", "    l->tail = o->tail;\n");
+    const { matches, told } = await explainStaged(dir, rules, { "src/adlist.c": early });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.list), outcome(told, sha.list!));
+    assert.match(outcome(told, sha.list!), /line \d+ is new code/);
+  });
+
+  it("names renamed back while the fix's lines stand in the new names is no revert; the fix undone is", async () => {
+    const renamed = INCR_FIXED.replace("robj *o, *aux1, *aux2;", "robj *o, *aux;")
+      .replace(
+        '    aux1 = createStringObject("SET", 3);\n    rewriteClientCommandArgument(c, 0, aux1);\n    decrRefCount(aux1);\n',
+        "    rewriteClientCommandArgument(c, 0, shared.set);\n",
+      )
+      .replaceAll("aux2", "aux");
+    const r = await explainStaged(dir, rules, { "src/t_string.c": renamed });
+    assert.ok(!r.matches.some((m) => m.fix.sha === sha.incr), outcome(r.told, sha.incr!));
+    assert.match(outcome(r.told, sha.incr!), /stands in other names/);
+    const undone = await explainStaged(dir, rules, { "src/t_string.c": INCR });
+    assert.ok(
+      undone.matches.some((m) => m.fix.sha === sha.incr && m.recurrence.kind === "revert"),
+      outcome(undone.told, sha.incr!),
+    );
+  });
+
+  it("a fix that only wrote a constant's value for it is cosmetic: writing the constant back is silent", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/anet.c": NET });
+    assert.ok(!matches.some((m) => m.fix.sha === sha.net), outcome(told, sha.net!));
+    assert.match(outcome(told, sha.net!), /only wrote a constant for the value it is defined as/);
+  });
+
+  it("tells a constant swapped for its own value from one swapped for another", () => {
+    const edit = { at: 0, afterAt: 0, del: ["  if (fd == NET_ERR)"], add: ["  if (fd == -1)"] };
+    assert.ok(macroSwapEdit(edit, (n) => (n === "NET_ERR" ? ["-1"] : [])));
+    assert.ok(!macroSwapEdit(edit, (n) => (n === "NET_ERR" ? ["-2"] : [])), "another value");
+    assert.ok(!macroSwapEdit(edit, () => []), "no definition");
+    assert.ok(!macroSwapEdit(edit, () => ["-1", "(-1)L"]), "two definitions");
+    const call = { at: 0, afterAt: 0, del: ["  memcpy(d, s, n);"], add: ["  memmove(d, s, n);"] };
+    assert.ok(!macroSwapEdit(call, () => ["x"]), "another function is a real change");
   });
 });

@@ -26,6 +26,8 @@ export interface DeveloperBlock {
   norm: NormalizedBlock;
   /** Lines of the file the change added or modified (file numbering): the suggestion may rewrite only the bug's. */
   added?: ReadonlySet<number>;
+  /** Whether a member the file itself does not name is one the suggestion may use (see `nameTheFileLacks`). */
+  memberKnown?: (name: string, inserted: readonly string[]) => boolean;
 }
 
 export interface HistoricalFix extends DefectSide {
@@ -101,16 +103,16 @@ function elsewhereInFile(
   const words = (l: string): number => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length;
   const file = new Set(dev.lines.map(codeLine));
   const known = new Set(dev.lines.flatMap(wordsOf));
+  const inserted: string[] = [];
   for (const l of newWindow) {
     const t = codeLine(l);
     const more = (after.get(t) ?? 0) - (before.get(t) ?? 0);
     if (more <= 0) continue;
     if (words(t) >= 2 && (file.has(t) || (before.get(t) ?? 0) > 0))
       return "it would duplicate a line of your file";
-    const lacks = nameTheFileLacks(known, [l], language);
-    if (lacks !== null) return lacks;
+    inserted.push(l);
   }
-  return null;
+  return nameTheFileLacks(known, inserted, language, dev.memberKnown);
 }
 
 /** The historical fix as it was: its own block, path and line numbers. */
@@ -150,18 +152,23 @@ const MEMBER_ACCESS = new Set([".", "->", "?.", "::"]);
 /**
  * Why the `inserted` lines would not build in the developer's file, whose words (after the change) are
  * `known`: a name the file never mentions (a variable the change removed, a function or macro of that other
- * code). A member (`socket.writable`, `c->field`) belongs to a value's type, which the file need not spell
- * out. Null when every name is known.
+ * code). A member (`errno.ENOSYS`, `c->field`) belongs to a value's type, declared elsewhere: it is taken
+ * as there when `memberKnown` says so, which matchChange answers from what the change removed (a field
+ * the change took out of its struct, `c->pending_querybuf`, is gone). Null when every name is known.
  */
 export function nameTheFileLacks(
   known: ReadonlySet<string>,
   inserted: readonly string[],
   language: string,
+  memberKnown: (name: string, inserted: readonly string[]) => boolean = () => false,
 ): string | null {
   for (const l of inserted) {
     const toks = normalizeBlock([l], language, 1).tokens;
     const unknown = toks.find(
-      (k, i) => k.kind === "identifier" && !known.has(k.text) && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""),
+      (k, i) =>
+        k.kind === "identifier" &&
+        !known.has(k.text) &&
+        !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text, inserted)),
     );
     if (unknown !== undefined) return `it uses ${unknown.text}, which your file does not have`;
   }

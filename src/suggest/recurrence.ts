@@ -181,6 +181,12 @@ export function findRecurrence(
     why("the two blocks name other constants (`Kind.A` for `Kind.B`): the same shape, not the same code");
     return null;
   }
+  // And it keeps the names that tell what the code does (the functions it calls, its constants): a switch
+  // over other constants, calls of other functions in the same order, is the same shape, not the same code.
+  if (!lineage && !sameTellingNames(context, defect.before, defect.beforeLines)) {
+    why("the two blocks call other functions or name other constants: the same shape, not the same code");
+    return null;
+  }
   const defTok = byLine(defect.before.tokens);
   const afterTok = byLine(defect.after.tokens);
   const devTok = byLine(dev.tokens);
@@ -319,6 +325,59 @@ export function findRecurrence(
     }
   }
   return { kind: lineage ? "revert" : "copy", edits, lines: [...lines].sort((a, b) => a - b), mapping };
+}
+
+/**
+ * The edits undone only named things anew (`robj *aux` → `robj *aux1, *aux2`: the words they brought in
+ * are all names the fix introduced) while the lines the fix wrote with those names, in this block or its
+ * others in the file (`others`), still stand in the file under other names (`aux = createStringObject(
+ * "KEEPTTL",7)` for `aux2 = ...`): the change renamed what the fix named, and kept what it did. `found` is
+ * every word of the fix's file as the fix found it. Gives one such line, or null.
+ */
+export function fixStandsRenamed(
+  edits: readonly FixEdit[],
+  undone: readonly number[],
+  others: readonly FixEdit[],
+  found: ReadonlySet<string>,
+  fileLines: ReadonlySet<string>,
+): string | null {
+  const isName = (w: string): boolean => /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(w);
+  const all = [...edits, ...others];
+  const added = all.flatMap((e) => e.add);
+  const removed = all.flatMap((e) => e.del);
+  const fresh = new Set(added.flatMap(wordsOf).filter((w) => isName(w) && !found.has(w)));
+  const afterWords = new Set(added.flatMap(wordsOf));
+  const gone = new Set(removed.flatMap(wordsOf).filter((w) => isName(w) && !afterWords.has(w)));
+  if (fresh.size === 0) return null;
+  for (const k of undone) {
+    const e = edits[k]!;
+    const had = new Set(e.del.flatMap(wordsOf));
+    const brought = e.add.flatMap(wordsOf).filter((w) => !had.has(w));
+    if (brought.length === 0 || !brought.every((w) => fresh.has(w))) return null;
+  }
+  const names = [...fresh, ...gone].sort((a, b) => b.length - a.length);
+  const wild = (line: string): string => {
+    let out = codeLine(line).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    for (const n of names) out = out.replace(wordRegExp(n.replace(/\$/g, "\\$&")), "\u0000");
+    return out;
+  };
+  const removedShapes = new Set(removed.map(wild));
+  // What the fix did with its new names: lines that are not only a removed line renamed.
+  // The renaming lines themselves (a block may share an edit with another of the fix's blocks) aside.
+  const renaming = new Set(undone.flatMap((k) => edits[k]!.add.map(codeLine)));
+  const kept = [...edits.filter((_, k) => !undone.includes(k)), ...others]
+    .flatMap((e) => e.add)
+    .filter((l) => !renaming.has(codeLine(l)));
+  const own = kept.filter(
+    (l) => wordsOf(l).some((w) => fresh.has(w)) && wordsOf(l).length >= 3 && !removedShapes.has(wild(l)),
+  );
+  const pattern = (l: string) =>
+    new RegExp(`^${wild(l).replaceAll("\u0000", "[\\p{L}_$][\\p{L}\\p{N}_$]*")}$`, "u");
+  const standing = own.filter((l) => {
+    const p = pattern(l);
+    return [...fileLines].some((f) => p.test(f));
+  });
+  return own.length > 0 && standing.length === own.length ? codeLine(own[0]!) : null;
 }
 
 /**
@@ -540,6 +599,47 @@ function sameMembers(
   return both.filter(([x, y]) => x.text === y.text).length >= MIN_NAME_AGREEMENT * both.length;
 }
 
+/** A constant or macro by its spelling (`REDIS_ZSET`, `MAX_SIZE`): capitals, digits and underscores. */
+const CONSTANT = /^_*[A-Z][A-Z0-9_]*[A-Z0-9]$/;
+
+/**
+ * The aligned names that tell what code does keep their spelling in a copy: a developer who copies code
+ * renames its locals, not the functions it calls nor its constants. Of the defect block's calls and
+ * constants aligned with the developer's block, most (`MIN_NAME_AGREEMENT`) must be the same names.
+ * Blocks without any (locals and operators only) say nothing here.
+ */
+function sameTellingNames(
+  context: ReadonlyArray<[NormToken, NormToken]>,
+  defect: NormalizedBlock,
+  lines: readonly string[],
+): boolean {
+  const at = (t: NormToken): string => `${t.line}:${t.column}`;
+  // The block's own function is named anew in a copy, its recursive calls with it.
+  const own = new Set(
+    lines.flatMap((l) => {
+      const named = /\b(?:function|def|fn|func)\s+([\p{L}_$][\p{L}\p{N}_$]*)/u.exec(l)?.[1];
+      const header = FUNCTION_HEADER.exec(l);
+      return [named, header && !NOT_A_TYPE.has(header[1]!) ? header[2] : undefined].filter(
+        (n): n is string => n !== undefined,
+      );
+    }),
+  );
+  const telling = new Set(
+    defect.tokens
+      .filter(
+        (t, i) =>
+          t.kind === "identifier" &&
+          t.text.length > 2 &&
+          !own.has(t.text) &&
+          (defect.tokens[i + 1]?.text === "(" || CONSTANT.test(t.text)),
+      )
+      .map(at),
+  );
+  const pairs = context.filter(([a]) => telling.has(at(a)));
+  if (pairs.length === 0) return true;
+  return pairs.filter(([a, b]) => a.text === b.text).length >= MIN_NAME_AGREEMENT * pairs.length;
+}
+
 /** Distinctive words the fix brought in: names and literals of its added lines the block did not have. */
 function fixWords(e: FixEdit, afterTok: Map<number, NormToken[]>, before: ReadonlySet<string>): string[] {
   const out: string[] = [];
@@ -616,7 +716,47 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
       b.kind === "identifier" ? (c.mapping.get(b.text) ?? locals.get(b.text) ?? b.text) : b.text;
     if (t.text !== expected) return rejected(c.why, `\`${t.text}\` where the bug had \`${expected}\``);
   }
+  // The condition the fix put on the line stands in the block in another form (the guard kept as a block
+  // around the line, or written above it): the line is guarded still, the fix's substance is there.
+  const guard = keptCondition(delToks, addToks, devLines, c);
+  if (guard !== null) return rejected(c.why, `the fix's \`${guard}\` is still there, around the line`);
   return written;
+}
+
+/**
+ * A run of tokens the fix added on a changed line that makes a condition (`if (bc->client)`), found in
+ * the developer's block on another line (names through the mapping); or null.
+ */
+function keptCondition(
+  delToks: readonly NormToken[],
+  addToks: readonly NormToken[],
+  devLines: readonly number[],
+  c: LineContext,
+): string | null {
+  const aligned = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([, j]) => j));
+  const runs: NormToken[][] = [];
+  addToks.forEach((t, j) => {
+    if (aligned.has(j)) return;
+    if (j > 0 && !aligned.has(j - 1) && runs.length > 0) runs[runs.length - 1]!.push(t);
+    else runs.push([t]);
+  });
+  const own = new Set(devLines);
+  for (const run of runs) {
+    if (
+      run.length < 3 ||
+      !run.some((t) => CONDITION.test(t.text)) ||
+      !run.some((t) => t.kind === "identifier")
+    )
+      continue;
+    const want = run.map((t) => (t.kind === "identifier" ? (c.mapping.get(t.text) ?? t.text) : t.text));
+    for (const [line, toks] of c.devTok) {
+      if (own.has(line)) continue;
+      const have = toks.map((t) => t.text);
+      for (let i = 0; i + want.length <= have.length; i++)
+        if (want.every((w, k) => have[i + k] === w)) return want.join(" ");
+    }
+  }
+  return null;
 }
 
 /**
@@ -802,4 +942,42 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     return rejected(g.why, "the change only moved the code around the gap");
   if (gapDeletions.length === 0) return rejected(g.why, "the change wrote nothing around the gap");
   return gapDeletions.map((d) => Math.max(1, d.after));
+}
+
+/**
+ * The fix only wrote a constant for the value it is defined as, or the value for the constant (`== ANET_ERR`
+ * → `== -1`, and `#define ANET_ERR -1`): each changed line reads the same once the constant is replaced by
+ * its value. Not behaviour: writing it back is no bug. `definitions` gives a constant's definitions in the
+ * repository at the fix (none, or several different ones, and the edit is taken as a real change).
+ */
+export function macroSwapEdit(e: FixEdit, definitions: (name: string) => readonly string[]): boolean {
+  if (e.del.length === 0 || e.del.length !== e.add.length) return false;
+  const squeeze = (l: string): string => codeLine(l).replace(/\s+/g, "");
+  let swapped = false;
+  for (const [i, del] of e.del.entries()) {
+    const add = e.add[i]!;
+    if (squeeze(del) === squeeze(add)) continue;
+    const dw = new Set(wordsOf(del));
+    const aw = new Set(wordsOf(add));
+    const names = [...dw, ...aw].filter((w) => dw.has(w) !== aw.has(w) && CONSTANT.test(w));
+    if (names.length === 0) return false;
+    let a = del;
+    let b = add;
+    for (const n of new Set(names)) {
+      const values = definitions(n);
+      if (values.length !== 1) return false;
+      const word = wordRegExp(n);
+      const value = values[0]!;
+      a = a.replace(word, () => value);
+      b = b.replace(word, () => value);
+    }
+    if (squeeze(a) !== squeeze(b)) return false;
+    swapped = true;
+  }
+  return swapped;
+}
+
+/** A word of code (`source`, a regular expression) where no letter, digit, `_` or `$` touches it. */
+function wordRegExp(source: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}_$])${source}(?![\\p{L}\\p{N}_$])`, "gu");
 }

@@ -16,6 +16,8 @@ import { findInRegion, findInRegionBruteForce, type RegionMatch } from "../clone
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
 import { fileAt } from "../git/fileAt.js";
+import { macroValues } from "../git/macroValues.js";
+import { mentions } from "../git/mentions.js";
 import { readCommitChange, type StagedChange, type StagedFile } from "../git/readChange.js";
 import { cloneIndex, type SqliteBlockStore } from "../index/blockStore.js";
 import {
@@ -35,6 +37,8 @@ import {
   codeLine,
   type DefectCode,
   findRecurrence,
+  fixStandsRenamed,
+  macroSwapEdit,
   removesWhatFixUsed,
   rewritesFixElsewhere,
   rewritesFixTests,
@@ -241,6 +245,24 @@ function cosmeticOnly(file: StagedFile, language: string): boolean {
     if (blank(del) && blank(add)) return true;
     return del.length > 0 && add.length > 0 && isCosmeticChange(del, add, language);
   });
+}
+
+/** Extensions whose files declare what another's code uses (a C file's struct in a header). */
+const CODE_FAMILIES = [
+  ["c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx"],
+  ["js", "jsx", "mjs", "cjs", "ts", "tsx", "mts", "cts"],
+];
+
+/** A path's extension, lower case, without the dot ("" for none). */
+function extensionOf(path: string): string {
+  return /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase() ?? "";
+}
+
+/** The extensions of the files whose code may declare what a file of `path`'s language uses. */
+function codeFamily(path: string): string[] {
+  const ext = extensionOf(path);
+  if (ext === "") return [];
+  return CODE_FAMILIES.find((f) => f.includes(ext)) ?? [ext];
 }
 
 const EVIDENCE_RANK = { declared: 0, strong: 1, weak: 2 } as const;
@@ -468,17 +490,82 @@ export async function matchChange(
     }
     return t;
   };
+  // Whether a member the developer's file does not name may be used by a suggestion: one the staged files
+  // name, or one the change removed nowhere but in the lines the suggestion puts back (a library's member,
+  // `errno.ENOSYS`, is named by no code of the repository), or one other code of the repository still
+  // names. A member the change removed elsewhere (a field taken out of its struct, the method a revert
+  // took away) and no other code names is gone: the line would not build.
+  let staged: Set<string> | undefined;
+  const removedLines = new Map<string, string[]>();
+  const mentioned = new Map<string, boolean>();
+  const memberKnown =
+    (block: DefectBlock) =>
+    (name: string, inserted: readonly string[]): boolean => {
+      staged ??= new Set(
+        change.files.flatMap((f) => (f.newText === null ? [] : splitLines(f.newText).flatMap(wordsOf))),
+      );
+      if (staged.has(name)) return true;
+      // Code of the same language only, tests aside: a changelog entry or a test naming it declares nothing.
+      const family = codeFamily(block.path);
+      let removed = removedLines.get(family.join());
+      if (removed === undefined) {
+        removed = change.files
+          .filter(
+            (f) =>
+              f.oldPath !== null && family.includes(extensionOf(f.oldPath)) && !isTestPath(rules, f.oldPath),
+          )
+          .flatMap((f) =>
+            f.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "-").map((l) => codeLine(l.text))),
+          );
+        removedLines.set(family.join(), removed);
+      }
+      const back = new Set(inserted.map(codeLine));
+      if (!removed.some((l) => !back.has(l) && wordsOf(l).includes(name))) return true;
+      if (block.repo.role !== "self" || change.base === null) return false;
+      let m = mentioned.get(name);
+      if (m === undefined) {
+        const paths = change.files
+          .flatMap((f) => [f.oldPath, f.newPath])
+          .filter((p): p is string => p !== null);
+        m = mentions(
+          block.repo.path,
+          change.base,
+          name,
+          codeFamily(block.path).map((e) => `*.${e}`),
+          paths,
+        );
+        mentioned.set(name, m);
+      }
+      return m;
+    };
+  // A constant's definitions in the repository at a fix, read once per fix and name (a shown candidate only).
+  const macros = new Map<string, string[]>();
+  const valuesAtFix = (block: DefectBlock, name: string): string[] => {
+    const key = `${block.fix.sha}:${name}`;
+    let v = macros.get(key);
+    if (v === undefined) {
+      v = block.fix.sha ? macroValues(block.repo.path, block.fix.sha, name) : [];
+      macros.set(key, v);
+    }
+    return v;
+  };
   /** Why a recurrence found in one block is still not shown, or null. */
   const whyNotShown = (
     block: DefectBlock,
     kind: "revert" | "copy",
     similarity: number,
     w: { change: ChangeLines; fileLines: ReadonlySet<string>; fileWords: ReadonlySet<string> },
+    /** The block's edits the change undoes, when known. */
+    undone?: readonly number[],
   ): string | null => {
     if (opts.changeMessage !== undefined && namesCommit(opts.changeMessage, block.fix.sha))
       return `the change's message names this fix (${block.fix.sha.slice(0, 10)}): written knowing it`;
     if (kind === "revert" && isRevertCommit(block.fix.message))
       return "the fix was itself a revert: writing back what it took out lands that work again, by choice";
+    // A fix that only wrote a constant for its value (or back) changed no behaviour: nothing to write again.
+    const swap = block.edits.filter((e) => e.del.some((l) => codeLine(l) !== ""));
+    if (swap.length > 0 && swap.every((e) => macroSwapEdit(e, (n) => valuesAtFix(block, n))))
+      return "the fix only wrote a constant for the value it is defined as (or back): not behaviour";
     if (kind === "copy" && similarity < copySimilarity)
       return `${Math.round(100 * similarity)}% alike: a copy must be at least ${Math.round(100 * copySimilarity)}% the same code`;
     if (kind === "revert") {
@@ -489,6 +576,18 @@ export async function matchChange(
         rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
         removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block));
       if (elsewhere !== null) return elsewhere;
+      const renamed =
+        undone === undefined
+          ? null
+          : fixStandsRenamed(
+              block.edits,
+              undone,
+              siblings.flatMap((b) => b.edits),
+              wordsBeforeFix(block),
+              w.fileLines,
+            );
+      if (renamed !== null)
+        return `the fix's \`${renamed}\` stands in other names: the change renames what the fix named`;
       const tests = block.fix.sha ? testsOfFix(block) : null;
       if (tests !== null && tests.added.size > 0) {
         changeTests ??= testLines(change.files, rules);
@@ -501,6 +600,23 @@ export async function matchChange(
     return kind === "copy" || inForce(block)
       ? null
       : "the fix was undone or rewritten later in its own file: no longer in force";
+  };
+  // A revert writes back the code the fix found and nothing else: a change that writes new code among the
+  // lines it takes back (a guard of its own at the top, a new out-parameter set beside them) reworks that
+  // code, and the fix's line goes in the rework.
+  const writesNewCode = (block: DefectBlock, range: LineRange, change: ChangeLines): string | null => {
+    const old = new Set(
+      [block, ...reader.ofFixInFile(block.fixId, block.path, block.id)].flatMap((b) =>
+        b.before.map(codeLine),
+      ),
+    );
+    for (const [line, text] of change.text) {
+      if (line < range.start || line > range.end) continue;
+      const t = codeLine(text);
+      if (/[\p{L}\p{N}]/u.test(t) && !/^(?:\/\*|\*|\/\/|#\s*(?:if|else|endif))/.test(t) && !old.has(t))
+        return `line ${line} is new code, not the pre-fix code back: a rework of the code the fix touched`;
+    }
+    return null;
   };
   const out = new Map<string, SuggestedMatch>();
   let looked = 0;
@@ -544,7 +660,7 @@ export async function matchChange(
           similarity: m.similarity,
           why: opts.explain && ((r) => reasons.push(r)),
         });
-        const redesign = rec === null ? null : whyNotShown(block, rec.kind, m.similarity, w);
+        const redesign = rec === null ? null : whyNotShown(block, rec.kind, m.similarity, w, rec.edits);
         if (redesign !== null) reasons.push(redesign);
         if (rec === null || redesign !== null) {
           tell(block.fix.sha, reasons.join("; ") || "not a recurrence");
@@ -558,6 +674,7 @@ export async function matchChange(
           range,
           norm,
           added: w.change.added,
+          memberKnown: memberKnown(block),
         };
         const suggestion = await placeFix(
           { ...block, path: block.path, startLine: block.startLine },
@@ -607,7 +724,13 @@ export async function matchChange(
           similarity,
           outcome,
         });
-      const why = whyNotShown(block, "revert", similarity, w);
+      // The edits taken out again: those whose lines the change removes.
+      const gone = new Set(w.change.deletions.flatMap((d) => d.lines.map(codeLine)));
+      const undone = [...block.edits.keys()].filter((k) =>
+        block.edits[k]!.add.some((l) => codeLine(l) !== "" && gone.has(codeLine(l))),
+      );
+      const why =
+        writesNewCode(block, range, w.change) ?? whyNotShown(block, "revert", similarity, w, undone);
       if (why !== null) {
         tell(why);
         continue;
@@ -629,7 +752,7 @@ export async function matchChange(
         .split("\n")
         .filter((l) => l.startsWith("+") && !l.startsWith("+++"))
         .map((l) => l.slice(1));
-      const lacks = nameTheFileLacks(w.fileWords, inserted, block.language);
+      const lacks = nameTheFileLacks(w.fileWords, inserted, block.language, memberKnown(block));
       const applies =
         opts.applyCheck === false || lacks !== null ? null : await applyCheck(dev.path, dev.text, diff);
       const asItWas = (why: string): NonNullable<MatchReport["suggestion"]> => ({
