@@ -15,7 +15,7 @@
  * `git log -p`, so both see the same page cache and machine load; the load average is printed beside.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,6 +26,8 @@ interface WorkerResult {
   seconds: number;
   /** CPU time (user + system) of the indexing Node process, its git children not included. */
   cpuSeconds: number;
+  /** CPU time (user + system) of the git processes it ran and waited for (Linux; null elsewhere). */
+  childCpuSeconds: number | null;
   /** Each stage's seconds, as the build reports them (an older build reports fewer stages). */
   stages: Partial<Record<"mine" | "metrics" | "blocks" | "adapt" | "calibrate", number>>;
   maxRssMB: number;
@@ -68,6 +70,7 @@ async function worker(clone: string, api?: string): Promise<void> {
   const result: WorkerResult = {
     seconds: (performance.now() - t0) / 1000,
     cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+    childCpuSeconds: childrenCpuSeconds(),
     stages: res.stages,
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     commits: res.summary.commits,
@@ -75,6 +78,21 @@ async function worker(clone: string, api?: string): Promise<void> {
     links: res.summary.links,
   };
   process.stdout.write(JSON.stringify(result));
+}
+
+/**
+ * CPU time of this process's children that have ended (`cutime` + `cstime` of /proc/self/stat, in clock
+ * ticks of 1/100 s): the git processes an index run starts. Null where /proc is not there.
+ */
+function childrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    // Fields after the command name (which may hold spaces), from field 3 on: cutime and cstime are 16, 17.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 const STAGE_NAMES: Record<string, string> = {
@@ -120,11 +138,15 @@ async function main(argv: string[]): Promise<number> {
       ? join(resolve(values.baseline as string), "dist", "src", "api.js")
       : undefined;
     const base: number[] = [];
+    const baseCpu: number[] = [];
     const ours: WorkerResult[] = [];
     const theirs: WorkerResult[] = [];
     for (let i = 0; i < runs; i++) {
       // Alternate, so every side sees the same page cache and machine load.
+      const cpuBefore = childrenCpuSeconds();
       base.push((await timeGitLog(clone, ["log", "-p", "HEAD"])).seconds);
+      const cpuAfter = childrenCpuSeconds();
+      if (cpuBefore !== null && cpuAfter !== null) baseCpu.push(cpuAfter - cpuBefore);
       rmSync(join(clone, ".git", "dejafix"), { recursive: true, force: true });
       ours.push(await runWorker(clone));
       if (otherApi) {
@@ -140,20 +162,24 @@ async function main(argv: string[]): Promise<number> {
       Object.entries(st)
         .map(([k, v]) => `${STAGE_NAMES[k] ?? k} ${(v ?? 0).toFixed(2)} s`)
         .join(", ");
+    const gitCpu = (rs: WorkerResult[]): string => {
+      const c = rs.map((r) => r.childCpuSeconds).filter((x): x is number => x !== null);
+      return c.length === rs.length ? ` + ${median(c).toFixed(2)} s of its git processes` : "";
+    };
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     const withoutAdapt = median(ours.map((r) => r.seconds - (r.stages.adapt ?? 0)));
     const other = theirs.length > 0 ? theirs[theirs.length - 1] : undefined;
     const compared = other
       ? [
-          `baseline build ${values.baseline}: ${median(theirs.map((r) => r.seconds)).toFixed(2)} s = ${(median(theirs.map((r) => r.seconds)) / b).toFixed(2)}× the baseline; CPU ${median(theirs.map((r) => r.cpuSeconds)).toFixed(2)} s; peak ${Math.max(...theirs.map((r) => r.maxRssMB))} MB; ${other.fixes} fix commits, ${other.links} links`,
+          `baseline build ${values.baseline}: ${median(theirs.map((r) => r.seconds)).toFixed(2)} s = ${(median(theirs.map((r) => r.seconds)) / b).toFixed(2)}× the baseline; CPU ${median(theirs.map((r) => r.cpuSeconds)).toFixed(2)} s${gitCpu(theirs)}; peak ${Math.max(...theirs.map((r) => r.maxRssMB))} MB; ${other.fixes} fix commits, ${other.links} links`,
           `  of which ${stages(other.stages)} (last run)`,
           `this build without its adaptation stage: ${withoutAdapt.toFixed(2)} s = ${(withoutAdapt / b).toFixed(2)}× the baseline`,
         ]
       : [];
     process.stdout.write(
       `${[
-        `git log -p HEAD (baseline):  ${b.toFixed(2)} s`,
-        `dejafix index:               ${o.toFixed(2)} s  = ${(o / b).toFixed(2)}× the baseline (target ≤ 3×); CPU ${median(ours.map((r) => r.cpuSeconds)).toFixed(2)} s (user + sys of the Node process)`,
+        `git log -p HEAD (baseline):  ${b.toFixed(2)} s${baseCpu.length === runs ? `; CPU ${median(baseCpu).toFixed(2)} s` : ""}`,
+        `dejafix index:               ${o.toFixed(2)} s  = ${(o / b).toFixed(2)}× the baseline (target ≤ 3×); CPU ${median(ours.map((r) => r.cpuSeconds)).toFixed(2)} s (user + sys of the Node process)${gitCpu(ours)}`,
         `  of which ${stages(last.stages)} (last run)`,
         `peak memory (dejafix):       ${mem} MB (target < 1024 MB)`,
         `indexed: ${last.commits} commits, ${last.fixes} fix commits, ${last.links} defect→fix links; median of ${runs} run(s)`,

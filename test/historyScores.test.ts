@@ -4,15 +4,18 @@
  * nothing is read twice, and the scores are those the model gives each commit scored on its own.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { generateRepo } from "../fixtures/generate.js";
+import { mineHistory } from "../src/history/mine.js";
 import { repoRules } from "../src/history/repoRules.js";
 import { readAdaptation } from "../src/index/adaptationStore.js";
 import { readCalibration, recentCommits } from "../src/index/calibrationStore.js";
 import { openIndex } from "../src/index/openIndex.js";
+import { diffTokens, type TokenBags } from "../src/metrics/changeTokens.js";
 import { historyMetrics } from "../src/metrics/dataset.js";
 import { commitTokens } from "../src/metrics/diffTokens.js";
 import { scoringKey } from "../src/model/adapt.js";
@@ -21,6 +24,9 @@ import { HistoryScores } from "../src/model/historyScores.js";
 import { loadModel } from "../src/model/load.js";
 import { score } from "../src/model/score.js";
 import { indexRepository } from "../src/pipeline/indexRepository.js";
+
+const sameBag = (a: Map<number, number>, b: Map<number, number>): boolean =>
+  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 const ROOT = mkdtempSync(join(tmpdir(), "dejafix-history-scores-"));
 after(() => rmSync(ROOT, { recursive: true, force: true }));
@@ -72,6 +78,55 @@ test("history is read once for adaptation and calibration, and scores as each co
     assert.ok(stored && stored.percentiles.length > 0, "index stored percentiles");
     const own = await calibrateLevels(store, repoId, dir, rules, { commits: 1000 });
     assert.deepEqual(own.percentiles, stored.percentiles);
+  } finally {
+    store.close();
+  }
+});
+
+test("the history pass hands on its newest one-parent commits' diffs, whose bags are those a diff pass reads", async () => {
+  const dir = join(ROOT, "kept");
+  generateRepo(dir, { seed: 2, commits: 200 });
+  const { rules } = await repoRules(dir);
+  const model = await loadModel(undefined);
+  const dim = model.meta.features.token_hash.dim;
+  const store = await openIndex(dir);
+  try {
+    const kept = new Map<string, TokenBags>();
+    const res = await mineHistory({
+      repoDir: dir,
+      store,
+      keepDiffs: { last: 60, take: (d) => kept.set(d.meta.sha, diffTokens(d.files, rules, dim)) },
+    });
+    // The newest 60 commits with one parent, in the pass's (topological) order: merges and the root left out.
+    const newest = execFileSync(
+      "git",
+      ["rev-list", "--topo-order", "--min-parents=1", "--max-parents=1", "-n", "60", "HEAD"],
+      { cwd: dir, encoding: "utf8" },
+    )
+      .trim()
+      .split("\n");
+    assert.deepEqual(new Set(kept.keys()), new Set(newest));
+    let read = 0;
+    for await (const bags of commitTokens(dir, newest, rules, { dim })) {
+      const mine = kept.get(bags.meta.sha)!;
+      assert.ok(sameBag(mine.added, bags.added) && sameBag(mine.removed, bags.removed), bags.meta.sha);
+      read++;
+    }
+    assert.equal(read, 60);
+    assert.ok(
+      [...kept.values()].some((b) => b.added.size > 0 && b.removed.size > 0),
+      "bags with lines on both sides",
+    );
+
+    // Scored from the kept bags, without a diff pass, as from the diffs read again; the rest are read.
+    const older = recentCommits(store, res.repoId, 100).slice(0, 40);
+    const withKept = new HistoryScores(store, res.repoId, dir, rules, model, new Map(kept));
+    const fromBags = await withKept.scores(newest);
+    assert.equal(withKept.passes, 0, "no diff pass for commits the history pass kept");
+    const reading = new HistoryScores(store, res.repoId, dir, rules, model);
+    assert.deepEqual(fromBags, await reading.scores(newest));
+    assert.deepEqual(await withKept.scores(older), await reading.scores(older));
+    assert.equal(withKept.passes, 1);
   } finally {
     store.close();
   }

@@ -287,4 +287,61 @@ describe("windows cut from a region of a file", () => {
       "the code has tokens across lines",
     );
   });
+
+  it("finds the same lines inside comments and strings as the lexer, in every brace language", () => {
+    // Pieces that open, close or only look like comments and strings, in the forms each language has.
+    const pieces = [
+      "/* open",
+      "close */",
+      "a /* b */ c",
+      "// line /* not open",
+      "x = '\\'';",
+      "c = '\\n';",
+      's = "a // b /* c";',
+      's = "unterminated',
+      's = "escaped newline \\',
+      "t = `template",
+      "end ` + 1;",
+      "fn f<'a>(x: &'a str) {",
+      "let c = '\\u{1F600}';",
+      "n = 1'000'000;",
+      "q = a / b / c;",
+      "stray */ here",
+      "'",
+      '"',
+      "`",
+      "r = '\\x41' + 'b';",
+      'u = "é ✓" /* ü',
+      "}",
+    ];
+    for (const language of [
+      "c",
+      "cpp",
+      "java",
+      "rust",
+      "go",
+      "javascript",
+      "typescript",
+      "php",
+      "css",
+      "csharp",
+    ]) {
+      for (let seed = 1; seed <= 40; seed++) {
+        const rand = random(seed * 7919 + language.length);
+        const lines = Array.from({ length: 150 }, () =>
+          Array.from({ length: 1 + rand(3) }, () => pieces[rand(pieces.length)]).join(" "),
+        );
+        const code = lines.join("\n");
+        const pendingAt = lexPendingLines(code, language);
+        const got = Array.from({ length: lines.length }, (_, l) => (pendingAt(l) ? 1 : 0));
+        const expected = new Array<number>(lines.length).fill(0);
+        let line = 0;
+        for (const t of lexCode(code, language)) {
+          if (t.type === "new_line") line++;
+          else for (const _ of t.value.matchAll(/\n/g)) expected[++line] = 1;
+        }
+        assert.deepEqual(got, expected, `${language}, seed ${seed}`);
+      }
+    }
+  });
 });

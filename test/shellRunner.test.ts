@@ -69,3 +69,38 @@ test("the git shell answers as git does, in order, and survives a failed command
   }
   await assert.rejects(shell.run(["rev-parse", "HEAD"]), /closed/);
 });
+
+test("answers of megabytes, many in flight, come back whole and in order", async (t) => {
+  const dir = tempDir(t);
+  const run = (...args: string[]) => execFileSync("git", args, { cwd: dir });
+  run("init", "-q", "-b", "main");
+  run("config", "user.email", "a@example.com");
+  run("config", "user.name", "A");
+  // Multi-byte characters on every line: chunk edges fall inside them, and inside the answers' markers.
+  const body = (tag: string) =>
+    Array.from({ length: 60_000 }, (_, i) => `${tag} ${i} ünïcødé ✓ ${"x".repeat(i % 50)}`).join("\n");
+  writeFileSync(join(dir, "big.txt"), `${body("old")}\n`);
+  run("add", "-A");
+  run("commit", "-qm", "one");
+  writeFileSync(join(dir, "big.txt"), `${body("new")}\n`);
+  run("add", "-A");
+  run("commit", "-qm", "two");
+  const shell = gitShell(dir);
+  try {
+    const commands: string[][] = [
+      ["diff-tree", "-r", "-p", "HEAD~1", "HEAD"],
+      ["rev-parse", "HEAD"],
+      ["show", "HEAD:big.txt"],
+      ["diff-tree", "-r", "-p", "-U0", "HEAD~1", "HEAD"],
+      ["rev-parse", "HEAD~1"],
+    ];
+    const got = await Promise.all(commands.map((c) => shell.run(c)));
+    const want = await Promise.all(commands.map((c) => git(dir, c)));
+    assert.ok((want[0]?.length ?? 0) > 4_000_000, "the diff spans many pipe chunks");
+    assert.deepEqual(got, want);
+    // One after another too: the buffer the first answer grew is reused, then given back.
+    for (const c of commands) assert.equal(await shell.run(c), await git(dir, c));
+  } finally {
+    await shell.close();
+  }
+});

@@ -141,10 +141,10 @@ export function blocksOfFix(
       k = at + g.del.length;
     }
     after.push(...before.slice(k));
-    if (edits.length === 0 || isCosmeticChange(before, after, language) || onlyImports(before, after, edits))
-      continue;
+    if (edits.length === 0) continue;
     // Normalized from its own text, as readers of the index normalize `before` again.
     const norm = normalizeBlock(before, language, b.start);
+    if (isCosmeticChange(before, after, language, norm) || onlyImports(before, after, edits)) continue;
     if (isTable(norm)) continue;
     out.push({ start: b.start, end: b.end, before, after, edits, norm });
   }
@@ -229,8 +229,10 @@ export function isCosmeticChange(
   before: readonly string[],
   after: readonly string[],
   language: string,
+  /** `normalizeBlock(before, language, firstLine)` when the caller has it (only lines differ by firstLine). */
+  beforeNorm: NormalizedBlock = normalizeBlock([...before], language, 1),
 ): boolean {
-  const a = codeTokens(normalizeBlock([...before], language, 1));
+  const a = codeTokens(beforeNorm);
   const b = codeTokens(normalizeBlock([...after], language, 1));
   if (a.length !== b.length) return false;
   const renames = new Map<string, string>();

@@ -287,14 +287,24 @@ function pendingFrom(
       return;
     }
     if (type !== "comment" && type !== "string") return;
-    for (let k = code.indexOf("\n", i); k >= 0 && k < end; k = code.indexOf("\n", k + 1)) pending[++line] = 1;
+    mark(i, end);
+  };
+  const mark = (from: number, to: number): void => {
+    for (let k = code.indexOf("\n", from); k >= 0 && k < to; k = code.indexOf("\n", k + 1))
+      pending[++line] = 1;
   };
   return (target) => {
     // Lex on, some lines at a time, until the target line's start is passed (or the code ends).
     while (line < target + 1 && at < code.length) {
       let stop = at;
       for (let k = 0; k < 64 && stop >= 0; k++) stop = code.indexOf("\n", stop + 1);
-      at = walk(code, syn, language, emit, false, at, stop < 0 ? code.length : stop + 1);
+      const until = stop < 0 ? code.length : stop + 1;
+      at =
+        syn.family === "c"
+          ? multiLineTokensC(code, syn, at, until, mark, () => {
+              pending[++line] = 0;
+            })
+          : walk(code, syn, language, emit, false, at, until);
     }
     return pending[target] === 1;
   };
@@ -367,6 +377,68 @@ function syncedFrom(
   for (let k = code.indexOf("\n", at); k >= 0 && k < met; k = code.indexOf("\n", k + 1)) line++;
   const atLineStart = met === 0 || code[met - 1] === "\n";
   return { first: atLineStart ? line : line + 1, pending: pendingFrom(code, syn, language, met, line) };
+}
+
+/**
+ * `walk` for the brace family reduced to what `lexPendingLines` needs, for long files: where comments and
+ * strings are (`token` with their extent) and the line ends between tokens. In that family no other token
+ * holds a `/`, a quote or a backquote (names, numbers and operators are made of other characters, and a
+ * `/` followed by `/` or `*` is always a comment), so each of those characters, outside a comment or a
+ * string, starts a token exactly where `walk` starts one, and the rest can be skipped a character at a
+ * time. Returns where it stopped: a token's start at or after `until`, as `walk`.
+ */
+function multiLineTokensC(
+  code: string,
+  syn: Syntax,
+  from: number,
+  until: number,
+  token: (start: number, end: number) => void,
+  newLine: () => void,
+): number {
+  const n = code.length;
+  // `quoted` of `walk`: to the closing quote (backslash escapes), or to the line end for all but `.
+  const quoted = (start: number, q: number): number => {
+    let k = start + 1;
+    while (k < n) {
+      const c = code.charCodeAt(k);
+      if (c === 92) k += 2;
+      else if (c === q) return k + 1;
+      else if (c === 10 && q !== 96) return k;
+      else k++;
+    }
+    return n;
+  };
+  let i = from;
+  while (i < n && i < until) {
+    const c = code.charCodeAt(i);
+    if (c === 10) {
+      newLine();
+      i++;
+    } else if (c === 47) {
+      const next = code.charCodeAt(i + 1);
+      if (next === 47) {
+        const e = code.indexOf("\n", i);
+        i = e < 0 ? n : e;
+      } else if (next === 42) {
+        const e = code.indexOf("*/", i + 2);
+        const end = e < 0 ? n : e + 2;
+        token(i, end);
+        i = end;
+      } else i++;
+    } else if (c === 34 || (c === 39 && syn.singleQuote) || (c === 96 && syn.backquote)) {
+      const end = quoted(i, c);
+      token(i, end);
+      i = end;
+    } else if (c === 39) {
+      // Rust lifetimes: a closed 'x' is still a char (the test of `walk`).
+      if (code[i + 2] === "'" || (code[i + 1] === "\\" && code.indexOf("'", i + 2) - i <= 4)) {
+        const end = quoted(i, 39);
+        token(i, end);
+        i = end;
+      } else i++;
+    } else i++;
+  }
+  return i;
 }
 
 /** The lexer shared by `lexCode` and `lexPendingLines`: calls `emit` with each token's type and extent. */

@@ -43,7 +43,7 @@ export function gitShell(cwd: string): GitShell {
   const errMarker = `\0\0\x01${nonce}\n`;
   // Commands asked, and the two halves of their answers as they arrive (in the order asked).
   const queue: Pending[] = [];
-  const outs: { stdout: Buffer; code: number }[] = [];
+  const outs: { stdout: string; code: number }[] = [];
   const errs: string[] = [];
   let failure: Error | null = null;
   let noShell = false;
@@ -52,9 +52,9 @@ export function gitShell(cwd: string): GitShell {
   const settle = (): void => {
     while (queue.length > 0 && outs.length > 0 && errs.length > 0) {
       const p = queue.shift() as Pending;
-      const { stdout, code } = outs.shift() as { stdout: Buffer; code: number };
+      const { stdout, code } = outs.shift() as { stdout: string; code: number };
       const stderr = errs.shift() as string;
-      if (code === 0) p.resolve(stdout.toString("utf8"));
+      if (code === 0) p.resolve(stdout);
       else p.reject(new GitError(p.args, code, code === 127 ? `cannot run git in ${cwd}` : stderr));
     }
   };
@@ -64,19 +64,43 @@ export function gitShell(cwd: string): GitShell {
   };
 
   const shell = spawn("sh", [], { cwd, env: gitEnv(), stdio: ["pipe", "pipe", "pipe"] }) as Shell;
-  let out: Buffer = Buffer.alloc(0);
+  // stdout so far, in a buffer that doubles when full: a merge diff of megabytes arrives in many chunks,
+  // and copying all of it again on each one (or searching it again from its start) is quadratic.
+  let out: Buffer = Buffer.allocUnsafe(1 << 16);
+  let length = 0;
+  // Where the next marker can start at the earliest: the bytes before were searched already.
+  let searched = 0;
   shell.stdout.on("data", (chunk: Buffer) => {
-    out = out.length === 0 ? chunk : Buffer.concat([out, chunk]);
+    if (length + chunk.length > out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(out.length * 2, length + chunk.length));
+      out.copy(grown, 0, 0, length);
+      out = grown;
+    }
+    chunk.copy(out, length);
+    length += chunk.length;
     for (;;) {
-      const at = out.indexOf(outMarker);
-      if (at < 0) return;
-      const nl = out.indexOf(10, at + outMarker.length);
-      if (nl < 0) return;
+      const data = out.subarray(0, length);
+      const at = data.indexOf(outMarker, searched);
+      if (at < 0) {
+        // A marker may straddle this chunk and the next: its start is searched again.
+        searched = Math.max(0, length - outMarker.length + 1);
+        return;
+      }
+      const nl = data.indexOf(10, at + outMarker.length);
+      if (nl < 0) {
+        searched = at;
+        return;
+      }
       outs.push({
-        stdout: out.subarray(0, at),
-        code: Number(out.toString("latin1", at + outMarker.length, nl)),
+        // Decoded now: the buffer is reused for the answers that follow.
+        stdout: data.toString("utf8", 0, at),
+        code: Number(data.toString("latin1", at + outMarker.length, nl)),
       });
-      out = out.subarray(nl + 1);
+      out.copy(out, 0, nl + 1, length);
+      length -= nl + 1;
+      searched = 0;
+      // One huge answer does not keep its buffer for the rest of the pass.
+      if (length === 0 && out.length > 1 << 22) out = Buffer.allocUnsafe(1 << 16);
       settle();
     }
   });

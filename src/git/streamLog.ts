@@ -25,12 +25,13 @@ export function streamLog(repoDir: string, revs: string[]): AsyncGenerator<Commi
  * `git diff-tree --stdin` process, in the order given. SZZ takes a fix's evidence from these: a defect
  * line the fix only re-indents (wrapped in a new `if`, say) is hidden by `-w` but is still evidence.
  * Three lines of context give the code around an insertion for fixes that only add lines.
- * `ignoreWhitespace` reads them with `-w` instead, as the history pass does.
+ * `ignoreWhitespace` reads them with `-w` instead, as the history pass does; `context: 0` with it gives the
+ * history pass's very lines (with -w, git may align a hunk differently under other context).
  */
 export function streamPlainDiffs(
   repoDir: string,
   shas: string[],
-  opts: { ignoreWhitespace?: boolean } = {},
+  opts: { ignoreWhitespace?: boolean; context?: number } = {},
 ): AsyncGenerator<CommitDiff> {
   const args = [
     "diff-tree",
@@ -38,7 +39,7 @@ export function streamPlainDiffs(
     "--always",
     "-r",
     ...DIFF_FORMAT,
-    "-U3",
+    `-U${opts.context ?? 3}`,
     // As the history pass reads them, for token bags that must match the training data's.
     ...(opts.ignoreWhitespace ? ["-w"] : []),
     "--date=raw",

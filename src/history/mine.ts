@@ -38,6 +38,12 @@ export interface MineOptions {
   checkpointSeconds?: number;
   /** Called after each batch of commits is stored (their hunks and links with them). */
   onStored?: (repoId: number) => void;
+  /**
+   * The diffs of the newest `last` commits of this pass with one parent, handed to `take` as the pass reads
+   * them (first-parent, `-U0 -w`: what the index's later stages would otherwise read again with
+   * `git diff-tree`). A diff with hunks too long to keep their lines is not handed on.
+   */
+  keepDiffs?: { last: number; take: (diff: CommitDiff) => void };
 }
 
 /** A file whose lines the pass stopped tracking, from `commit` on; every other file is unaffected. */
@@ -197,6 +203,7 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   });
   dropRelandedReverts(graph.order, subjects, fixes);
   subjects.clear();
+  const kept = newestWithOneParent(graph.order, graph.parents, opts.keepDiffs?.last ?? 0);
 
   const ids = store.commitIds(repoId);
   let nextId = store.maxCommitId() + 1;
@@ -380,6 +387,14 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
         diffs = [alone.diff];
         restartAfter = true;
       }
+      const first = diffs[0];
+      if (
+        first &&
+        !restartAfter &&
+        kept.has(sha) &&
+        first.files.every((f) => f.hunks.every((h) => !h.elided))
+      )
+        opts.keepDiffs?.take(first);
       const id = ids.get(sha) ?? nextId++;
       ids.set(sha, id);
       const meta = diffs[0]?.meta;
@@ -559,6 +574,20 @@ export async function mineHistory(opts: MineOptions): Promise<MineResult> {
   }
   result.seconds = (performance.now() - t0) / 1000;
   return result;
+}
+
+/** The newest `n` commits of `order` with exactly one parent. */
+function newestWithOneParent(
+  order: readonly string[],
+  parents: ReadonlyMap<string, readonly string[]>,
+  n: number,
+): Set<string> {
+  const out = new Set<string>();
+  for (let i = order.length - 1; i >= 0 && out.size < n; i--) {
+    const sha = order[i] as string;
+    if (parents.get(sha)?.length === 1) out.add(sha);
+  }
+  return out;
 }
 
 function oldPaths(files: readonly FileChange[]): string[] {

@@ -269,7 +269,10 @@ export function defectBlockBuilder(
   const loop = async (): Promise<void> => {
     try {
       while (!stopped && (ahead.length > 0 || queue.length > 0)) {
-        while (ahead.length < READ_AHEAD && queue.length > 0) ahead.push(prepare(queue.shift()!));
+        // Refilled half a window at a time: the blobs asked in one turn go to git in one write, and each
+        // write wakes git (on redis, a write per fix cost about a second).
+        if (ahead.length <= READ_AHEAD / 2)
+          while (ahead.length < READ_AHEAD && queue.length > 0) ahead.push(prepare(queue.shift()!));
         const next = ahead.shift()!;
         pacer.tick();
         build(next, await next.contents);

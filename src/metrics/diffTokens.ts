@@ -43,8 +43,10 @@ export function historyTokens(
 }
 
 /**
- * Bags of chosen commits (merges skipped), in the order given, from one `git diff-tree --stdin -w`
- * against the first parent: the same whitespace-blind lines as `historyTokens` and `stagedTokens`.
+ * Bags of chosen commits (merges skipped), in the order given, from one `git diff-tree --stdin -w -U0`
+ * against the first parent: the same whitespace-blind lines as `historyTokens` (the dataset the model is
+ * trained on) and `stagedTokens`. With -w, more context can make git align a hunk differently (redis
+ * 2237131: 2 lines of 311), so the context is the history pass's own.
  */
 export function commitTokens(
   repoDir: string,
@@ -53,7 +55,7 @@ export function commitTokens(
   opts: { dim?: number } = {},
 ): AsyncGenerator<CommitBags> {
   return bagsOf(
-    streamPlainDiffs(repoDir, [...shas], { ignoreWhitespace: true }),
+    streamPlainDiffs(repoDir, [...shas], { ignoreWhitespace: true, context: 0 }),
     rules,
     opts.dim ?? TOKEN_HASH_DIM,
   );

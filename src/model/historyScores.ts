@@ -5,9 +5,12 @@
  * about 3,000 diffs and scorings where 2,000-odd distinct commits were asked for. Here the first request
  * reads the commits asked for together with those announced (`expect`) in one pass; later requests
  * read only what no earlier pass read. Scores are the model's own (no adaptation applied): a row of a
- * batch scores the same whatever the other rows, so sharing changes no figure.
+ * batch scores the same whatever the other rows, so sharing changes no figure. Bags the history pass of
+ * the same run already made (`known`: its `-U0 -w` first-parent diffs, the same lines as `diff-tree -w`)
+ * are scored as they are; only the commits without one are read again.
  */
 import type { IndexStore } from "../index/store.js";
+import type { TokenBags } from "../metrics/changeTokens.js";
 import { historyMetrics, type MetricValues } from "../metrics/dataset.js";
 import { commitTokens } from "../metrics/diffTokens.js";
 import type { Rules } from "../rules/types.js";
@@ -40,6 +43,8 @@ export class HistoryScores {
     private readonly root: string,
     private readonly rules: Rules,
     readonly model: RiskModel,
+    /** Token bags of commits already read (by the history pass), with the model's dimension; taken as used. */
+    private readonly known: Map<string, TokenBags> = new Map(),
   ) {}
 
   /** Commits a later request will ask for: read with the next pass instead of in a pass of their own. */
@@ -55,10 +60,11 @@ export class HistoryScores {
     return shas.flatMap((sha) => this.scored.get(sha) ?? []);
   }
 
-  /** One diff pass over `shas`, scored in batches as it streams. */
+  /** The bags known already, then one diff pass over the rest of `shas`, scored in batches as they come. */
   private async read(shas: readonly string[]): Promise<void> {
     for (const sha of shas) this.asked.add(sha);
-    this.passes++;
+    const unread = shas.filter((sha) => !this.known.has(sha));
+    if (unread.length > 0) this.passes++;
     this.metrics ??= await historyMetrics(this.store, this.repoId);
     const metrics = this.metrics;
     const dim = this.model.meta.features.token_hash.dim;
@@ -72,11 +78,20 @@ export class HistoryScores {
       inputs = [];
       batchShas = [];
     };
-    for await (const bags of commitTokens(this.root, shas, this.rules, { dim })) {
-      inputs.push({ metrics: metrics.get(bags.meta.sha) ?? {}, added: bags.added, removed: bags.removed });
-      batchShas.push(bags.meta.sha);
+    const add = async (sha: string, bags: TokenBags): Promise<void> => {
+      inputs.push({ metrics: metrics.get(sha) ?? {}, added: bags.added, removed: bags.removed });
+      batchShas.push(sha);
       if (inputs.length === BATCH) await flush();
+    };
+    for (const sha of shas) {
+      const bags = this.known.get(sha);
+      if (bags === undefined) continue;
+      this.known.delete(sha);
+      await add(sha, bags);
     }
+    if (unread.length > 0)
+      for await (const bags of commitTokens(this.root, unread, this.rules, { dim }))
+        await add(bags.meta.sha, bags);
     if (inputs.length > 0) await flush();
   }
 }

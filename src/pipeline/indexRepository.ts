@@ -14,8 +14,10 @@ import { asDiskFull } from "../index/diskFull.js";
 import type { MovedAside } from "../index/health.js";
 import { lockIndex, openIndex, type WriterOptions } from "../index/openIndex.js";
 import type { IndexStore, IndexSummary } from "../index/store.js";
+import { diffTokens, type TokenBags } from "../metrics/changeTokens.js";
 import { computeHistoryMetrics } from "../metrics/history.js";
 import type { HistoryScores } from "../model/historyScores.js";
+import type { RiskModel } from "../model/load.js";
 import type { Rules } from "../rules/types.js";
 
 export interface IndexOptions {
@@ -74,6 +76,12 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
   let builder: DefectBlockBuilder | null = null;
   let storedUpTo = 0;
   try {
+    // The model first: the token bags of the newest commits, which the adaptation and the calibration
+    // score, are made from the history pass's own diffs instead of a second read of them.
+    // A model that fails to load fails the run after mining, as it did before (its history is kept).
+    const early = await availableModel(opts.repoDir).catch(() => undefined);
+    const bags = new Map<string, TokenBags>();
+    const dim = early?.meta.features.token_hash.dim;
     const res = await mineHistory({
       repoDir: opts.repoDir,
       store,
@@ -84,6 +92,13 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
       ignore: settings.ignore,
       onNotice: opts.onSkip,
       checkpointSeconds: opts.checkpointSeconds,
+      keepDiffs:
+        dim === undefined
+          ? undefined
+          : {
+              last: BAGS_KEPT,
+              take: (diff) => bags.set(diff.meta.sha, diffTokens(diff.files, rules, dim)),
+            },
       onStored: (repoId) => {
         if (builder === null) {
           builder = defectBlockBuilder(store, repoId, root, rules);
@@ -110,7 +125,8 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
     // score percentiles of this repository's own commits, so rules can gate by share of commits. Both
     // score history with the same model: one diff pass and one scoring serve them (historyScores.ts).
     t = performance.now();
-    const scores = await historyScores(opts.repoDir, store, res.repoId, root, rules);
+    const model = early === undefined ? await availableModel(opts.repoDir) : early;
+    const scores = model && (await historyScores(store, res.repoId, root, rules, model, bags));
     const adaptation =
       scores && (await refreshAdaptation(store, res.repoId, root, rules, settings.select, scores));
     const adaptSeconds = (performance.now() - t) / 1000;
@@ -145,19 +161,23 @@ export async function indexRepository(opts: IndexOptions): Promise<IndexResult> 
   }
 }
 
-/** The scores of history for this run's adaptation and calibration; null when no model is available. */
 async function historyScores(
-  repoDir: string,
   store: IndexStore,
   repoId: number,
   root: string,
   rules: Rules,
-): Promise<HistoryScores | null> {
-  const { loadModel, ModelUnavailableError } = await import("../model/load.js");
+  model: RiskModel,
+  bags: Map<string, TokenBags>,
+): Promise<HistoryScores> {
   const { HistoryScores } = await import("../model/historyScores.js");
+  return new HistoryScores(store, repoId, root, rules, model, bags);
+}
+
+/** The risk model in use, or null when none is available (no adaptation, no calibration then). */
+async function availableModel(repoDir: string): Promise<RiskModel | null> {
+  const { loadModel, ModelUnavailableError } = await import("../model/load.js");
   try {
-    const model = await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) });
-    return new HistoryScores(store, repoId, root, rules, model);
+    return await loadModel(undefined, { gitCommonDir: await gitCommonDir(repoDir) });
   } catch (e) {
     if (e instanceof ModelUnavailableError) return null;
     throw e;
@@ -193,6 +213,13 @@ async function refreshAdaptation(
   const stored = await adaptRepository(store, repoId, root, rules, model, { buggy, scores });
   return { fitted: true, kept: stored.kept, reason: stored.outcome.reason };
 }
+
+/**
+ * Newest commits whose token bags the history pass keeps: the calibration's 1,000 and the adaptation's
+ * 2,000 settled ones (ADAPT_COMMITS), unless more than 1,000 commits arrived in the settling time: the
+ * older ones of those are read again, as every commit was before.
+ */
+const BAGS_KEPT = 3000;
 
 /** New commits after which the stored score percentiles are computed again. */
 const RECALIBRATE_AFTER = 500;
