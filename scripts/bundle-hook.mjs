@@ -18,6 +18,7 @@
 //   node scripts/bundle-hook.mjs [DIST]          (DIST defaults to ./dist; `npm run build` runs it)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import ts from "typescript";
 
 const dist = resolve(process.argv[2] ?? "dist");
@@ -83,6 +84,9 @@ while (todo.length > 0) {
 }
 
 const ids = [...modules.keys()].sort();
+// The hooks that stop git: they start without V8's optimizing compiler (src/hooks/tiering.ts).
+const { HOOK_TABLE } = await import(pathToFileURL(join(root, "hooks", "table.js")).href);
+const quickHooks = HOOK_TABLE.filter((h) => h.blocks).map((h) => h.name);
 // The modules, as one expression: an object of CommonJS module functions, compiled by the pack below.
 const body = `({\n${ids
   .map(
@@ -104,6 +108,11 @@ const META = new Set(${JSON.stringify(ids.filter((id) => modules.get(id).include
 const BODY = join(__dirname, ${JSON.stringify(BODY)});
 const cache = new Map();
 let defs;
+const argv = process.argv.slice(2);
+// A hook that stops git starts without V8's optimizing compiler (src/hooks/tiering.ts says why), and does so
+// before its modules compile: V8 takes a code cache only under the flags it was made with.
+const quick = new Set(${JSON.stringify(quickHooks)}).has(argv[0]);
+if (quick) require("node:v8").setFlagsFromString("--no-turbofan");
 // Node ≥ 22.1 keeps compiled code of the packages loaded from here on disk (a no-op where it has no cache).
 require("node:module").enableCompileCache?.();
 
@@ -141,6 +150,8 @@ function compile(bodyStat) {
     try {
       mkdirSync(dir, { recursive: true });
       const tmp = \`\${file}.\${process.pid}.tmp\`;
+      // A large change turned the compiler on again: the cache is made under the flags the next run starts with.
+      if (quick) require("node:v8").setFlagsFromString("--no-turbofan");
       writeFileSync(tmp, script.createCachedData());
       renameSync(tmp, file);
       for (const f of readdirSync(dir)) if (f.startsWith("hook-") && join(dir, f) !== file) unlinkSync(join(dir, f));
@@ -185,7 +196,6 @@ function fresh() {
     return null;
   }
 }
-const argv = process.argv.slice(2);
 const body = fresh();
 if (body) {
   const save = compile(body);

@@ -160,6 +160,30 @@ describe("the packed hook runner", () => {
     assert.deepEqual(run(pack, repo, blocked), plain);
   });
 
+  test("a check that turned V8's optimizing compiler back on leaves a cache the next run takes", (t) => {
+    const dir = tempDir(t, "dejafix-pack-");
+    const copy = packedCopy(dir);
+    const pack = join(copy, "dist", "src", "hook.cjs");
+    const { repo, env } = stagedRepo(dir, "export const a = 2;\n");
+    // As src/hooks/tiering.ts does for a large change: the flags differ from the ones the run started with.
+    writeFileSync(
+      join(dir, "checker.mjs"),
+      `import { setFlagsFromString } from "node:v8";\n${CHECKER.replace(
+        "export async function checker(change) {",
+        'export async function checker(change) {\n  setFlagsFromString("--turbofan");',
+      )}`,
+    );
+    const cached = { ...env, DEJAFIX_CODE_CACHE_DIR: join(dir, "cache") };
+    const first = run(pack, repo, cached);
+    assert.equal(first.status, 0, first.stderr);
+    const [file] = readdirSync(join(dir, "cache"));
+    assert.ok(file !== undefined);
+    const written = statSync(join(dir, "cache", file)).mtimeMs;
+    // Taken as it is (V8 rejects a cache made under other flags, and the loader would write it again).
+    assert.deepEqual(run(pack, repo, cached), first);
+    assert.equal(statSync(join(dir, "cache", file)).mtimeMs, written);
+  });
+
   test("the installed hook script keeps the cache in the clone's dejafix folder", (t) => {
     const dir = tempDir(t, "dejafix-pack-");
     const copy = packedCopy(dir);

@@ -230,6 +230,42 @@ describe("windows cut from a region of a file", () => {
     }
   });
 
+  it("asked first about a line deep in a file, the lexer answers as lexing from the top does", () => {
+    // C, where it starts near that line: comments and strings across lines, quotes of one kind inside the
+    // other, comment markers inside strings, a backslash at a line's end inside a string and outside.
+    const rand = random(11);
+    const out: string[] = [];
+    while (out.length < 1500) {
+      const k = rand(9);
+      if (k === 0) out.push(`int v${rand(99)} = f(a, b);`);
+      else if (k === 1) out.push("/* a comment", ` * with a "quote and a 'tick`, " */");
+      else if (k === 2)
+        out.push('const char *s = "a /* not a comment \\', "continued */ 'still \\", 'a string";');
+      else if (k === 3) out.push("char c = '\"'; char d = '\\'';");
+      else if (k === 4) out.push('x = y / 2; // trailing "quote');
+      else if (k === 5) out.push('s = "*/"; t = "/*";');
+      else if (k === 6) out.push("#define M(x) \\", "  ((x) + 1)");
+      else if (k === 7) out.push("");
+      else out.push(`total += rows[i].size; /* short */ n++;`);
+    }
+    const code = out.join("\n");
+    const lines = out.length;
+    const expected = new Uint8Array(lines);
+    let line = 0;
+    for (const t of lexCode(code, "c")) {
+      if (t.type === "new_line") line++;
+      else for (const _ of t.value.matchAll(/\n/g)) expected[++line] = 1;
+    }
+    assert.ok(expected.some((p) => p === 1));
+    for (let first = 0; first < lines; first += 37) {
+      const pendingAt = lexPendingLines(code, "c");
+      const got = new Uint8Array(lines);
+      for (const l of [first, ...Array.from({ length: lines }, (_, k) => lines - 1 - k)])
+        got[l] = pendingAt(l) ? 1 : 0;
+      assert.deepEqual(got, expected, `first asked about line ${first}`);
+    }
+  });
+
   it("lexing a stretch alone starts where no token of the whole file goes on", () => {
     const code = braceCode(3, 600).join("\n");
     const pendingAt = lexPendingLines(code, "javascript");

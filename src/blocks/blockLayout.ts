@@ -127,29 +127,45 @@ function braceLayout(lines: string[], scan: ScanResult, from: number, to: number
     spans.push({ start: items[statementStart(o)]!.line, end: items[statementEnd(partner[o]!)]!.line });
   }
 
-  // Items of each line, to grow a range over the partners of the brackets it contains.
-  const firstItem = new Int32Array(lines.length + 1).fill(items.length);
-  for (let k = items.length - 1; k >= 0; k--) if (items[k]!.line >= from) firstItem[items[k]!.line] = k;
-  for (let ln = to - 1; ln >= from; ln--) firstItem[ln] = Math.min(firstItem[ln]!, firstItem[ln + 1]!);
+  // Per line, the first and last line its brackets' partners are on (-1: none): a range is balanced when no
+  // line of it reaches out, and growing it needs only the lines it did not hold yet.
+  const reachUp = new Int32Array(lines.length + 1).fill(-1);
+  const reachDown = new Int32Array(lines.length + 1).fill(-1);
+  for (let k = 0; k < items.length; k++) {
+    const q = partner[k]!;
+    const ln = items[k]!.line;
+    if (q < 0 || ln < from) continue;
+    const pl = items[q]!.line;
+    if (reachUp[ln] === -1 || pl < reachUp[ln]!) reachUp[ln] = pl;
+    if (pl > reachDown[ln]!) reachDown[ln] = pl;
+  }
 
   const balance = (span: LineSpan, maxLines: number): LineSpan | null => {
     let { start, end } = span;
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (let k = firstItem[start]!; k < firstItem[end + 1]!; k++) {
-        const q = partner[k]!;
-        if (q < 0) continue;
-        const ln = items[q]!.line;
-        if (ln < start) {
-          start = ln;
-          changed = true;
-        } else if (ln > end) {
-          end = ln;
-          changed = true;
-        }
+    const read = (lo: number, hi: number): void => {
+      for (let ln = lo; ln <= hi; ln++) {
+        const up = reachUp[ln]!;
+        if (up === -1) continue;
+        if (up < start) start = up;
+        if (reachDown[ln]! > end) end = reachDown[ln]!;
       }
-      if (end - start + 1 > maxLines) return null;
+    };
+    // A range starting above the region, or ending past the file, is taken as it is (as it always was).
+    if (start >= from && end < lines.length) {
+      // Lines a..b are read: each round reads only the lines the range grew over in the last one.
+      let a = start;
+      let b = start - 1;
+      while (start < a || Math.min(end, to - 1) > b) {
+        const lo = start;
+        const hi = Math.min(end, to - 1);
+        read(lo, a - 1);
+        read(Math.max(b + 1, lo), hi);
+        a = lo;
+        b = Math.max(b, hi);
+        if (end - start + 1 > maxLines) return null;
+      }
     }
+    if (end - start + 1 > maxLines) return null;
     return { start, end };
   };
 

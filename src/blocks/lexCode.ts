@@ -233,14 +233,54 @@ export function lexCode(code: string, language: string): LexToken[] {
 /**
  * Per line of `code` (0-based): whether `lexCode` is inside a token at its start (a block comment or a
  * string that spans lines), so lexing from that line alone would not give the same tokens. The same lexer,
- * without building tokens, run from the start only as far as the lines asked about.
+ * without building tokens, run only as far as the lines asked about, and from near the first line asked
+ * about rather than from the file's start when it can be shown to give the same answers (`syncedFrom`):
+ * a one-line change deep in a long file costs about what it costs near the top.
  */
 export function lexPendingLines(code: string, language: string): (line: number) => boolean {
   const syn = syntaxOf(language);
   if (!syn) throw new Error(`no hand-written lexer for ${language}`);
-  const pending: number[] = [0];
-  let line = 0;
-  let at = 0;
+  let fromTop: ((line: number) => boolean) | undefined;
+  let near: { first: number; pending: (line: number) => boolean } | null | undefined;
+  return (target) => {
+    near ??= target > SYNC_LINES ? syncedFrom(code, syn, language, target - SYNC_LINES, target) : null;
+    if (near !== null && target >= near.first) return near.pending(target);
+    fromTop ??= pendingFrom(code, syn, language, 0, 0);
+    return fromTop(target);
+  };
+}
+
+/** The offset of the line `lines` lines below the one starting at `from`; -1 past the last line. */
+function lineStart(code: string, from: number, lines: number): number {
+  let at = from;
+  for (let l = 0; l < lines; l++) {
+    const nl = code.indexOf("\n", at);
+    if (nl < 0) return -1;
+    at = nl + 1;
+  }
+  return at;
+}
+
+/** Lines above the first line asked about where `lexPendingLines` tries to start. */
+const SYNC_LINES = 100;
+/** Tokens lexed, over all the trial lexings, before `syncedFrom` gives up (C files met within 80). */
+const MAX_SYNC_STEPS = 200;
+
+/**
+ * `pending(line)` for lines from `line` on, lexing from offset `at` (a token's start on that line, line
+ * start or not): the line holding `at` is not answered unless `at` is its start.
+ */
+function pendingFrom(
+  code: string,
+  syn: Syntax,
+  language: string,
+  at0: number,
+  line0: number,
+): (line: number) => boolean {
+  const pending: number[] = [];
+  pending[line0] = 0;
+  let line = line0;
+  let at = at0;
   const emit = (type: string, i: number, end: number): void => {
     if (type === "new_line") {
       pending[++line] = 0;
@@ -268,6 +308,75 @@ export function lexPendingLines(code: string, language: string): (line: number) 
     }
     return pending[target] === 1;
   };
+}
+
+/**
+ * The lexer from line `start` on, when the lexing from the file's start provably joins it before line
+ * `limit`; null when that cannot be shown (then only lexing from the top answers).
+ *
+ * The lexer keeps no state between tokens: where a token ends depends only on where it starts. The
+ * lexing from the top reaches `start`'s first character either at a token's start, or inside a token that
+ * spans lines: a block comment, a triple-quoted string, or a string of one quote kind (only these hold a
+ * newline), and such a token ends where that kind's end is first found from `start` on. So it passes
+ * through one of a few offsets, one per kind the language has; lexed from each of them, the lexings
+ * meet at one token start (each steps on from the lowest offset until all stand on the same one), and
+ * from there the lexing from the top is the same, whichever offset it came through.
+ */
+function syncedFrom(
+  code: string,
+  syn: Syntax,
+  language: string,
+  start: number,
+  limit: number,
+): { first: number; pending: (line: number) => boolean } | null {
+  const at = lineStart(code, 0, start);
+  const last = lineStart(code, at, limit - start);
+  if (at <= 0 || last < 0) return null;
+  const firstIndex = (close: string): number => {
+    const e = code.indexOf(close, at);
+    return e < 0 ? code.length : e + close.length;
+  };
+  // `quoted` in walk, from inside the string: an unescaped quote ends it, a newline too but in backticks.
+  const stringEnd = (q: string): number => {
+    let k = at;
+    while (k < code.length) {
+      const c = code[k];
+      if (c === "\\") k += 2;
+      else if (c === q) return k + 1;
+      else if (c === "\n" && q !== "`") return k;
+      else k++;
+    }
+    return code.length;
+  };
+  const offsets = [at, stringEnd('"'), stringEnd("'")];
+  if (syn.backquote) offsets.push(stringEnd("`"));
+  if (syn.family === "c") offsets.push(firstIndex("*/"));
+  if (syn.family === "python") offsets.push(firstIndex("'''"), firstIndex('"""'));
+  const step = (i: number): number => walk(code, syn, language, () => undefined, false, i, i + 1);
+  // Lexings that stay apart are the common case where they never meet (template literals or docstrings
+  // read inside out, one quote of each pair taken for the other): give up soon, the top answers.
+  for (let steps = 0; ; steps++) {
+    if (steps > MAX_SYNC_STEPS) return null;
+    let low = 0;
+    for (let k = 1; k < offsets.length; k++) if (offsets[k]! < offsets[low]!) low = k;
+    // Past `limit`'s start, or at the end of the code (where an unclosed token would end too): no answer.
+    if (offsets[low]! > last || offsets[low]! >= code.length) return null;
+    const met = offsets.filter((o) => o === offsets[low]).length;
+    if (met === offsets.length) break;
+    if (met > 1) {
+      const o = offsets[low]!;
+      for (let k = offsets.length - 1; k >= 0; k--) if (offsets[k] === o) offsets.splice(k, 1);
+      offsets.push(o);
+      continue;
+    }
+    offsets[low] = step(offsets[low]!);
+  }
+  const met = offsets[0]!;
+  // The line holding the meeting offset, and whether the offset is that line's start.
+  let line = start;
+  for (let k = code.indexOf("\n", at); k >= 0 && k < met; k = code.indexOf("\n", k + 1)) line++;
+  const atLineStart = met === 0 || code[met - 1] === "\n";
+  return { first: atLineStart ? line : line + 1, pending: pendingFrom(code, syn, language, met, line) };
 }
 
 /**

@@ -11,6 +11,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { runHook } from "../hooks/runHook.js";
 import { HOOK_NAMES, hookSpec, isHookName } from "../hooks/table.js";
+import { quickStart } from "../hooks/tiering.js";
 import { type Deadline, startWatchdog } from "../hooks/watchdog.js";
 import { printErr } from "../report/output.js";
 import { sanitizeLine } from "../report/sanitize.js";
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<Ended> {
     return { code: 0, checked: false };
   }
   if (process.env.DEJAFIX === "0") return { code: 0, checked: false };
+  if (hookSpec(name).blocks) quickStart();
   const stdin = hookSpec(name).stdin ? readStdin() : undefined;
   let watchdog: Deadline | undefined;
   const result = await runHook(name, {

@@ -14,6 +14,7 @@ import type { RiskModel } from "../model/load.js";
 import { loadRules } from "../rules/loadRules.js";
 import type { Rules } from "../rules/types.js";
 import type { CheckContext, Checker, Verdict } from "../verdict/types.js";
+import { tierFor } from "./tiering.js";
 
 /** Loads the repository's model (or the shipped one); null when none exists, which is not an error. */
 async function loadModelOrNull(commonDir: string): Promise<RiskModel | null> {
@@ -71,6 +72,7 @@ export function prepare(layout: NonNullable<CheckContext["layout"]>): void {
 
 /** Checks one staged change or pushed commit. */
 export async function check(change: StagedChange, ctx: CheckContext): Promise<Verdict> {
+  tierFor(change.files.reduce((n, f) => n + f.hunks.reduce((k, h) => k + h.lines.length, 0), 0));
   const [{ commitAuthorAndMessage, currentBranchName, gitCommonDir, repoRoot }, { classifyCommit }] =
     await Promise.all([import("../git/repo.js"), import("../history/classify.js")]);
   const [{ checkChange }, { matchChange }] = await Promise.all([

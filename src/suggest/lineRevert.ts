@@ -23,6 +23,7 @@ import {
   definesNewName,
   typeOnlyEdit,
   wordsOf,
+  wordsOfText,
 } from "./recurrence.js";
 
 export interface LineRevert {
@@ -119,7 +120,7 @@ export function lineReverts(
       return inFile;
     },
     wordsInFile: () => {
-      wordsInFile ??= new Set(newLines.flatMap(wordsOf));
+      wordsInFile ??= wordsOfText(newLines.join("\n"));
       return wordsInFile;
     },
   };

@@ -51,6 +51,7 @@ import {
   rewritesFixTests,
   type TestLines,
   wordsOf,
+  wordsOfText,
 } from "../suggest/recurrence.js";
 import { renderDiff } from "../suggest/renderDiff.js";
 import type { CommitRef, MatchExplanation, MatchReport } from "../verdict/types.js";
@@ -388,7 +389,8 @@ export async function matchChange(
     if (isGeneratedPath(rules, path, file.newText)) continue;
     const language = codeLanguageOf(path);
     if (language === undefined || cosmeticOnly(file, language)) continue;
-    const lines = splitLines(file.newText);
+    const text = file.newText;
+    const lines = splitLines(text);
     const fb = fileBlocks(lines, language);
     const seen = new Map<string, LineRange>();
     for (const seed of seedsOf(file, lines.length, (r) => fb.normalize(r), minLines)) {
@@ -406,7 +408,7 @@ export async function matchChange(
       fb,
       change: changeLinesOf(file, words, removed),
       get fileWords() {
-        fileWords ??= new Set(lines.flatMap(wordsOf));
+        fileWords ??= wordsOfText(text);
         return fileWords;
       },
       get fileLines() {
