@@ -1590,3 +1590,60 @@ static int other(int a)
     );
   });
 });
+
+describe("a copy keeps its constants: the constant a fix took out is the bug", () => {
+  const SSH = `#include "setup.h"
+
+static int quote_statvfs(struct Curl_easy *data, struct ssh_conn *sshc)
+{
+  char *tmp = aprintf("statvfs: %lu", sshc->avail);
+  if(!tmp) {
+    close_state(data, sshc);
+    sshc->nextstate = SSH_NO_STATE;
+    return SSH_OK;
+  }
+  result = client_write(data, tmp, strlen(tmp));
+  free(tmp);
+  return result;
+}
+
+static int other(int a)
+{
+  return a + 1;
+}
+`;
+  const SSH_FIXED = SSH.replace("    return SSH_OK;\n  }", "    return CURLE_OUT_OF_MEMORY;\n  }");
+  /** The function copied into another file, its locals renamed, returning `ret` where the bug returned `SSH_OK`. */
+  const copyWith = (ret: string): string =>
+    SSH.replaceAll("quote_statvfs", "sftp_statvfs")
+      .replaceAll("tmp", "line")
+      .replaceAll("sshc", "conn")
+      .replace("return SSH_OK;", `return ${ret};`);
+
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-constant-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "lib/ssh.c": SSH }, "Add the ssh quote commands");
+    fix = commit(dir, { "lib/ssh.c": SSH_FIXED }, "ssh: return out of memory correctly if aprintf fails");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a copy returning the old constant is shown; one returning another constant is other code", async () => {
+    const again = await explainStaged(dir, rules, { "lib/sftp.c": copyWith("SSH_OK") });
+    assert.ok(
+      again.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      again.told.map((e) => e.outcome).join(" | "),
+    );
+    const other = await explainStaged(dir, rules, { "lib/sftp.c": copyWith("CURLE_AGAIN") });
+    const told = other.told.filter((e) => e.fix === fix).map((e) => e.outcome);
+    assert.ok(!other.matches.some((m) => m.fix.sha === fix), told.join(" | "));
+    assert.ok(
+      told.some((o) => o.includes("`CURLE_AGAIN` where the bug had `SSH_OK`")),
+      told.join(" | "),
+    );
+  });
+});

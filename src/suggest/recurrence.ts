@@ -737,8 +737,11 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
     if (!c.lineage && kept.has(i)) continue;
     const b = delToks[i]!;
     const t = devToks[i]!;
+    // A constant the fix took out is the bug itself (`return SSH_OK;` where an error was due): a copy
+    // keeps its constants, so another constant in its place is other code, whatever the names map to.
+    const constant = !c.lineage && CONSTANT.test(b.text);
     const expected =
-      b.kind === "identifier" ? (c.mapping.get(b.text) ?? locals.get(b.text) ?? b.text) : b.text;
+      b.kind === "identifier" && !constant ? (c.mapping.get(b.text) ?? locals.get(b.text) ?? b.text) : b.text;
     if (t.text !== expected) return rejected(c.why, `\`${t.text}\` where the bug had \`${expected}\``);
   }
   // The condition the fix put on the line stands in the block in another form (the guard kept as a block
