@@ -13,7 +13,13 @@ import { readCommitChange, readStagedChange, type StagedChange } from "../src/gi
 import { defaultRules } from "../src/rules/defaults.js";
 import type { Rules } from "../src/rules/types.js";
 import { FeedbackError, listFeedback, recordFeedback } from "../src/suggest/feedback.js";
-import { type DeveloperBlock, nameTheFileLacks, unbalanced, undoesChange } from "../src/suggest/placeFix.js";
+import {
+  type DeveloperBlock,
+  nameTheFileLacks,
+  otherArity,
+  unbalanced,
+  undoesChange,
+} from "../src/suggest/placeFix.js";
 import { addRelatedCorpus, addRelatedRepo, updateRelatedRepos } from "../src/suggest/relatedRepos.js";
 import { renderDiff } from "../src/suggest/renderDiff.js";
 import { matchChange, type SuggestedMatch } from "../src/verdict/matchChange.js";
@@ -565,5 +571,45 @@ describe("a fix put back in part still parses", () => {
       unbalanced(code, ["  case V13: {", ...code.slice(1)], "c"),
       "its brackets would not balance",
     );
+  });
+});
+
+describe("a placed fix calls what it calls as the developer's file does", () => {
+  const file = [
+    "static int upload(struct config *config, struct transfer *per)",
+    "{",
+    "  return send_all(config, per);",
+    "}",
+    "",
+    "static int run(struct config *config, struct transfer *per)",
+    "{",
+    '  log_it("%s", config->name);',
+    '  log_it("%s %d", config->name, per->n);',
+    "  result = upload(config, per);",
+    "  return result;",
+    "}",
+  ];
+  const window = file.slice(6, 12);
+
+  it("refuses a call with another number of arguments than every other call of that name", () => {
+    const placed = window.map((l) => l.replace("upload(config, per)", "upload(config, FALSE, per)"));
+    assert.equal(
+      otherArity(file, placed, [3], "c"),
+      "it calls upload with 3 arguments where your file passes 2",
+    );
+    // The same count as the file's: fine.
+    const same = window.map((l) => l.replace("upload(config, per)", "upload(per, config)"));
+    assert.equal(otherArity(file, same, [3], "c"), null);
+  });
+
+  it("leaves alone a name called with several counts, and lines the suggestion does not write", () => {
+    const logged = [
+      ...window.slice(0, 3),
+      '  log_it("%s %d %d", config->name, per->n, 1);',
+      ...window.slice(3),
+    ];
+    assert.equal(otherArity(file, logged, [3], "c"), null);
+    const placed = window.map((l) => l.replace("upload(config, per)", "upload(config, FALSE, per)"));
+    assert.equal(otherArity(file, placed, [0, 1], "c"), null);
   });
 });

@@ -7,7 +7,7 @@
  * path and lines.
  */
 import { normalizeBlock } from "../blocks/normalizeBlock.js";
-import type { NormalizedBlock } from "../blocks/types.js";
+import type { NormalizedBlock, NormToken } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
 import { diffHunks } from "../git/diffLines.js";
@@ -78,6 +78,62 @@ export function unbalanced(before: string[], after: string[], language: string):
   return null;
 }
 
+/** Indices in `after` of the lines a diff from `before` adds. */
+function insertedLines(before: readonly string[], after: readonly string[]): number[] {
+  return diffHunks(`${before.join("\n")}\n`, `${after.join("\n")}\n`).flatMap((h) =>
+    Array.from({ length: h.newLines }, (_, i) => h.newStart - 1 + i),
+  );
+}
+
+/** Each call or declaration `name(…)` of some tokens, with its number of arguments, by line. */
+function callsOf(toks: readonly NormToken[]): Array<{ name: string; args: number; line: number }> {
+  const out: Array<{ name: string; args: number; line: number }> = [];
+  for (let i = 0; i + 1 < toks.length; i++) {
+    if (toks[i]!.kind !== "identifier" || toks[i + 1]!.text !== "(") continue;
+    let depth = 1;
+    let commas = 0;
+    let any = false;
+    let j = i + 2;
+    for (; j < toks.length; j++) {
+      const t = toks[j]!.text;
+      if (t === "(" || t === "[" || t === "{") depth++;
+      else if (t === ")" || t === "]" || t === "}") {
+        depth--;
+        if (depth === 0) break;
+      } else if (depth === 1 && t === ",") commas++;
+      any = true;
+    }
+    if (j < toks.length) out.push({ name: toks[i]!.text, args: any ? commas + 1 : 0, line: toks[i]!.line });
+  }
+  return out;
+}
+
+/**
+ * A call the suggestion writes with another number of arguments than every other call and declaration of
+ * that name in the developer's file agree on (`setup_transfer_upload(config, FALSE, per)` where the file
+ * only ever passes two): it would not build. Names the file calls with several counts (variadic, macros)
+ * are left alone.
+ */
+export function otherArity(
+  file: readonly string[],
+  window: readonly string[],
+  inserted: readonly number[],
+  language: string,
+): string | null {
+  if (inserted.length === 0) return null;
+  const seen = new Map<string, Set<number>>();
+  for (const c of callsOf(normalizeBlock([...file], language, 1).tokens))
+    seen.set(c.name, (seen.get(c.name) ?? new Set()).add(c.args));
+  const at = new Set(inserted);
+  for (const c of callsOf(normalizeBlock([...window], language, 0).tokens)) {
+    if (!at.has(c.line)) continue;
+    const counts = seen.get(c.name);
+    if (counts?.size === 1 && !counts.has(c.args))
+      return `it calls ${c.name} with ${c.args} arguments where your file passes ${[...counts][0]}`;
+  }
+  return null;
+}
+
 /** Why the replayed fix is not a sound edit of the developer's window, or null when it is. */
 function unsound(
   fix: HistoricalFix,
@@ -100,6 +156,8 @@ function unsound(
   }
   const broken = unbalanced(oldWindow, newWindow, language);
   if (broken !== null) return broken;
+  const arity = otherArity(dev.lines, newWindow, insertedLines(oldWindow, newWindow), language);
+  if (arity !== null) return arity;
   const fixed = normalizeBlock(fix.after, fix.language, 1).hashes;
   const now = normalizeBlock(newWindow, language, dev.range.start).hashes;
   if (lcsLength(now, fixed) <= lcsLength(dev.norm.hashes, fixed))
