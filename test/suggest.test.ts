@@ -574,7 +574,7 @@ describe("a fix put back in part still parses", () => {
   });
 });
 
-describe("a placed fix calls what it calls as the developer's file does", () => {
+describe("a placed fix calls a function the developer's file declares as declared", () => {
   const file = [
     "static int upload(struct config *config, struct transfer *per)",
     "{",
@@ -591,18 +591,18 @@ describe("a placed fix calls what it calls as the developer's file does", () => 
   ];
   const window = file.slice(6, 12);
 
-  it("refuses a call with another number of arguments than every other call of that name", () => {
+  it("refuses a call with another number of arguments than the file declares", () => {
     const placed = window.map((l) => l.replace("upload(config, per)", "upload(config, FALSE, per)"));
     assert.equal(
       otherArity(file, placed, [3], "c"),
-      "it calls upload with 3 arguments where your file passes 2",
+      "it calls upload with 3 arguments where your file declares 2",
     );
     // The same count as the file's: fine.
     const same = window.map((l) => l.replace("upload(config, per)", "upload(per, config)"));
     assert.equal(otherArity(file, same, [3], "c"), null);
   });
 
-  it("leaves alone a name called with several counts, and lines the suggestion does not write", () => {
+  it("leaves alone a function declared elsewhere, and lines the suggestion does not write", () => {
     const logged = [
       ...window.slice(0, 3),
       '  log_it("%s %d %d", config->name, per->n, 1);',
@@ -611,5 +611,12 @@ describe("a placed fix calls what it calls as the developer's file does", () => 
     assert.equal(otherArity(file, logged, [3], "c"), null);
     const placed = window.map((l) => l.replace("upload(config, per)", "upload(config, FALSE, per)"));
     assert.equal(otherArity(file, placed, [0, 1], "c"), null);
+    // Outside C a call may pass fewer arguments than declared (defaults), never more.
+    const js = ["function send(data, retries = 3) {", "  return write(data);", "}", "send(buf);"];
+    assert.equal(otherArity(js, ["send(buf);"], [0], "javascript"), null);
+    assert.equal(
+      otherArity(js, ["send(buf, 1, true);"], [0], "javascript"),
+      "it calls send with 3 arguments where your file declares 2",
+    );
   });
 });

@@ -85,14 +85,26 @@ function insertedLines(before: readonly string[], after: readonly string[]): num
   );
 }
 
-/** Each call or declaration `name(…)` of some tokens, with its number of arguments, by line. */
-function callsOf(toks: readonly NormToken[]): Array<{ name: string; args: number; line: number }> {
-  const out: Array<{ name: string; args: number; line: number }> = [];
+/** Words before a name that make `name(…)` a call, not a declaration (`return f(x)`, `new Foo(x)`). */
+const CALLING = new Set([
+  ...["return", "new", "else", "case", "await", "yield", "throw", "typeof", "delete", "in", "of", "do", "if"],
+  ...["not", "and", "or", "is", "lambda", "assert", "raise", "elif", "while", "go", "defer", "print", "echo"],
+]);
+
+/**
+ * Each `name(…)` of some tokens with its number of arguments and whether it declares the function (a type or
+ * `function`/`def` before the name, as in `static int upload(…)`), by line; `variadic` when its list has `...`.
+ */
+function callsOf(
+  toks: readonly NormToken[],
+): Array<{ name: string; args: number; line: number; declares: boolean; variadic: boolean }> {
+  const out: Array<{ name: string; args: number; line: number; declares: boolean; variadic: boolean }> = [];
   for (let i = 0; i + 1 < toks.length; i++) {
     if (toks[i]!.kind !== "identifier" || toks[i + 1]!.text !== "(") continue;
     let depth = 1;
     let commas = 0;
     let any = false;
+    let variadic = false;
     let j = i + 2;
     for (; j < toks.length; j++) {
       const t = toks[j]!.text;
@@ -101,18 +113,26 @@ function callsOf(toks: readonly NormToken[]): Array<{ name: string; args: number
         depth--;
         if (depth === 0) break;
       } else if (depth === 1 && t === ",") commas++;
+      else if (t === "..." || t === "*args" || t === "**kwargs") variadic = true;
       any = true;
     }
-    if (j < toks.length) out.push({ name: toks[i]!.text, args: any ? commas + 1 : 0, line: toks[i]!.line });
+    if (j >= toks.length) continue;
+    const prev = toks[i - 1];
+    const declares =
+      prev !== undefined &&
+      (prev.kind === "identifier" || prev.kind === "keyword" || prev.text === "*") &&
+      !CALLING.has(prev.text);
+    out.push({ name: toks[i]!.text, args: any ? commas + 1 : 0, line: toks[i]!.line, declares, variadic });
   }
   return out;
 }
 
 /**
- * A call the suggestion writes with another number of arguments than every other call and declaration of
- * that name in the developer's file agree on (`setup_transfer_upload(config, FALSE, per)` where the file
- * only ever passes two): it would not build. Names the file calls with several counts (variadic, macros)
- * are left alone.
+ * A call the suggestion writes to a function the developer's file declares, with more arguments than that
+ * declaration takes — in C, with another number (`setup_transfer_upload(config, FALSE, per)` where the file
+ * declares it with two parameters): it would not build. Functions declared more than one way (overloads),
+ * variadic ones and those declared elsewhere are left alone: a fix may well change how many arguments a
+ * call passes.
  */
 export function otherArity(
   file: readonly string[],
@@ -121,15 +141,22 @@ export function otherArity(
   language: string,
 ): string | null {
   if (inserted.length === 0) return null;
-  const seen = new Map<string, Set<number>>();
-  for (const c of callsOf(normalizeBlock([...file], language, 1).tokens))
-    seen.set(c.name, (seen.get(c.name) ?? new Set()).add(c.args));
+  const declared = new Map<string, Set<number>>();
+  const variadic = new Set<string>();
+  for (const c of callsOf(normalizeBlock([...file], language, 1).tokens)) {
+    if (!c.declares) continue;
+    declared.set(c.name, (declared.get(c.name) ?? new Set()).add(c.args));
+    if (c.variadic) variadic.add(c.name);
+  }
+  const exact = language === "c" || language === "c-header";
   const at = new Set(inserted);
   for (const c of callsOf(normalizeBlock([...window], language, 0).tokens)) {
-    if (!at.has(c.line)) continue;
-    const counts = seen.get(c.name);
-    if (counts?.size === 1 && !counts.has(c.args))
-      return `it calls ${c.name} with ${c.args} arguments where your file passes ${[...counts][0]}`;
+    if (!at.has(c.line) || c.declares || variadic.has(c.name)) continue;
+    const counts = declared.get(c.name);
+    if (counts?.size !== 1) continue;
+    const params = [...counts][0]!;
+    if (c.args > params || (exact && c.args !== params))
+      return `it calls ${c.name} with ${c.args} arguments where your file declares ${params}`;
   }
   return null;
 }
