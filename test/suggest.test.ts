@@ -614,6 +614,9 @@ describe("a placed fix calls a function the developer's file declares as declare
     // Outside C a call may pass fewer arguments than declared (defaults), never more.
     const js = ["function send(data, retries = 3) {", "  return write(data);", "}", "send(buf);"];
     assert.equal(otherArity(js, ["send(buf);"], [0], "javascript"), null);
+    // A Python class names its bases in parentheses; a function taking *args takes any number.
+    const py = ["class Job(Base):", "    pass", "def run(*args):", "    pass"];
+    assert.equal(otherArity(py, ["job = Job(a, b)", "run(a, b, c)"], [0, 1], "python"), null);
     assert.equal(
       otherArity(js, ["send(buf, 1, true);"], [0], "javascript"),
       "it calls send with 3 arguments where your file declares 2",

@@ -113,7 +113,8 @@ function callsOf(
         depth--;
         if (depth === 0) break;
       } else if (depth === 1 && t === ",") commas++;
-      else if (t === "..." || t === "*args" || t === "**kwargs") variadic = true;
+      else if (t === "..." || ((t === "*" || t === "**") && depth === 1 && /^[(,]$/.test(toks[j - 1]!.text)))
+        variadic = true;
       any = true;
     }
     if (j >= toks.length) continue;
@@ -121,7 +122,9 @@ function callsOf(
     const declares =
       prev !== undefined &&
       (prev.kind === "identifier" || prev.kind === "keyword" || prev.text === "*") &&
-      !CALLING.has(prev.text);
+      !CALLING.has(prev.text) &&
+      // `class Foo(Base):` names its bases, not what a call `Foo(a, b)` passes.
+      prev.text !== "class";
     out.push({ name: toks[i]!.text, args: any ? commas + 1 : 0, line: toks[i]!.line, declares, variadic });
   }
   return out;
