@@ -11,9 +11,10 @@ import type { NormalizedBlock, NormToken } from "../blocks/types.js";
 import { lcsLength } from "../clones/verify.js";
 import { applyCheck } from "../git/applyCheck.js";
 import { diffHunks } from "../git/diffLines.js";
+import type { Hunk } from "../git/types.js";
 import type { MatchReport } from "../verdict/types.js";
 import { contextualizeFix, type DefectSide } from "./contextualizeFix.js";
-import { codeLine, type Recurrence, wordsOf } from "./recurrence.js";
+import { C_PREPROCESSED, codeLine, type Recurrence, wordsOf } from "./recurrence.js";
 import { renderDiff } from "./renderDiff.js";
 
 export interface DeveloperBlock {
@@ -53,7 +54,7 @@ function bracketBalance(lines: string[], language: string): number[] {
 }
 
 /** Languages whose files go through a preprocessor with `#if` … `#endif` (a fix may add or take out a pair). */
-const PREPROCESSED = new Set(["c", "c-header", "cpp", "cpp-header", "csharp", "objectivec"]);
+const PREPROCESSED = new Set([...C_PREPROCESSED, "csharp"]);
 
 /** Open preprocessor conditionals of some lines: a fix placed in part can leave one open (a lone `#ifdef`). */
 function conditionalBalance(lines: readonly string[]): number {
@@ -78,11 +79,9 @@ export function unbalanced(before: string[], after: string[], language: string):
   return null;
 }
 
-/** Indices in `after` of the lines a diff from `before` adds. */
-function insertedLines(before: readonly string[], after: readonly string[]): number[] {
-  return diffHunks(`${before.join("\n")}\n`, `${after.join("\n")}\n`).flatMap((h) =>
-    Array.from({ length: h.newLines }, (_, i) => h.newStart - 1 + i),
-  );
+/** Indices (0-based) in the new text of the lines some hunks add. */
+export function insertedLines(hunks: readonly Hunk[]): number[] {
+  return hunks.flatMap((h) => Array.from({ length: h.newLines }, (_, i) => h.newStart - 1 + i));
 }
 
 /** Words before a name that make `name(…)` a call, not a declaration (`return f(x)`, `new Foo(x)`). */
@@ -175,7 +174,8 @@ function unsound(
   // A line the code already has, written again (a second copy of a key, of a condition).
   const have = new Map<string, number>();
   for (const l of oldWindow) have.set(l.trim(), (have.get(l.trim()) ?? 0) + 1);
-  for (const h of diffHunks(`${oldWindow.join("\n")}\n`, `${newWindow.join("\n")}\n`)) {
+  const hunks = diffHunks(`${oldWindow.join("\n")}\n`, `${newWindow.join("\n")}\n`);
+  for (const h of hunks) {
     const removed = h.lines.filter((l) => l.kind === "-").map((l) => l.text.trim());
     for (const l of h.lines) {
       if (l.kind !== "+") continue;
@@ -186,7 +186,7 @@ function unsound(
   }
   const broken = unbalanced(oldWindow, newWindow, language);
   if (broken !== null) return broken;
-  const arity = otherArity(dev.lines, newWindow, insertedLines(oldWindow, newWindow), language);
+  const arity = otherArity(dev.lines, newWindow, insertedLines(hunks), language);
   if (arity !== null) return arity;
   const fixed = normalizeBlock(fix.after, fix.language, 1).hashes;
   const now = normalizeBlock(newWindow, language, dev.range.start).hashes;
@@ -279,7 +279,7 @@ export function nameTheFileLacks(
 ): string | null {
   if (text.inserted.length === 0) return null;
   const at = new Set(text.inserted);
-  const insertedLines = text.inserted.map((i) => text.lines[i] ?? "");
+  const insertedText = text.inserted.map((i) => text.lines[i] ?? "");
   // Only the stretch from the first inserted line to the last is lexed, from the top of the window.
   const last = Math.max(...text.inserted);
   const toks = normalizeBlock(text.lines.slice(0, last + 1) as string[], language, 0).tokens;
@@ -288,7 +288,7 @@ export function nameTheFileLacks(
       at.has(k.line) &&
       k.kind === "identifier" &&
       !known.has(k.text) &&
-      !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text, insertedLines)),
+      !(MEMBER_ACCESS.has(toks[i - 1]?.text ?? "") && memberKnown(k.text, insertedText)),
   );
   return unknown === undefined ? null : `it uses ${unknown.text}, which your file does not have`;
 }

@@ -468,7 +468,14 @@ export function annotationOnlyEdit(e: FixEdit, language: string): boolean {
   return lines.length > 0 && lines.every((l) => ANNOTATION.test(l));
 }
 
-const PREPROCESSED = new Set(["c", "c-header", "cpp", "cpp-header", "objectivec"]);
+/** Languages of C's preprocessor (`#include`, `#undef`, `#if`); C# has conditionals of its own but no includes. */
+export const C_PREPROCESSED: ReadonlySet<string> = new Set([
+  "c",
+  "c-header",
+  "cpp",
+  "cpp-header",
+  "objectivec",
+]);
 /** Lines the compiler reads but that do nothing at run time: an include, an undefine, a variable marked used. */
 const COMPILE_ONLY = /^(?:#\s*(?:include|undef)\b.*|\(\s*void\s*\)\s*[\p{L}_$][\p{L}\p{N}_$]*\s*;)$/u;
 
@@ -477,7 +484,7 @@ const COMPILE_ONLY = /^(?:#\s*(?:include|undef)\b.*|\(\s*void\s*\)\s*[\p{L}_$][\
  * `(void)data;`): taken out again, the build says so or nothing changes; no bug comes back.
  */
 export function compileOnlyEdit(e: FixEdit, language: string): boolean {
-  if (!PREPROCESSED.has(language)) return false;
+  if (!C_PREPROCESSED.has(language)) return false;
   const lines = [...e.del, ...e.add].map(codeLine).filter((l) => l !== "");
   return lines.length > 0 && lines.every((l) => COMPILE_ONLY.test(l));
 }

@@ -35,6 +35,7 @@ import { lineReverts, movedLines } from "../suggest/lineRevert.js";
 import {
   type DeveloperBlock,
   historicalDiff,
+  insertedLines,
   nameTheFileLacks,
   placeFix,
   unbalanced,
@@ -755,9 +756,7 @@ export async function matchChange(
       const diff = renderDiff(dev.path, dev.text, newText);
       // The fix's lines put back must build here: a name the file no longer has (a variable the change removed)
       // leaves the historical fix shown as it was.
-      const inserted = diffHunks(dev.text, newText).flatMap((h) =>
-        Array.from({ length: h.newLines }, (_, i) => h.newStart - 1 + i),
-      );
+      const inserted = insertedLines(diffHunks(dev.text, newText));
       const lacks =
         unbalanced(w.lines, found.fixed, block.language) ??
         nameTheFileLacks(w.fileWords, { lines: found.fixed, inserted }, block.language, memberKnown(block));
