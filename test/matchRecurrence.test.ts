@@ -74,6 +74,14 @@ function write(dir: string, files: Record<string, string | null>): void {
   }
 }
 
+/** What `--explain` told of one fix, every resemblance of it, in one line. */
+function outcome(told: readonly MatchExplanation[], fix: string): string {
+  return told
+    .filter((e) => e.fix === fix)
+    .map((e) => e.outcome)
+    .join(" | ");
+}
+
 function addedLines(diff: string): string[] {
   return diff
     .split("\n")
@@ -825,12 +833,6 @@ export function hasForwardedSlots(children) {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const outcome = (told: MatchExplanation[], fix: string): string =>
-    told
-      .filter((e) => e.fix === fix)
-      .map((e) => e.outcome)
-      .join(" | ");
-
   it("the fix's condition alone taken back is its revert", async () => {
     const { matches, told } = await explainStaged(dir, rules, {
       "src/queue.ts": QUEUE_FIXED.replace("if (queue.length || pendingJobs.length) {", "if (queue.length) {"),
@@ -1425,12 +1427,6 @@ client *createClient(int fd) {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const outcome = (told: MatchExplanation[], fix: string): string =>
-    told
-      .filter((e) => e.fix === fix)
-      .map((e) => e.outcome)
-      .join(" | ");
-
   it("a placed diff names no member the repository lacks: a field taken out of its struct leaves the fix as it was", async () => {
     const gone = await explainStaged(dir, rules, { "src/networking.c": CLIENT, "src/server.h": HEADER });
     const m = gone.matches.find((x) => x.fix.sha === sha.client);
@@ -1577,12 +1573,9 @@ static int other(int a)
     const fixedCopy = copyOf(COOKIE_FIXED);
     assert.match(fixedCopy, /const unsigned char \*str = \(const unsigned char \*\)input;/);
     const has = await explainStaged(dir, rules, { "lib/url.c": fixedCopy });
-    const told = has.told.filter((e) => e.fix === fix).map((e) => e.outcome);
-    assert.ok(!has.matches.some((m) => m.fix.sha === fix), told.join(" | "));
-    assert.ok(
-      told.some((o) => /the fix is there already/.test(o)),
-      told.join(" | "),
-    );
+    const told = outcome(has.told, fix);
+    assert.ok(!has.matches.some((m) => m.fix.sha === fix), told);
+    assert.match(told, /the fix is there already/);
     const buggy = await explainStaged(dir, rules, { "lib/url.c": copyOf(COOKIE) });
     assert.ok(
       buggy.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
@@ -1639,11 +1632,8 @@ static int other(int a)
       again.told.map((e) => e.outcome).join(" | "),
     );
     const other = await explainStaged(dir, rules, { "lib/sftp.c": copyWith("CURLE_AGAIN") });
-    const told = other.told.filter((e) => e.fix === fix).map((e) => e.outcome);
-    assert.ok(!other.matches.some((m) => m.fix.sha === fix), told.join(" | "));
-    assert.ok(
-      told.some((o) => o.includes("`CURLE_AGAIN` where the bug had `SSH_OK`")),
-      told.join(" | "),
-    );
+    const told = outcome(other.told, fix);
+    assert.ok(!other.matches.some((m) => m.fix.sha === fix), told);
+    assert.ok(told.includes("`CURLE_AGAIN` where the bug had `SSH_OK`"), told);
   });
 });
