@@ -1637,3 +1637,142 @@ static int other(int a)
     assert.ok(told.includes("`CURLE_AGAIN` where the bug had `SSH_OK`"), told);
   });
 });
+
+describe("what curl's second reading teaches: a rework and a layout are no bug written again", () => {
+  /** A resolver whose error path caches every failure as a negative answer, with room between its parts. */
+  const RESOLVE = `#include "setup.h"
+
+CURLcode resolve_host(struct Curl_easy *data, const char *host, int port,
+                      struct dns **entry)
+{
+  CURLcode result = CURLE_COULDNT_RESOLVE_HOST;
+  struct dns *dns = NULL;
+  size_t host_len = strlen(host);
+  int st;
+
+  *entry = NULL;
+  if(host_len > MAX_HOST_LEN)
+    return CURLE_BAD_FUNCTION_ARGUMENT;
+  st = start_resolver(data, host, host_len);
+  if(st) {
+    result = CURLE_ABORTED_BY_CALLBACK;
+    goto error;
+  }
+  if(is_literal_address(host)) {
+    dns = literal_entry(data, host, port);
+    if(dns)
+      goto out;
+  }
+  dns = cache_lookup(data, host, port);
+  if(dns) {
+    cache_hit(data, dns);
+    goto out;
+  }
+  dns = lookup_host(data, host, port);
+  if(!dns)
+    goto error;
+  if(cache_add(data, dns))
+    goto error;
+out:
+  show_resolve_info(data, dns);
+  *entry = dns;
+  return CURLE_OK;
+
+error:
+  if(dns)
+    unlink_entry(data, &dns);
+  shutdown_resolver(data);
+  store_negative(data, host, port);
+  return result;
+}
+`;
+  const FIXED = RESOLVE.replace(
+    "  int st;\n",
+    "  int st;\n  bool keep_negative = TRUE; /* cache a negative result */\n",
+  )
+    .replace(
+      "    result = CURLE_ABORTED_BY_CALLBACK;\n",
+      "    keep_negative = FALSE;\n    result = CURLE_ABORTED_BY_CALLBACK;\n",
+    )
+    .replace(
+      "  store_negative(data, host, port);\n",
+      "  if(keep_negative)\n    store_negative(data, host, port);\n",
+    );
+  /** The flag dropped for a condition on the result: the fix's lines go, new code takes their place. */
+  const REWORKED = FIXED.replace("  bool keep_negative = TRUE; /* cache a negative result */\n", "")
+    .replace("    keep_negative = FALSE;\n", "")
+    .replace("  if(keep_negative)\n", "  if(result == CURLE_COULDNT_RESOLVE_HOST)\n");
+  /** A frame logger calling a function another unit also defines (a clash in a unity build). */
+  const FRAME = `#include "setup.h"
+
+static void log_frame(struct Curl_cfilter *cf, struct Curl_easy *data,
+                      const nghttp2_frame *frame)
+{
+  if(Curl_trc_cf_is_verbose(cf, data)) {
+    char buffer[256];
+    int len;
+    len = fr_print(frame, buffer, sizeof(buffer)-1);
+    buffer[len] = 0;
+    CURL_TRC_CF(data, cf, "[%d] <- %s", frame->hd.stream_id, buffer);
+  }
+  if(frame->hd.type == NGHTTP2_GOAWAY)
+    note_goaway(cf, data, frame->goaway.error_code);
+  count_frame(cf, frame->hd.type);
+}
+`;
+  let dir = "";
+  let fix = "";
+  let frameFix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-rework-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "lib/hostip.c": RESOLVE }, "Add the resolver");
+    fix = commit(dir, { "lib/hostip.c": FIXED }, "hostip: fix negative resolves stored for unrelated errors");
+    commit(dir, { "lib/proxy.c": FRAME }, "Add the proxy frame logger");
+    frameFix = commit(
+      dir,
+      { "lib/proxy.c": FRAME.replace("len = fr_print(", "len = proxy_fr_print(") },
+      "proxy: fix symbol collision with fr_print in unity builds",
+    );
+    // Older copies of the buggy code, already in the code before the changes below.
+    commit(dir, { "lib/h2.c": FRAME.replace("log_frame", "h2_log_frame") }, "Add the h2 frame logger");
+    commit(
+      dir,
+      { "lib/doh.c": RESOLVE.replaceAll("resolve_host", "doh_resolve").replaceAll("host_len", "name_len") },
+      "Add the DoH resolver",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the fix's flag taken out while its guard becomes another condition is a rework: silent, and says why", async () => {
+    const reworked = await explainStaged(dir, rules, { "lib/hostip.c": REWORKED });
+    const told = outcome(reworked.told, fix);
+    assert.ok(!reworked.matches.some((m) => m.fix.sha === fix), told);
+    assert.match(told, /writes new code where it takes out `if\(keep_negative\)`.*a rework/);
+    const reverted = await explainStaged(dir, rules, { "lib/hostip.c": RESOLVE });
+    assert.ok(
+      reverted.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "revert"),
+      outcome(reverted.told, fix),
+    );
+  });
+
+  it("old buggy code only laid out anew (spaces, indentation) is not written by the change: silent", async () => {
+    const h2 = fs.readFileSync(path.join(dir, "lib/h2.c"), "utf8");
+    // A formatting pass that spaces the buggy call's operator, with one real edit elsewhere in the file.
+    const laidOut = h2
+      .replace("sizeof(buffer)-1", "sizeof(buffer) - 1")
+      .replace("count_frame(cf, frame->hd.type);", "count_frame(cf, frame->hd.type, frame->hd.flags);");
+    const { matches, told } = await explainStaged(dir, rules, { "lib/h2.c": laidOut });
+    assert.ok(!matches.some((m) => m.fix.sha === frameFix), outcome(told, frameFix));
+    // The same code written by the change (a new file) is the bug written, laid out or not.
+    const again = await explainStaged(dir, rules, {
+      "lib/h3.c": laidOut.replaceAll("h2_log_frame", "h3_log_frame"),
+    });
+    assert.ok(
+      again.matches.some((m) => m.fix.sha === frameFix && m.recurrence.kind === "copy"),
+      outcome(again.told, frameFix),
+    );
+  });
+});

@@ -391,6 +391,13 @@ export function fixStandsRenamed(
   return own.length > 0 && standing.length === own.length ? codeLine(own[0]!) : null;
 }
 
+/** The lines the change wrote right after new line `after` (a modified hunk's new side), as `codeLine` writes them. */
+function writtenAt(change: ChangeLines, after: number): string[] {
+  const out: string[] = [];
+  for (let l = after + 1; change.text.has(l); l++) out.push(codeLine(change.text.get(l)!));
+  return out;
+}
+
 /**
  * Whether the change, while it gets one part of a fix back, rewrites another part of the same fix (in
  * the same file) into new code: it removes lines that fix added elsewhere without getting back what they
@@ -409,7 +416,20 @@ export function rewritesFixElsewhere(
       const add = new Set(e.add.map(codeLine).filter((l) => l !== ""));
       const wrote = [...add].filter((l) => !del.has(l) && substantial(l));
       const replaced = [...del].filter((l) => !add.has(l) && substantial(l));
-      if (replaced.length === 0) continue;
+      if (replaced.length === 0) {
+        // A fix that only added lines (a flag, a guard around a call): its line taken out with new code
+        // written in its place (another condition) is reworked; taken out alone, it is undone.
+        const own = (l: string) =>
+          add.has(codeLine(l)) && !del.has(codeLine(l)) && !fileLines.has(codeLine(l));
+        const reworked = change.deletions.find(
+          (d) =>
+            d.lines.some((l) => /[\p{L}_$]/u.test(l) && own(l)) &&
+            writtenAt(change, d.after).some((l) => substantial(l) && !del.has(l) && !add.has(l)),
+        );
+        if (reworked !== undefined)
+          return `the change writes new code where it takes out \`${codeLine(reworked.lines.find(own)!)}\`, another line of the same fix: a rework`;
+        continue;
+      }
       const gone = wrote.find((l) => change.removed.has(l) && !fileLines.has(l));
       if (gone !== undefined && !replaced.some((l) => fileLines.has(l)))
         return `the change also rewrites \`${gone}\`, another line of the same fix, into new code: a redesign`;

@@ -29,6 +29,7 @@ import {
 } from "../index/defectBlocks.js";
 import { markKey, matchId, suppressedFixes } from "../index/feedbackStore.js";
 import type { IndexStore } from "../index/store.js";
+import { diffIgnoringWhitespace } from "../metrics/diffIgnoringWhitespace.js";
 import { isExcludedFromMatching, isGeneratedPath, isIgnoredPath, isTestPath } from "../rules/paths.js";
 import type { Rules } from "../rules/types.js";
 import { lineReverts, movedLines } from "../suggest/lineRevert.js";
@@ -255,6 +256,25 @@ function cosmeticOnly(file: StagedFile, language: string): boolean {
   });
 }
 
+/** Languages where a line's indentation is syntax: re-indenting a line moves it in or out of a block. */
+const INDENTED = new Set(["python"]);
+
+/**
+ * The change as the lines it writes: a line whose only change is its whitespace (`a-1` → `a - 1`, a
+ * re-indent) was there before, so a commit that lays out old code writes no bug. Where indentation is
+ * syntax the exact diff stands.
+ */
+function writtenLines(change: StagedChange): StagedChange {
+  const files = change.files.map((f) => {
+    if (f.skipped !== null || f.binary || f.oldText === null || f.newText === null || f.hunks.length === 0)
+      return f;
+    const language = f.newPath === null ? undefined : codeLanguageOf(f.newPath);
+    if (language === undefined || INDENTED.has(language)) return f;
+    return { ...f, hunks: diffIgnoringWhitespace(f.oldText, f.newText, f.hunks) };
+  });
+  return { ...change, files };
+}
+
 /** Extensions whose files declare what another's code uses (a C file's struct in a header). */
 const CODE_FAMILIES = [
   ["c", "h", "cc", "cpp", "cxx", "hh", "hpp", "hxx"],
@@ -313,6 +333,7 @@ export async function matchChange(
   opts: MatchOptions = {},
 ): Promise<SuggestedMatch[]> {
   if (!hasDefectBlocks(store)) return [];
+  change = writtenLines(change);
   const { index, reader } = readersOf(store);
   const suppressed = suppressedFixes(store);
   // A fix that was itself reverted later (and the revert is known) was withdrawn: nothing to propose.
