@@ -1720,9 +1720,34 @@ static void log_frame(struct Curl_cfilter *cf, struct Curl_easy *data,
   count_frame(cf, frame->hd.type);
 }
 `;
+  /** A request builder whose header call lost an argument when the function's signature grew. */
+  const RTSP = `#include "setup.h"
+
+static CURLcode rtsp_request(struct connectdata *conn, struct dynbuf *req_buffer,
+                             const char *stream_uri)
+{
+  CURLcode result;
+  result = add_request_line(conn, req_buffer, stream_uri);
+  if(result)
+    return result;
+  if(conn->data->set.rtsp_session_id) {
+    result = add_session_header(conn, req_buffer);
+    if(result)
+      return result;
+  }
+  result = add_custom_headers(conn, req_buffer);
+  if(result)
+    return result;
+  result = add_cseq_header(conn, req_buffer);
+  if(result)
+    return result;
+  return finish_request(conn, req_buffer);
+}
+`;
   let dir = "";
   let fix = "";
   let frameFix = "";
+  let headersFix = "";
   const rules = defaultRules();
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-rework-"));
@@ -1734,6 +1759,17 @@ static void log_frame(struct Curl_cfilter *cf, struct Curl_easy *data,
       dir,
       { "lib/proxy.c": FRAME.replace("len = fr_print(", "len = proxy_fr_print(") },
       "proxy: fix symbol collision with fr_print in unity builds",
+    );
+    commit(dir, { "lib/rtsp.c": RTSP }, "Add RTSP requests");
+    headersFix = commit(
+      dir,
+      {
+        "lib/rtsp.c": RTSP.replace(
+          "add_custom_headers(conn, req_buffer)",
+          "add_custom_headers(conn, FALSE, req_buffer)",
+        ),
+      },
+      "rtsp: fix proxy headers sent to the server",
     );
     // Older copies of the buggy code, already in the code before the changes below.
     commit(dir, { "lib/h2.c": FRAME.replace("log_frame", "h2_log_frame") }, "Add the h2 frame logger");
@@ -1773,6 +1809,23 @@ static void log_frame(struct Curl_cfilter *cf, struct Curl_easy *data,
     assert.ok(
       again.matches.some((m) => m.fix.sha === frameFix && m.recurrence.kind === "copy"),
       outcome(again.told, frameFix),
+    );
+  });
+  it("a copy whose bug line calls another function in the same shape is another function's call: silent", async () => {
+    const other = RTSP.replaceAll("rtsp_request", "ftp_request").replace(
+      "result = add_custom_headers(conn, req_buffer);",
+      "result = setup_transfer(conn, req_buffer);",
+    );
+    const { matches, told } = await explainStaged(dir, rules, { "lib/ftp.c": other });
+    const said = outcome(told, headersFix);
+    assert.ok(!matches.some((m) => m.fix.sha === headersFix), said);
+    assert.match(said, /the lines that were the bug call other functions/);
+    const same = await explainStaged(dir, rules, {
+      "lib/ftp.c": RTSP.replaceAll("rtsp_request", "ftp_request"),
+    });
+    assert.ok(
+      same.matches.some((m) => m.fix.sha === headersFix && m.recurrence.kind === "copy"),
+      outcome(same.told, headersFix),
     );
   });
 });

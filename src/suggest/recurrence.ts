@@ -188,6 +188,13 @@ export function findRecurrence(
     why("the two blocks call other functions or name other constants: the same shape, not the same code");
     return null;
   }
+  // The bug was in those very calls and constants: the lines that were the bug, called with another
+  // function's name (`setup_upload(a, b)` for `add_headers(conn, buf)`), are another function's call.
+  const onBug = tokenPairs.filter(([d]) => bugLines.has(d.line));
+  if (!lineage && !sameTellingNames(onBug, defect.before, defect.beforeLines, 1, true)) {
+    why("the lines that were the bug call other functions: not the same bug");
+    return null;
+  }
   const defTok = byLine(defect.before.tokens);
   const afterTok = byLine(defect.after.tokens);
   const devTok = byLine(dev.tokens);
@@ -664,6 +671,9 @@ function sameTellingNames(
   context: ReadonlyArray<[NormToken, NormToken]>,
   defect: NormalizedBlock,
   lines: readonly string[],
+  agreement = MIN_NAME_AGREEMENT,
+  /** Only the calls (the constants a fix took out are checked edit by edit, with a reason of their own). */
+  callsOnly = false,
 ): boolean {
   const at = (t: NormToken): string => `${t.line}:${t.column}`;
   // The block's own function is named anew in a copy, its recursive calls with it.
@@ -683,13 +693,13 @@ function sameTellingNames(
           t.kind === "identifier" &&
           t.text.length > 2 &&
           !own.has(t.text) &&
-          (defect.tokens[i + 1]?.text === "(" || CONSTANT.test(t.text)),
+          (defect.tokens[i + 1]?.text === "(" || (!callsOnly && CONSTANT.test(t.text))),
       )
       .map(at),
   );
   const pairs = context.filter(([a]) => telling.has(at(a)));
   if (pairs.length === 0) return true;
-  return pairs.filter(([a, b]) => a.text === b.text).length >= MIN_NAME_AGREEMENT * pairs.length;
+  return pairs.filter(([a, b]) => a.text === b.text).length >= agreement * pairs.length;
 }
 
 /** Distinctive words the fix brought in: names and literals of its added lines the block did not have. */
