@@ -1829,3 +1829,143 @@ static CURLcode rtsp_request(struct connectdata *conn, struct dynbuf *req_buffer
     );
   });
 });
+
+describe("a fix's lines whose reason the change takes away", () => {
+  /** A version switch with a TLS 1.3 case only some builds have. */
+  const SSL = `#include "setup.h"
+
+static CURLcode set_min_version(struct Curl_easy *data, SSL_CTX *ctx, long version)
+{
+  long min = 0;
+  switch(version) {
+  case CURL_SSLVERSION_TLSv1_0:
+    min = TLS1_VERSION;
+    break;
+  case CURL_SSLVERSION_TLSv1_1:
+    min = TLS1_1_VERSION;
+    break;
+  case CURL_SSLVERSION_TLSv1_2:
+    min = TLS1_2_VERSION;
+    break;
+#ifdef TLS1_3_VERSION
+  case CURL_SSLVERSION_TLSv1_3:
+    min = TLS1_3_VERSION;
+    break;
+#endif
+  }
+  if(!SSL_CTX_set_min_proto_version(ctx, min))
+    return CURLE_SSL_CONNECT_ERROR;
+  infof(data, "TLS minimum set to %ld", min);
+#ifdef TLS1_3_VERSION
+  enable_tls13_ciphers(ctx);
+#endif
+  return CURLE_OK;
+}
+`;
+  /** The fix: asking for TLS 1.3 from a build without it is an error, not silently ignored. */
+  const SSL_FIXED = SSL.replace(
+    "#ifdef TLS1_3_VERSION\n  case CURL_SSLVERSION_TLSv1_3:\n    min = TLS1_3_VERSION;\n    break;\n#endif\n",
+    "  case CURL_SSLVERSION_TLSv1_3:\n#ifdef TLS1_3_VERSION\n    min = TLS1_3_VERSION;\n    break;\n#else\n    return CURLE_NOT_BUILT_IN;\n#endif\n",
+  );
+  /** Every build has TLS 1.3 now: the conditions go, the TLS 1.3 code stays. */
+  const MINIMUM_RAISED = SSL_FIXED.replace(
+    "  case CURL_SSLVERSION_TLSv1_3:\n#ifdef TLS1_3_VERSION\n    min = TLS1_3_VERSION;\n    break;\n#else\n    return CURLE_NOT_BUILT_IN;\n#endif\n",
+    "  case CURL_SSLVERSION_TLSv1_3:\n    min = TLS1_3_VERSION;\n    break;\n",
+  ).replace(
+    "#ifdef TLS1_3_VERSION\n  enable_tls13_ciphers(ctx);\n#endif\n",
+    "  enable_tls13_ciphers(ctx);\n",
+  );
+
+  /** A resolver's state, and the code that counts its pending requests. */
+  const ASYN_H = `#ifndef HEADER_ASYN_H
+#define HEADER_ASYN_H
+
+struct resolve_ctx {
+  struct Curl_https_rrinfo hinfo;
+  ares_channel channel;
+  bool init;
+  bool done;
+  int status;
+  char *hostname;
+  int port;
+  struct Curl_addrinfo *result;
+};
+
+#endif
+`;
+  const ASYN_C = `#include "asyn.h"
+
+static void query_done(void *arg, int status, struct Curl_addrinfo *ai)
+{
+  struct resolve_ctx *ctx = arg;
+  ctx->status = status;
+  if(ai)
+    ctx->result = ai;
+  ctx->done = TRUE;
+  wake_resolver(ctx);
+  log_resolve(ctx->hostname, ctx->port, status);
+  release_query(ctx);
+}
+`;
+  const ASYN_H_FIXED = ASYN_H.replace(
+    "  ares_channel channel;\n",
+    "  ares_channel channel;\n  int num_pending; /* outstanding requests */\n",
+  );
+  const ASYN_C_FIXED = ASYN_C.replace(
+    "  ctx->done = TRUE;\n",
+    "  if(--ctx->num_pending == 0)\n    ctx->done = TRUE;\n",
+  );
+  let dir = "";
+  let sslFix = "";
+  let asynFix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-reason-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(
+      dir,
+      { "lib/openssl.c": SSL, "lib/asyn.h": ASYN_H, "lib/asyn.c": ASYN_C },
+      "Add TLS and the resolver",
+    );
+    sslFix = commit(
+      dir,
+      { "lib/openssl.c": SSL_FIXED },
+      "openssl: return error if TLS 1.3 is requested when not supported",
+    );
+    asynFix = commit(
+      dir,
+      { "lib/asyn.h": ASYN_H_FIXED, "lib/asyn.c": ASYN_C_FIXED },
+      "asyn: fix resolves finishing before all their requests are answered",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the build condition the fix's lines were for, taken out of the file, takes them along: silent, and says why", async () => {
+    const raised = await explainStaged(dir, rules, { "lib/openssl.c": MINIMUM_RAISED });
+    const told = outcome(raised.told, sslFix);
+    assert.ok(!raised.matches.some((m) => m.fix.sha === sslFix), told);
+    assert.match(told, /stops testing `TLS1_3_VERSION`/);
+    const reverted = await explainStaged(dir, rules, { "lib/openssl.c": SSL });
+    assert.ok(
+      reverted.matches.some((m) => m.fix.sha === sslFix && m.recurrence.kind === "revert"),
+      outcome(reverted.told, sslFix),
+    );
+  });
+
+  it("a field the fix declared, taken out while the code that used it is rewritten, is no revert; the whole fix undone is", async () => {
+    const redesigned = await explainStaged(dir, rules, {
+      "lib/asyn.h": ASYN_H,
+      "lib/asyn.c": ASYN_C_FIXED.replace(
+        "  if(--ctx->num_pending == 0)\n    ctx->done = TRUE;\n",
+        "  ctx->done = all_answered(ctx);\n",
+      ),
+    });
+    assert.ok(!redesigned.matches.some((m) => m.fix.sha === asynFix), outcome(redesigned.told, asynFix));
+    const reverted = await explainStaged(dir, rules, { "lib/asyn.h": ASYN_H, "lib/asyn.c": ASYN_C });
+    assert.ok(
+      reverted.matches.some((m) => m.fix.sha === asynFix && m.recurrence.kind === "revert"),
+      outcome(reverted.told, asynFix),
+    );
+  });
+});

@@ -516,6 +516,74 @@ export function compileOnlyEdit(e: FixEdit, language: string): boolean {
   return lines.length > 0 && lines.every((l) => COMPILE_ONLY.test(l));
 }
 
+const PP_CONDITION = /^\s*#\s*(?:if|ifdef|ifndef|elif)\b(.*)$/;
+const PP_ELSE = /^\s*#\s*else\b/;
+const PP_END = /^\s*#\s*endif\b/;
+
+/** The macros a preprocessor condition line tests (`defined`, numbers and operators aside). */
+function macrosOf(condition: string): string[] {
+  return (codeLine(condition).match(/[A-Za-z_]\w*/g) ?? []).filter((w) => w !== "defined");
+}
+
+/**
+ * The macros of the preprocessor conditions that enclose each of `lines` (0-based) in `code`, read from
+ * the code's top (a condition opened above the code is not seen).
+ */
+function enclosingMacros(code: readonly string[], lines: ReadonlySet<number>): Set<string> {
+  const out = new Set<string>();
+  const open: string[][] = [];
+  code.forEach((l, i) => {
+    const c = PP_CONDITION.exec(l);
+    if (c !== null) {
+      if (/^\s*#\s*elif\b/.test(l)) open.pop();
+      open.push(macrosOf(c[1]!));
+    } else if (PP_END.test(l)) open.pop();
+    else if (lines.has(i) && !PP_ELSE.test(l)) for (const m of open.flat()) out.add(m);
+  });
+  return out;
+}
+
+/**
+ * Whether the change drops the build configuration a fix's lines were for: they sat under a preprocessor
+ * condition the code already had before the fix (`#ifdef TLS1_3_VERSION … #else return CURLE_NOT_BUILT_IN;`),
+ * and the change takes out every condition on its macros from the file (a minimum version raised, a platform
+ * no longer built). The fix's lines go with the configuration they served; a revert of the fix puts its
+ * condition back. Gives the reason, or null.
+ */
+export function dropsBuildCondition(
+  block: { language: string; before: readonly string[]; after: readonly string[]; edits: readonly FixEdit[] },
+  change: ChangeLines,
+  fileLines: ReadonlySet<string>,
+): string | null {
+  if (!C_PREPROCESSED.has(block.language)) return null;
+  const inserted = new Set<number>();
+  for (const e of block.edits)
+    e.add.forEach((l, i) => {
+      if (codeLine(l) !== "" && !PP_CONDITION.test(l) && !PP_ELSE.test(l) && !PP_END.test(l))
+        inserted.add(e.afterAt + i);
+    });
+  if (inserted.size === 0) return null;
+  const before = new Set(
+    block.before.flatMap((l) => {
+      const c = PP_CONDITION.exec(l);
+      return c === null ? [] : macrosOf(c[1]!);
+    }),
+  );
+  const macros = [...enclosingMacros(block.after, inserted)].filter((m) => before.has(m));
+  if (macros.length === 0) return null;
+  const tested = (lines: Iterable<string>, m: string): boolean =>
+    [...lines].some((l) => {
+      const c = PP_CONDITION.exec(l);
+      return c !== null && macrosOf(c[1]!).includes(m);
+    });
+  const dropped = macros.find(
+    (m) => !tested(fileLines, m) && change.deletions.some((d) => tested(d.lines, m)),
+  );
+  return dropped === undefined
+    ? null
+    : `the change stops testing \`${dropped}\` in this file, the build condition the fix's lines were for: a configuration dropped, not the fix undone`;
+}
+
 const MODIFIERS =
   /\b(?:export|public|private|protected|internal|static|final|readonly|declare|extern|inline|const)\s+/g;
 
@@ -590,6 +658,10 @@ const NOT_A_TYPE = new Set([
 const VARIABLE =
   /^\s*(?:export\s+)?(?:const|let|var|val|static)\s+(?:[\w<>,*&[\]]+\s+)*?[*&]?([A-Za-z_$][\w$]*)(?:\[[^\]]*\])*\s*(?::[^=]*)?(?:=|;|$)/;
 
+/** `int n;`, `bool keep = TRUE;`, `struct conn *c;`: a variable or field declared with its type (C, C++, Java). */
+const TYPED_DECLARATION =
+  /^(?:(?:const|static|volatile|unsigned|signed|struct|enum|union|register|extern|final|private|protected|public)\s+)*([A-Za-z_][\w:.]*(?:<[^;=()]*>)?)(?:\s*[*&]+\s*|\s+)[*&]*([A-Za-z_]\w*)(?:\[[^\]]*\])*\s*(?:=(?!=)[^;]*)?;$/;
+
 /**
  * The line starts a definition: a function, class or import, or a variable or function whose name the
  * block did not have before the fix (a fix that only adds one declares something new; it checks nothing).
@@ -599,7 +671,9 @@ export function definesNewName(line: string, before: ReadonlySet<string>): boole
   const f = FUNCTION_HEADER.exec(line);
   if (f && !NOT_A_TYPE.has(f[1]!) && !before.has(f[2]!)) return true;
   const v = VARIABLE.exec(line);
-  return v !== null && !before.has(v[1]!);
+  if (v !== null && !before.has(v[1]!)) return true;
+  const d = TYPED_DECLARATION.exec(codeLine(line));
+  return d !== null && !NOT_A_TYPE.has(d[1]!) && !before.has(d[2]!);
 }
 
 /**
@@ -974,6 +1048,16 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is
     // its revert; and the file must not still have them (a duplicate removed is no check removed).
     const fixed = new Set(e.add.map(codeLine).filter((l) => l !== ""));
+    // A declaration the fix inserted (a flag, a field) is where its cure is kept, not the cure: taken out,
+    // it undoes nothing unless the code that uses it goes back too (shown by that code's own edit).
+    if (
+      add.every(
+        (a) =>
+          definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords) ||
+          codeLine(g.defect.afterLines[a - 1] ?? "") === "",
+      )
+    )
+      return rejected(g.why, "the fix inserted a declaration only: the code that uses it is the cure");
     // A fix that wrapped code in a check is undone by unwrapping it: the wrapped code stays. A change that
     // deletes the wrapped code too removes the whole operation (a redesign), not the check.
     const delCode = new Set(e.del.map(codeLine));

@@ -45,6 +45,7 @@ import {
   type ChangeLines,
   codeLine,
   type DefectCode,
+  dropsBuildCondition,
   findRecurrence,
   fixStandsRenamed,
   macroSwapEdit,
@@ -603,7 +604,8 @@ export async function matchChange(
         rewritesFixElsewhere(siblings, w.change, w.fileLines) ??
         // The fix's part in other files: taken out there and written as new code (not what it replaced).
         rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
-        removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block));
+        removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block)) ??
+        dropsBuildCondition(block, w.change, w.fileLines);
       if (elsewhere !== null) return elsewhere;
       const renamed =
         undone === undefined
