@@ -106,8 +106,21 @@ describe("a match means the change writes a past bug again", () => {
         "test/cart.test.js": `import { cartTotal } from "../src/cart.js";\n${CART.replaceAll("cartTotal", "expectedTotal")}`,
         ".github/workflows/ci.yml":
           "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/setup-node@v3\n",
+        // git's and Perl's test folder, and a CI script outside any workflow folder.
+        "t/cart.js": CART.replaceAll("cartTotal", "scriptedTotal"),
+        "ci/cart.js": CART.replaceAll("cartTotal", "buildTotal"),
+        "appveyor.js": CART.replaceAll("cartTotal", "appveyorTotal"),
       },
       "Add the cart total",
+    );
+    sha.scriptFixes = commit(
+      dir,
+      {
+        "t/cart.js": FIXED.replaceAll("cartTotal", "scriptedTotal"),
+        "ci/cart.js": FIXED.replaceAll("cartTotal", "buildTotal"),
+        "appveyor.js": FIXED.replaceAll("cartTotal", "appveyorTotal"),
+      },
+      "fix: the test and CI scripts read past the end too",
     );
     sha.fix = commit(dir, { "src/cart.js": FIXED }, "fix(cart): stop reading past the end of the items");
     sha.testFix = commit(
@@ -175,6 +188,7 @@ describe("a match means the change writes a past bug again", () => {
       for (const [name, s] of [
         ["test file", sha.testFix],
         ["workflow", sha.ciFix],
+        ["t/, ci/ and appveyor script", sha.scriptFixes],
         ["cosmetic", sha.cosmetic],
         ["import-only", sha.importFix],
       ] as const)
