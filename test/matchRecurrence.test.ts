@@ -1983,3 +1983,74 @@ static void query_done(void *arg, int status, struct Curl_addrinfo *ai)
     );
   });
 });
+
+describe("what git's matches teach: a copy that cleans up at a label has the fix", () => {
+  /** Maps a loose object; the empty-file path leaked its descriptor. */
+  const MAP = `#include "git-compat-util.h"
+
+static void *map_loose_object(struct repository *r, const char *path, unsigned long *size)
+{
+	void *map = NULL;
+	int fd = git_open(path);
+	struct stat st;
+
+	if (fd < 0)
+		return NULL;
+	if (!fstat(fd, &st)) {
+		*size = xsize_t(st.st_size);
+		if (!*size) {
+			/* mmap() is forbidden on empty files */
+			error(_("object file %s is empty"), path);
+			return NULL;
+		}
+		map = xmmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+		trace_mapped(path, *size);
+		count_mapped_bytes(*size);
+	}
+	close(fd);
+	return map;
+}
+`;
+  const MAP_FIXED = MAP.replace(
+    "path);\n\t\t\treturn NULL;\n",
+    "path);\n\t\t\tclose(fd);\n\t\t\treturn NULL;\n",
+  );
+  /** The same function in another source, renamed: its empty-file path returns as the bug did. */
+  const copied = MAP.replace(
+    "map_loose_object(struct repository *r,",
+    "source_map_object(struct source *src,",
+  );
+  /** ...or jumps to a cleanup label that closes the descriptor on every path. */
+  const withLabel = copied
+    .replace("path);\n\t\t\treturn NULL;\n", "path);\n\t\t\tgoto out;\n")
+    .replace("\t}\n\tclose(fd);\n", "\t}\nout:\n\tclose(fd);\n");
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-label-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "object-file.c": MAP }, "Add loose object mapping");
+    fix = commit(
+      dir,
+      { "object-file.c": MAP_FIXED },
+      "object-file: fix fd leak of empty file in map_loose_object()",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is silent, and says why; the copy that returns without closing is shown", async () => {
+    assert.ok(
+      withLabel.includes("goto out;") && withLabel.includes("out:\n\tclose(fd);"),
+      "the fixture jumps to a label",
+    );
+    const labelled = await explainStaged(dir, rules, { "odb/source.c": withLabel });
+    const told = outcome(labelled.told, fix);
+    assert.ok(!labelled.matches.some((m) => m.fix.sha === fix), told);
+    assert.match(told, /jumps to a label that already does what the fix inserted/);
+    const leaking = await explainStaged(dir, rules, { "odb/source.c": copied });
+    const m = leaking.matches.find((x) => x.fix.sha === fix);
+    assert.ok(m && m.recurrence.kind === "copy", outcome(leaking.told, fix));
+  });
+});

@@ -155,6 +155,8 @@ export function findRecurrence(
     fileWords?: ReadonlySet<string>;
     /** Every line of the developer's file, as `codeLine` writes it. */
     fileLines?: ReadonlySet<string>;
+    /** The developer's file, line by line (line n at n − 1): where a jump from the gap lands. */
+    fileText?: readonly string[];
     /** Similarity of the two blocks (NiCad's L / max n). */
     similarity?: number;
     /** Told why the match is no recurrence (for `check --explain`). */
@@ -310,6 +312,7 @@ export function findRecurrence(
             devLast,
             fileWords,
             fileLines: opts.fileLines ?? new Set(),
+            fileText: opts.fileText ?? [],
             beforeWords,
             nearlySame: similarity >= NEARLY_SAME,
             why: whyEdit,
@@ -930,6 +933,35 @@ function localNames(
   return out;
 }
 
+/** Lines after a label that are still its code (up to the next `return`): a cleanup tail is short. */
+const LABEL_REACH = 12;
+
+/**
+ * Whether a `goto` in file lines [from, to] lands on a label followed, before its `return`, by every one
+ * of `texts` (exact token texts, compared without spaces).
+ */
+function jumpsToFixLines(
+  file: readonly string[],
+  from: number,
+  to: number,
+  texts: readonly string[],
+): boolean {
+  if (texts.length === 0) return false;
+  for (let n = from; n <= to; n++) {
+    const label = /^\s*goto\s+([A-Za-z_]\w*)\s*;/.exec(file[n - 1] ?? "")?.[1];
+    if (label === undefined) continue;
+    const at = file.findIndex((l, i) => i >= n && new RegExp(`^\\s*${label}\\s*:(?!:)`).test(l));
+    if (at < 0) return false;
+    const tail: string[] = [];
+    for (const l of file.slice(at + 1, at + 1 + LABEL_REACH)) {
+      tail.push(codeLine(l).replace(/\s+/g, ""));
+      if (/^\s*return\b/.test(l)) break;
+    }
+    return texts.every((t) => tail.includes(t.replace(/\s+/g, "")));
+  }
+  return false;
+}
+
 interface GapContext {
   defect: DefectCode;
   dev: NormalizedBlock;
@@ -943,6 +975,7 @@ interface GapContext {
   devLast: number;
   fileWords: ReadonlySet<string>;
   fileLines: ReadonlySet<string>;
+  fileText: readonly string[];
   /** Words of the defect block before the fix: the names the fix found there. */
   beforeWords: ReadonlySet<string>;
   /** The two blocks are nearly the same code (a copy): the fix's names need not be in the file. */
@@ -1043,6 +1076,10 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
   );
   const wanted = telling.length > 0 ? telling : fixTexts;
   if (wanted.every((t) => near.has(t))) return rejected(g.why, "the fix's lines are there");
+  // Or the copy's path from the gap jumps to a label whose code does what the fix inserted (`goto out;` …
+  // `out: close(fd);`): it cleans up on that path in its own way, and the fix's line would run twice.
+  if (!g.lineage && jumpsToFixLines(g.fileText, from, to, wanted))
+    return rejected(g.why, "the gap jumps to a label that already does what the fix inserted");
   const gapDeletions = g.change.deletions.filter((d) => d.after >= from - 1 && d.after < to);
   if (g.lineage) {
     // Only a deletion of the fix's own lines (those it re-indented too), and of nothing else there, is

@@ -688,6 +688,7 @@ export async function matchChange(
           lineage,
           fileWords: w.fileWords,
           fileLines: w.fileLines,
+          fileText: w.lines,
           similarity: m.similarity,
           why: opts.explain && ((r) => reasons.push(r)),
         });
