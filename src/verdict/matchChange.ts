@@ -20,6 +20,7 @@ import { fileAt } from "../git/fileAt.js";
 import { macroValues } from "../git/macroValues.js";
 import { mentions } from "../git/mentions.js";
 import { readCommitChange, type StagedChange, type StagedFile } from "../git/readChange.js";
+import type { Hunk } from "../git/types.js";
 import { cloneIndex, type SqliteBlockStore } from "../index/blockStore.js";
 import {
   type CommitInfo,
@@ -261,19 +262,36 @@ function cosmeticOnly(file: StagedFile, language: string): boolean {
 const INDENTED = new Set(["python"]);
 
 /**
- * The change as the lines it writes: a line whose only change is its whitespace (`a-1` → `a - 1`, a
- * re-indent) was there before, so a commit that lays out old code writes no bug. Where indentation is
- * syntax the exact diff stands.
+ * The change as the lines it writes: inside each hunk, a line whose only change is its whitespace
+ * (`a-1` → `a - 1`, a re-indent) was there before, so a commit that lays out old code writes no bug.
+ * Only within a hunk: a line moved elsewhere is still moved (a fix undone by moving a call back). Where
+ * indentation is syntax the exact diff stands.
  */
 function writtenLines(change: StagedChange): StagedChange {
   const files = change.files.map((f) => {
-    if (f.skipped !== null || f.binary || f.oldText === null || f.newText === null || f.hunks.length === 0)
-      return f;
+    if (f.skipped !== null || f.binary || f.hunks.length === 0) return f;
     const language = f.newPath === null ? undefined : codeLanguageOf(f.newPath);
     if (language === undefined || INDENTED.has(language)) return f;
-    return { ...f, hunks: diffIgnoringWhitespace(f.oldText, f.newText, f.hunks) };
+    return { ...f, hunks: f.hunks.flatMap(withoutLayout) };
   });
   return { ...change, files };
+}
+
+/** A zero-context hunk without the pairs of lines that differ only in whitespace, as hunks of the file. */
+function withoutLayout(h: Hunk): Hunk[] {
+  if (h.elided || h.oldLines === 0 || h.newLines === 0) return [h];
+  const side = (kind: "-" | "+") =>
+    `${h.lines
+      .filter((l) => l.kind === kind)
+      .map((l) => l.text)
+      .join("\n")}\n`;
+  // Numbered from the hunk's first lines: a sub-hunk's start (or the line a pure change follows) shifts by one base.
+  return diffIgnoringWhitespace(side("-"), side("+")).map((sub) => ({
+    ...sub,
+    oldStart: h.oldStart - 1 + sub.oldStart,
+    newStart: h.newStart - 1 + sub.newStart,
+    section: h.section,
+  }));
 }
 
 /** Extensions whose files declare what another's code uses (a C file's struct in a header). */
