@@ -1758,9 +1758,53 @@ static CURLcode rtsp_request(struct connectdata *conn, struct dynbuf *req_buffer
   return finish_request(conn, req_buffer);
 }
 `;
+  /** A hex literal parser that read a trailing `L` as a digit. */
+  const HEX = `package org.example;
+
+public final class Numbers {
+    public static Number createNumber(final String str) {
+        final int length = str.length();
+        int pfxLen = prefixLength(str);
+        if (pfxLen > 0) { // we have a hex number
+            char firstSigDigit = 0;
+            for (int i = pfxLen; i < length; i++) {
+                firstSigDigit = str.charAt(i);
+                if (firstSigDigit != '0') {
+                    break;
+                }
+                pfxLen++;
+            }
+            final int hexDigits = length - pfxLen;
+            if (hexDigits > 16 || hexDigits == 16 && firstSigDigit > '7') {
+                return createBigInteger(str);
+            }
+            if (hexDigits > 8 || hexDigits == 8 && firstSigDigit > '7') {
+                return createLong(str);
+            }
+            return createInteger(str);
+        }
+        return createDecimal(str);
+    }
+}
+`;
+  // The fix moves `lastChar` up to read it in the hex branch, far from where it was (another block).
+  const HEX_FIXED = HEX.replace("        final char lastChar = str.charAt(length - 1);\n", "")
+    .replace(
+      "        if (pfxLen > 0) { // we have a hex number\n",
+      "        final char lastChar = str.charAt(length - 1);\n        if (pfxLen > 0) { // we have a hex number\n",
+    )
+    .replace(
+      "            final int hexDigits = length - pfxLen;\n",
+      "            final boolean isLongCh = lastChar == 'l' || lastChar == 'L';\n            int hexDigits = length - pfxLen;\n            if (isLongCh) {\n                hexDigits--;\n            }\n",
+    )
+    .replace(
+      "                return createBigInteger(str);\n            }\n",
+      "                return createBigInteger(str);\n            }\n            if (isLongCh) {\n                return createLong(str.substring(0, length - 1));\n            }\n",
+    );
   let dir = "";
   let fix = "";
   let frameFix = "";
+  let hexFix = "";
   let headersFix = "";
   const rules = defaultRules();
   before(async () => {
@@ -1774,7 +1818,12 @@ static CURLcode rtsp_request(struct connectdata *conn, struct dynbuf *req_buffer
       { "lib/proxy.c": FRAME.replace("len = fr_print(", "len = proxy_fr_print(") },
       "proxy: fix symbol collision with fr_print in unity builds",
     );
-    commit(dir, { "lib/rtsp.c": RTSP }, "Add RTSP requests");
+    commit(dir, { "lib/rtsp.c": RTSP, "src/Numbers.java": HEX }, "Add RTSP requests and numbers");
+    hexFix = commit(
+      dir,
+      { "src/Numbers.java": HEX_FIXED },
+      "Fix createNumber for hex numbers with a long type qualifier",
+    );
     headersFix = commit(
       dir,
       {
@@ -1840,6 +1889,13 @@ static CURLcode rtsp_request(struct connectdata *conn, struct dynbuf *req_buffer
     assert.ok(
       same.matches.some((m) => m.fix.sha === headersFix && m.recurrence.kind === "copy"),
       outcome(same.told, headersFix),
+    );
+  });
+  it("a whole revert writes back the code the fix found, not new code: still a revert", async () => {
+    const { matches, told } = await explainStaged(dir, rules, { "src/Numbers.java": HEX });
+    assert.ok(
+      matches.some((m) => m.fix.sha === hexFix && m.recurrence.kind === "revert"),
+      outcome(told, hexFix),
     );
   });
 });

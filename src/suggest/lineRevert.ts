@@ -20,6 +20,7 @@ import {
   annotationOnlyEdit,
   codeLine,
   compileOnlyEdit,
+  declaresNewName,
   definesNewName,
   typeOnlyEdit,
   wordsOf,
@@ -239,7 +240,7 @@ function revertIn(block: RevertBlock, file: FileChange): LineRevert | null {
     if (![...wrote, ...tookOut].some(says)) return;
     // A declaration the fix added (a variable, a field) is where its cure is kept, not the cure: taken out,
     // it says nothing unless the lines that use it go back too (their own edits).
-    if (tookOut.length === 0 && wrote.length > 0 && wrote.every((l) => definesNewName(l, beforeWords)))
+    if (tookOut.length === 0 && wrote.length > 0 && wrote.every((l) => declaresNewName(l, beforeWords)))
       return;
     // So is a whole function the fix added (its header first, its closing brace last): what calls it is the cure.
     const code = wrote.filter((l) => !/^(?:\/\/|\/\*|\*|#(?!\s*define))/.test(l));

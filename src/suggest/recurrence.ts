@@ -418,6 +418,8 @@ export function rewritesFixElsewhere(
   siblings: ReadonlyArray<{ edits: readonly FixEdit[] }>,
   change: ChangeLines,
   fileLines: ReadonlySet<string>,
+  /** The code the fix found, every block of it (`codeLine`): written back, it is the revert, not new code. */
+  found: ReadonlySet<string> = new Set(),
 ): string | null {
   const substantial = (l: string): boolean => (l.match(/[\p{L}_$][\p{L}\p{N}_$]{2,}/gu) ?? []).length >= 2;
   for (const b of siblings)
@@ -434,7 +436,9 @@ export function rewritesFixElsewhere(
         const reworked = change.deletions.find(
           (d) =>
             d.lines.some((l) => /[\p{L}_$]/u.test(l) && own(l)) &&
-            writtenAt(change, d.after).some((l) => substantial(l) && !del.has(l) && !add.has(l)),
+            writtenAt(change, d.after).some(
+              (l) => substantial(l) && !del.has(l) && !add.has(l) && !found.has(l),
+            ),
         );
         if (reworked !== undefined)
           return `the change writes new code where it takes out \`${codeLine(reworked.lines.find(own)!)}\`, another line of the same fix: a rework`;
@@ -663,7 +667,7 @@ const VARIABLE =
 
 /** `int n;`, `bool keep = TRUE;`, `struct conn *c;`: a variable or field declared with its type (C, C++, Java). */
 const TYPED_DECLARATION =
-  /^(?:(?:const|static|volatile|unsigned|signed|struct|enum|union|register|extern|final|private|protected|public)\s+)*([A-Za-z_][\w:.]*(?:<[^;=()]*>)?)(?:\s*[*&]+\s*|\s+)[*&]*([A-Za-z_]\w*)(?:\[[^\]]*\])*\s*(?:=(?!=)[^;]*)?;$/;
+  /^(?:(?:const|static|volatile|unsigned|signed|struct|enum|union|register|extern|final|private|protected|public)\s+)*([A-Za-z_][\w:.]*(?:<[^;=()]*>)?)(?:\s*[*&]+\s*|\s+)[*&]*([A-Za-z_]\w*)(?:\[[^\]]*\])*\s*(?:=\s*(?:-?[\w.]+|"[^"]*"|'[^']*'))?;$/;
 
 /**
  * The line starts a definition: a function, class or import, or a variable or function whose name the
@@ -674,7 +678,16 @@ export function definesNewName(line: string, before: ReadonlySet<string>): boole
   const f = FUNCTION_HEADER.exec(line);
   if (f && !NOT_A_TYPE.has(f[1]!) && !before.has(f[2]!)) return true;
   const v = VARIABLE.exec(line);
-  if (v !== null && !before.has(v[1]!)) return true;
+  return v !== null && !before.has(v[1]!);
+}
+
+/**
+ * The line only declares a new name where the fix keeps its state: a definition, or a variable or field
+ * declared with its type and at most a constant (`int num_pending;`, `bool keep = TRUE;`). One whose
+ * value is computed (`final long was = cal.getTimeInMillis();`) does something where it stands.
+ */
+export function declaresNewName(line: string, before: ReadonlySet<string>): boolean {
+  if (definesNewName(line, before)) return true;
   const d = TYPED_DECLARATION.exec(codeLine(line));
   return d !== null && !NOT_A_TYPE.has(d[1]!) && !before.has(d[2]!);
 }
@@ -1090,7 +1103,7 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     if (
       add.every(
         (a) =>
-          definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords) ||
+          declaresNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords) ||
           codeLine(g.defect.afterLines[a - 1] ?? "") === "",
       )
     )

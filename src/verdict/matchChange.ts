@@ -619,7 +619,12 @@ export async function matchChange(
     if (kind === "revert") {
       const siblings = reader.ofFixInFile(block.fixId, block.path, block.id);
       const elsewhere =
-        rewritesFixElsewhere(siblings, w.change, w.fileLines) ??
+        rewritesFixElsewhere(
+          siblings,
+          w.change,
+          w.fileLines,
+          new Set([block, ...siblings].flatMap((b) => b.before.map(codeLine))),
+        ) ??
         // The fix's part in other files: taken out there and written as new code (not what it replaced).
         rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
         removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block)) ??
