@@ -2110,3 +2110,66 @@ static void *map_loose_object(struct repository *r, const char *path, unsigned l
     assert.ok(m && m.recurrence.kind === "copy", outcome(leaking.told, fix));
   });
 });
+
+describe("what git's matches teach: a brace the fix took off holds no bug", () => {
+  /** Expires packs, then forgets the index it wrote through (a stale pointer the fix removed). */
+  const EXPIRE = `#include "midx.h"
+
+int expire_packs(struct repository *r, const char *object_dir, unsigned flags)
+{
+	uint32_t i, *count, result = 0;
+	struct string_list packs_to_drop = STRING_LIST_INIT_DUP;
+	struct multi_pack_index *m = lookup_multi_pack_index(r, object_dir);
+
+	count = xcalloc(m->num_packs, sizeof(uint32_t));
+	count_referenced_packs(m, count, flags);
+	for (i = 0; i < m->num_packs; i++) {
+		if (count[i])
+			continue;
+		string_list_insert(&packs_to_drop, m->pack_names[i]);
+	}
+	free(count);
+
+	if (packs_to_drop.nr) {
+		result = write_midx_internal(object_dir, &packs_to_drop, flags);
+		m = NULL;
+	}
+
+	string_list_clear(&packs_to_drop, 0);
+	return result;
+}
+`;
+  const EXPIRE_FIXED = EXPIRE.replace(
+    "\tif (packs_to_drop.nr) {\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n\t\tm = NULL;\n\t}\n",
+    "\tif (packs_to_drop.nr)\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n",
+  );
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-brace-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "midx.c": EXPIRE }, "Add pack expiry");
+    fix = commit(dir, { "midx.c": EXPIRE_FIXED }, "midx.c: fix stale multi-pack-index pointer during expire");
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a copy whose block needs its brace (options declared in it) is silent; one that forgets the pointer again is shown", async () => {
+    const moved = EXPIRE_FIXED.replace("expire_packs(", "expire_midx_packs(").replace(
+      "\tif (packs_to_drop.nr)\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n",
+      "\tif (packs_to_drop.nr) {\n\t\tstruct write_opts opts = { .dir = object_dir, .drop = &packs_to_drop };\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n\t}\n",
+    );
+    const braced = await explainStaged(dir, rules, { "midx-write.c": moved });
+    const told = outcome(braced.told, fix);
+    assert.ok(!braced.matches.some((m) => m.fix.sha === fix), told);
+    assert.match(told, /the fix only took a brace off this line/);
+    const stale = await explainStaged(dir, rules, {
+      "midx-write.c": EXPIRE.replace("expire_packs(", "expire_midx_packs("),
+    });
+    assert.ok(
+      stale.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      outcome(stale.told, fix),
+    );
+  });
+});

@@ -857,6 +857,11 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   const addToks = add.flatMap((a) => c.afterTok.get(a) ?? []);
   // Tokens the fix took out (and brought in): what differs between the two sides by exact text.
   const kept = new Set(alignTokensBy(delToks, addToks, (t) => t.text).map(([i]) => i));
+  // A line the fix only took a brace off (`if (n) {` → `if (n)`, the block's other lines removed) held no
+  // bug itself: the bug was in the lines the brace enclosed, and a block that needs its brace is no recurrence.
+  const takenOut = delToks.filter((_, i) => !kept.has(i));
+  if (takenOut.length > 0 && takenOut.every((t) => t.text === "{" || t.text === "}"))
+    return rejected(c.why, "the fix only took a brace off this line: the bug was in the lines it enclosed");
   const locals = c.lineage
     ? new Map<string, string>()
     : localNames(delToks, devToks, c.mapping, c.nearlySame ? 1 : 2);
