@@ -1,6 +1,6 @@
 /**
  * dejafix beside the real hook managers — husky 9 (a devDependency), lefthook and pre-commit (on PATH:
- * .ci/run installs them) — in both orders. A real `git commit` shows who ran (each manager's own hook and
+ * npm test's pretest installs them) — in both orders. A real `git commit` shows who ran (each manager's own hook and
  * dejafix's checker write to a mark file). Each order either keeps both running, or `doctor` says what
  * displaced dejafix and `init` puts it back; `uninstall --purge` then leaves the hook files exactly as the
  * manager alone leaves them (a twin repository where only the manager was installed).
@@ -51,7 +51,7 @@ function requireTool(name: string): void {
   assert.equal(
     r.status,
     0,
-    `${name} is needed on PATH for this test (npm install -g lefthook@2.2.1; apt-get install pre-commit)`,
+    `${name} is needed on PATH for this test (npm test's pretest installs it: node scripts/ensure-hook-managers.mjs)`,
   );
 }
 
