@@ -2173,3 +2173,63 @@ int expire_packs(struct repository *r, const char *object_dir, unsigned flags)
     );
   });
 });
+
+describe("what typescript-eslint's matches teach: a gap is placed by its own neighbours", () => {
+  /** Scope types and the union of them, imports first (as one defect block holds them). */
+  const SCOPE = `import { BlockScope } from './BlockScope';
+import { CatchScope } from './CatchScope';
+import { ClassScope } from './ClassScope';
+import { ForScope } from './ForScope';
+import { FunctionScope } from './FunctionScope';
+import { GlobalScope } from './GlobalScope';
+import { ModuleScope } from './ModuleScope';
+import { SwitchScope } from './SwitchScope';
+import { TypeScope } from './TypeScope';
+import { WithScope } from './WithScope';
+
+type Scope =
+  | BlockScope
+  | CatchScope
+  | ClassScope
+  | ForScope
+  | FunctionScope
+  | GlobalScope
+  | ModuleScope
+  | SwitchScope
+  | TypeScope
+  | WithScope;
+
+export type { Scope };
+`;
+  const SCOPE_FIXED = SCOPE.replace("  | ClassScope\n", "  | ClassScope\n  | ClassStaticBlockScope\n");
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-union-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/scope/Scope.ts": SCOPE }, "Add the scope union");
+    fix = commit(
+      dir,
+      { "src/scope/Scope.ts": SCOPE_FIXED },
+      "fix(scope-manager): support static class blocks",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("the same imports before other code are no place for the union's missing member: silent; the union copied without it is shown", async () => {
+    // The same imports, then other code where the union was.
+    const page = `${SCOPE.slice(0, SCOPE.indexOf("type Scope"))}export function scopes(): unknown[] {
+  return [BlockScope, CatchScope, ClassScope, ForScope, FunctionScope, GlobalScope];
+}
+`;
+    const imports = await explainStaged(dir, rules, { "src/pages/index.tsx": page });
+    assert.ok(!imports.matches.some((m) => m.fix.sha === fix), outcome(imports.told, fix));
+    const copy = await explainStaged(dir, rules, { "src/scope/ScopeCopy.ts": SCOPE });
+    assert.ok(
+      copy.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      outcome(copy.told, fix),
+    );
+  });
+});

@@ -1072,12 +1072,14 @@ function insertionLeftOut(e: FixEdit, add: number[], g: GapContext): number[] | 
     if (add.some((a) => definesNewName(g.defect.afterLines[a - 1] ?? "", g.beforeWords)))
       return rejected(g.why, "the fix inserted a definition");
   }
-  let above: number | undefined;
-  for (let l = e.at; l >= 1 && above === undefined; l--)
-    if ((g.defTok.get(l)?.length ?? 0) > 0) above = g.lineMap.get(l);
-  let below: number | undefined;
-  for (let l = e.at + 1 + e.del.length; l <= g.defect.lines && below === undefined; l++)
-    if ((g.defTok.get(l)?.length ?? 0) > 0) below = g.lineMap.get(l);
+  // The gap's own neighbours (the nearest lines with code on each side) place it; a counterpart found farther
+  // off (imports at the block's top for a member inserted into a union) does not.
+  let l = e.at;
+  while (l >= 1 && (g.defTok.get(l)?.length ?? 0) === 0) l--;
+  const above = l >= 1 ? g.lineMap.get(l) : undefined;
+  l = e.at + 1 + e.del.length;
+  while (l <= g.defect.lines && (g.defTok.get(l)?.length ?? 0) === 0) l++;
+  const below = l <= g.defect.lines ? g.lineMap.get(l) : undefined;
   if (above === undefined && below === undefined) return rejected(g.why, "the gap has no counterpart");
   if (above !== undefined && below !== undefined && above >= below)
     return rejected(g.why, "the gap's sides are out of order");
