@@ -293,6 +293,24 @@ export function nameTheFileLacks(
   return unknown === undefined ? null : `it uses ${unknown.text}, which your file does not have`;
 }
 
+/**
+ * A name of the fix's lines renamed to another of the developer's block while that block has the fix's own
+ * name too (the fix's `checker` written as `program` beside the developer's `checker`): the names do not
+ * pair up one to one there, and the renamed line would call the wrong thing. Gives the reason, or null.
+ */
+function renamedOntoOwnName(fix: HistoricalFix, dev: DeveloperBlock, recurrence: Recurrence): string | null {
+  const own = new Set(dev.norm.tokens.filter((t) => t.kind === "identifier").map((t) => t.text));
+  const written = (recurrence.edits ?? fix.edits.map((_, k) => k))
+    .flatMap((k) => fix.edits[k]?.add ?? [])
+    .flatMap((l) => l.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []);
+  for (const name of new Set(written)) {
+    const to = recurrence.mapping.get(name);
+    if (to !== undefined && to !== name && own.has(name))
+      return `it would write \`${to}\` for the fix's \`${name}\`, and your code has a \`${name}\` of its own`;
+  }
+  return null;
+}
+
 export async function placeFix(
   fix: HistoricalFix,
   dev: DeveloperBlock,
@@ -313,6 +331,8 @@ export async function placeFix(
     { edits: recurrence.edits, mapping: recurrence.mapping },
   );
   if (!replay.complete) return asItWas("not every line of the fix found its place in your code");
+  const clash = renamedOntoOwnName(fix, dev, recurrence);
+  if (clash !== null) return asItWas(clash);
   if (!replay.changed) return asItWas("replayed on your code it changes nothing");
   const delta = replay.newLines.length - dev.lines.length;
   const oldWindow = dev.lines.slice(dev.range.start - 1, dev.range.end);
