@@ -2233,3 +2233,67 @@ export type { Scope };
     );
   });
 });
+
+describe("a fix's name renamed onto another while the developer's block has that name too", () => {
+  const UTIL = `import * as ts from 'typescript';
+
+export function isTypeReadonlyArrayOrTuple(
+  checker: ts.TypeChecker,
+  type: ts.Type,
+  options: ReadonlynessOptions,
+  seenTypes: Set<ts.Type>,
+): Readonlyness {
+  function checkTypeArguments(arrayType: ts.TypeReference): Readonlyness {
+    const typeArguments = checker.getTypeArguments(arrayType);
+    if (typeArguments.length === 0) {
+      return Readonlyness.Readonly;
+    }
+    if (
+      typeArguments.some(
+        typeArg => isTypeReadonlyRecurser(checker, typeArg, options, seenTypes) === Readonlyness.Mutable,
+      )
+    ) {
+      return Readonlyness.Mutable;
+    }
+    return Readonlyness.Readonly;
+  }
+  return checkTypeArguments(type as ts.TypeReference);
+}
+`;
+  const UTIL_FIXED = UTIL.replace(
+    "    const typeArguments = checker.getTypeArguments(arrayType);\n",
+    "    const typeArguments = checker.getTypeArguments\n      ? checker.getTypeArguments(arrayType)\n      : arrayType.typeArguments ?? [];\n",
+  );
+  /** The same function moved to another package: it takes the program and gets its checker first. */
+  const MOVED = UTIL.replace("  checker: ts.TypeChecker,\n", "  program: ts.Program,\n")
+    .replace(
+      "): Readonlyness {\n  function",
+      "): Readonlyness {\n  const checker = program.getTypeChecker();\n  function",
+    )
+    .replace("isTypeReadonlyRecurser(checker,", "isTypeReadonlyRecurser(program,");
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-ownname-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/util/isTypeReadonly.ts": UTIL }, "Add isTypeReadonly");
+    fix = commit(
+      dir,
+      { "src/util/isTypeReadonly.ts": UTIL_FIXED },
+      "fix: isTypeReadonly error with TS before 3.7",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is shown as it was, not placed with the wrong name", async () => {
+    const { matches, told } = await explainStaged(dir, rules, {
+      "packages/types/src/isTypeReadonly.ts": MOVED,
+    });
+    const m = matches.find((x) => x.fix.sha === fix);
+    assert.ok(m, outcome(told, fix));
+    assert.equal(m.suggestion?.placed, false, m.suggestion?.diff);
+    assert.match(m.suggestion?.why ?? "", /your code has a `checker` of its own/);
+  });
+});
