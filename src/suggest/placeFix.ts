@@ -299,7 +299,13 @@ export function nameTheFileLacks(
  * pair up one to one there, and the renamed line would call the wrong thing. Gives the reason, or null.
  */
 function renamedOntoOwnName(fix: HistoricalFix, dev: DeveloperBlock, recurrence: Recurrence): string | null {
-  const own = new Set(dev.norm.tokens.filter((t) => t.kind === "identifier").map((t) => t.text));
+  // The block's own names, not members of its values (`el.value` is no variable `value`).
+  const toks = dev.norm.tokens;
+  const own = new Set(
+    toks
+      .filter((t, i) => t.kind === "identifier" && !MEMBER_ACCESS.has(toks[i - 1]?.text ?? ""))
+      .map((t) => t.text),
+  );
   const written = (recurrence.edits ?? fix.edits.map((_, k) => k))
     .flatMap((k) => fix.edits[k]?.add ?? [])
     .flatMap((l) => l.match(/[\p{L}_$][\p{L}\p{N}_$]*/gu) ?? []);
