@@ -2297,3 +2297,69 @@ export function isTypeReadonlyArrayOrTuple(
     assert.match(m.suggestion?.why ?? "", /your code has a `checker` of its own/);
   });
 });
+
+describe("a bug line that calls nothing is about its values", () => {
+  const RULE = `import * as util from '../util';
+
+type Options = [];
+type MessageIds = 'noPrefix';
+
+export default util.createRule<Options, MessageIds>({
+  name: 'interface-name-prefix',
+  meta: {
+    type: 'suggestion',
+    messages: {
+      noPrefix: 'Interface name must not be prefixed with "I".',
+    },
+    schema: [],
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      TSInterfaceDeclaration(node): void {
+        context.report({ node, messageId: 'noPrefix' });
+      },
+    };
+  },
+});
+`;
+  const RULE_FIXED = RULE.replace(
+    "type MessageIds = 'noPrefix';",
+    "type MessageIds = 'noPrefix' | 'alwaysPrefix';",
+  );
+  let dir = "";
+  let fix = "";
+  const rules = defaultRules();
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-values-"));
+    git(dir, ["init", "-q", "-b", "main"]);
+    commit(dir, { "src/rules/interface-name-prefix.ts": RULE }, "Add interface-name-prefix");
+    fix = commit(
+      dir,
+      { "src/rules/interface-name-prefix.ts": RULE_FIXED },
+      "fix: correct error message in always mode",
+    );
+    await indexRepository({ repoDir: dir, rules });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("another rule's message ids are other values: silent; the same ids copied are shown", async () => {
+    const other = RULE.replaceAll("noPrefix", "unaryMinus").replace(
+      "interface-name-prefix",
+      "no-unsafe-unary-minus",
+    );
+    const { matches, told } = await explainStaged(dir, rules, {
+      "src/rules/no-unsafe-unary-minus.ts": other,
+    });
+    const said = outcome(told, fix);
+    assert.ok(!matches.some((m) => m.fix.sha === fix), said);
+    assert.match(said, /`'unaryMinus'` where the bug had `'noPrefix'`: other values/);
+    const same = await explainStaged(dir, rules, {
+      "src/rules/no-prefix.ts": RULE.replace("interface-name-prefix", "no-prefix"),
+    });
+    assert.ok(
+      same.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      outcome(same.told, fix),
+    );
+  });
+});

@@ -865,6 +865,19 @@ function changedLinesWritingBug(del: number[], add: number[], c: LineContext): n
   const locals = c.lineage
     ? new Map<string, string>()
     : localNames(delToks, devToks, c.mapping, c.nearlySame ? 1 : 2);
+  // A bug line that calls nothing (`type MessageIds = 'noPrefix';`) is about its values: a copy keeps them,
+  // and another string there (`'unaryMinus'`) is other code, however the fix extended the line.
+  const calls = delToks.some((t, i) => t.text === "(" && delToks[i - 1]?.kind === "identifier");
+  if (!c.lineage && !calls) {
+    const other = delToks.findIndex(
+      (t, i) => t.kind === "literal" && /^['"`]/.test(t.text) && t.text !== devToks[i]!.text,
+    );
+    if (other >= 0)
+      return rejected(
+        c.why,
+        `\`${devToks[other]!.text}\` where the bug had \`${delToks[other]!.text}\`: other values`,
+      );
+  }
   for (let i = 0; i < delToks.length; i++) {
     if (!c.lineage && kept.has(i)) continue;
     const b = delToks[i]!;
