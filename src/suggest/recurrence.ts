@@ -981,8 +981,10 @@ function jumpsToFixLines(
   for (let n = from; n <= to; n++) {
     const label = /^\s*goto\s+([A-Za-z_]\w*)\s*;/.exec(file[n - 1] ?? "")?.[1];
     if (label === undefined) continue;
-    const at = file.findIndex((l, i) => i >= n && new RegExp(`^\\s*${label}\\s*:(?!:)`).test(l));
-    if (at < 0) return false;
+    const labelLine = new RegExp(`^\\s*${label}\\s*:(?!:)`);
+    let at = n;
+    while (at < file.length && !labelLine.test(file[at]!)) at++;
+    if (at === file.length) return false;
     const tail: string[] = [];
     for (const l of file.slice(at + 1, at + 1 + LABEL_REACH)) {
       tail.push(codeLine(l).replace(/\s+/g, ""));

@@ -508,7 +508,7 @@ export async function matchChange(
     let words = foundByFix.get(key);
     if (words === undefined) {
       const text = block.fix.sha ? fileAt(block.repo.path, `${block.fix.sha}^`, block.path) : null;
-      words = new Set(text === null ? block.before.flatMap(wordsOf) : splitLines(text).flatMap(wordsOf));
+      words = text === null ? new Set(block.before.flatMap(wordsOf)) : wordsOfText(text);
       foundByFix.set(key, words);
     }
     return words;
@@ -550,7 +550,7 @@ export async function matchChange(
     (block: DefectBlock) =>
     (name: string, inserted: readonly string[]): boolean => {
       staged ??= new Set(
-        change.files.flatMap((f) => (f.newText === null ? [] : splitLines(f.newText).flatMap(wordsOf))),
+        change.files.flatMap((f) => (f.newText === null ? [] : [...wordsOfText(f.newText)])),
       );
       if (staged.has(name)) return true;
       // Code of the same language only, tests aside: a changelog entry or a test naming it declares nothing.
@@ -597,6 +597,17 @@ export async function matchChange(
     }
     return v;
   };
+  // The code a fix found in a file (every block of it there, `codeLine`): a revert writes it back. Read once per block.
+  const found = new Map<number, Set<string>>();
+  const foundInFile = (block: DefectBlock, siblings?: readonly DefectBlock[]): Set<string> => {
+    let f = found.get(block.id);
+    if (f === undefined) {
+      const others = siblings ?? reader.ofFixInFile(block.fixId, block.path, block.id);
+      f = new Set([block, ...others].flatMap((b) => b.before.map(codeLine)));
+      found.set(block.id, f);
+    }
+    return f;
+  };
   /** Why a recurrence found in one block is still not shown, or null. */
   const whyNotShown = (
     block: DefectBlock,
@@ -619,12 +630,7 @@ export async function matchChange(
     if (kind === "revert") {
       const siblings = reader.ofFixInFile(block.fixId, block.path, block.id);
       const elsewhere =
-        rewritesFixElsewhere(
-          siblings,
-          w.change,
-          w.fileLines,
-          new Set([block, ...siblings].flatMap((b) => b.before.map(codeLine))),
-        ) ??
+        rewritesFixElsewhere(siblings, w.change, w.fileLines, foundInFile(block, siblings)) ??
         // The fix's part in other files: taken out there and written as new code (not what it replaced).
         rewritesFixElsewhere(reader.ofFixOutside(block.fixId, block.path), w.change, addedAnywhere()) ??
         removesWhatFixUsed([block, ...siblings], w.change, w.fileWords, wordsBeforeFix(block)) ??
@@ -659,11 +665,7 @@ export async function matchChange(
   // lines it takes back (a guard of its own at the top, a new out-parameter set beside them) reworks that
   // code, and the fix's line goes in the rework.
   const writesNewCode = (block: DefectBlock, range: LineRange, change: ChangeLines): string | null => {
-    const old = new Set(
-      [block, ...reader.ofFixInFile(block.fixId, block.path, block.id)].flatMap((b) =>
-        b.before.map(codeLine),
-      ),
-    );
+    const old = foundInFile(block);
     for (const [line, text] of change.text) {
       if (line < range.start || line > range.end) continue;
       const t = codeLine(text);
