@@ -74,6 +74,28 @@ function write(dir: string, files: Record<string, string | null>): void {
   }
 }
 
+/**
+ * A planted history for one suite: a repository in a temporary folder with `base` committed, then `fixed`
+ * (files and message), indexed under `rules` before the suite's tests and removed after them.
+ */
+function plantedFix(
+  rules: ReturnType<typeof defaultRules>,
+  prefix: string,
+  base: [Record<string, string>, string],
+  fixed: [Record<string, string>, string],
+): { readonly dir: string; readonly fix: string } {
+  const planted = { dir: "", fix: "" };
+  before(async () => {
+    planted.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    git(planted.dir, ["init", "-q", "-b", "main"]);
+    commit(planted.dir, ...base);
+    planted.fix = commit(planted.dir, ...fixed);
+    await indexRepository({ repoDir: planted.dir, rules });
+  });
+  after(() => fs.rmSync(planted.dir, { recursive: true, force: true }));
+  return planted;
+}
+
 /** What `--explain` told of one fix, every resemblance of it, in one line. */
 function outcome(told: readonly MatchExplanation[], fix: string): string {
   return told
@@ -1571,28 +1593,24 @@ static int other(int a)
       .replaceAll("p++", "str++")
       .replace("char *p ", "char *str ")}`;
 
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-copyfixed-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "lib/cookie.c": COOKIE }, "Add cookies");
-    fix = commit(dir, { "lib/cookie.c": COOKIE_FIXED }, "cookie: fix rejecting high-byte cookie content");
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-copyfixed-",
+    [{ "lib/cookie.c": COOKIE }, "Add cookies"],
+    [{ "lib/cookie.c": COOKIE_FIXED }, "cookie: fix rejecting high-byte cookie content"],
+  );
 
   it("is silent, and says why; the copy without the fix is shown", async () => {
     const fixedCopy = copyOf(COOKIE_FIXED);
     assert.match(fixedCopy, /const unsigned char \*str = \(const unsigned char \*\)input;/);
-    const has = await explainStaged(dir, rules, { "lib/url.c": fixedCopy });
-    const told = outcome(has.told, fix);
-    assert.ok(!has.matches.some((m) => m.fix.sha === fix), told);
+    const has = await explainStaged(planted.dir, rules, { "lib/url.c": fixedCopy });
+    const told = outcome(has.told, planted.fix);
+    assert.ok(!has.matches.some((m) => m.fix.sha === planted.fix), told);
     assert.match(told, /the fix is there already/);
-    const buggy = await explainStaged(dir, rules, { "lib/url.c": copyOf(COOKIE) });
+    const buggy = await explainStaged(planted.dir, rules, { "lib/url.c": copyOf(COOKIE) });
     assert.ok(
-      buggy.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      buggy.matches.some((m) => m.fix.sha === planted.fix && m.recurrence.kind === "copy"),
       buggy.told.map((e) => e.outcome).join(" | "),
     );
   });
@@ -1627,27 +1645,23 @@ static int other(int a)
       .replaceAll("sshc", "conn")
       .replace("return SSH_OK;", `return ${ret};`);
 
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-constant-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "lib/ssh.c": SSH }, "Add the ssh quote commands");
-    fix = commit(dir, { "lib/ssh.c": SSH_FIXED }, "ssh: return out of memory correctly if aprintf fails");
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-constant-",
+    [{ "lib/ssh.c": SSH }, "Add the ssh quote commands"],
+    [{ "lib/ssh.c": SSH_FIXED }, "ssh: return out of memory correctly if aprintf fails"],
+  );
 
   it("a copy returning the old constant is shown; one returning another constant is other code", async () => {
-    const again = await explainStaged(dir, rules, { "lib/sftp.c": copyWith("SSH_OK") });
+    const again = await explainStaged(planted.dir, rules, { "lib/sftp.c": copyWith("SSH_OK") });
     assert.ok(
-      again.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
+      again.matches.some((m) => m.fix.sha === planted.fix && m.recurrence.kind === "copy"),
       again.told.map((e) => e.outcome).join(" | "),
     );
-    const other = await explainStaged(dir, rules, { "lib/sftp.c": copyWith("CURLE_AGAIN") });
-    const told = outcome(other.told, fix);
-    assert.ok(!other.matches.some((m) => m.fix.sha === fix), told);
+    const other = await explainStaged(planted.dir, rules, { "lib/sftp.c": copyWith("CURLE_AGAIN") });
+    const told = outcome(other.told, planted.fix);
+    assert.ok(!other.matches.some((m) => m.fix.sha === planted.fix), told);
     assert.ok(told.includes("`CURLE_AGAIN` where the bug had `SSH_OK`"), told);
   });
 });
@@ -2080,34 +2094,26 @@ static void *map_loose_object(struct repository *r, const char *path, unsigned l
   const withLabel = copied
     .replace("path);\n\t\t\treturn NULL;\n", "path);\n\t\t\tgoto out;\n")
     .replace("\t}\n\tclose(fd);\n", "\t}\nout:\n\tclose(fd);\n");
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-label-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "object-file.c": MAP }, "Add loose object mapping");
-    fix = commit(
-      dir,
-      { "object-file.c": MAP_FIXED },
-      "object-file: fix fd leak of empty file in map_loose_object()",
-    );
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-label-",
+    [{ "object-file.c": MAP }, "Add loose object mapping"],
+    [{ "object-file.c": MAP_FIXED }, "object-file: fix fd leak of empty file in map_loose_object()"],
+  );
 
   it("is silent, and says why; the copy that returns without closing is shown", async () => {
     assert.ok(
       withLabel.includes("goto out;") && withLabel.includes("out:\n\tclose(fd);"),
       "the fixture jumps to a label",
     );
-    const labelled = await explainStaged(dir, rules, { "odb/source.c": withLabel });
-    const told = outcome(labelled.told, fix);
-    assert.ok(!labelled.matches.some((m) => m.fix.sha === fix), told);
+    const labelled = await explainStaged(planted.dir, rules, { "odb/source.c": withLabel });
+    const told = outcome(labelled.told, planted.fix);
+    assert.ok(!labelled.matches.some((m) => m.fix.sha === planted.fix), told);
     assert.match(told, /jumps to a label that already does what the fix inserted/);
-    const leaking = await explainStaged(dir, rules, { "odb/source.c": copied });
-    const m = leaking.matches.find((x) => x.fix.sha === fix);
-    assert.ok(m && m.recurrence.kind === "copy", outcome(leaking.told, fix));
+    const leaking = await explainStaged(planted.dir, rules, { "odb/source.c": copied });
+    const m = leaking.matches.find((x) => x.fix.sha === planted.fix);
+    assert.ok(m && m.recurrence.kind === "copy", outcome(leaking.told, planted.fix));
   });
 });
 
@@ -2143,33 +2149,29 @@ int expire_packs(struct repository *r, const char *object_dir, unsigned flags)
     "\tif (packs_to_drop.nr) {\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n\t\tm = NULL;\n\t}\n",
     "\tif (packs_to_drop.nr)\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n",
   );
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-brace-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "midx.c": EXPIRE }, "Add pack expiry");
-    fix = commit(dir, { "midx.c": EXPIRE_FIXED }, "midx.c: fix stale multi-pack-index pointer during expire");
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-brace-",
+    [{ "midx.c": EXPIRE }, "Add pack expiry"],
+    [{ "midx.c": EXPIRE_FIXED }, "midx.c: fix stale multi-pack-index pointer during expire"],
+  );
 
   it("a copy whose block needs its brace (options declared in it) is silent; one that forgets the pointer again is shown", async () => {
     const moved = EXPIRE_FIXED.replace("expire_packs(", "expire_midx_packs(").replace(
       "\tif (packs_to_drop.nr)\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n",
       "\tif (packs_to_drop.nr) {\n\t\tstruct write_opts opts = { .dir = object_dir, .drop = &packs_to_drop };\n\t\tresult = write_midx_internal(object_dir, &packs_to_drop, flags);\n\t}\n",
     );
-    const braced = await explainStaged(dir, rules, { "midx-write.c": moved });
-    const told = outcome(braced.told, fix);
-    assert.ok(!braced.matches.some((m) => m.fix.sha === fix), told);
+    const braced = await explainStaged(planted.dir, rules, { "midx-write.c": moved });
+    const told = outcome(braced.told, planted.fix);
+    assert.ok(!braced.matches.some((m) => m.fix.sha === planted.fix), told);
     assert.match(told, /the fix only took a brace off this line/);
-    const stale = await explainStaged(dir, rules, {
+    const stale = await explainStaged(planted.dir, rules, {
       "midx-write.c": EXPIRE.replace("expire_packs(", "expire_midx_packs("),
     });
     assert.ok(
-      stale.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
-      outcome(stale.told, fix),
+      stale.matches.some((m) => m.fix.sha === planted.fix && m.recurrence.kind === "copy"),
+      outcome(stale.told, planted.fix),
     );
   });
 });
@@ -2202,21 +2204,13 @@ type Scope =
 export type { Scope };
 `;
   const SCOPE_FIXED = SCOPE.replace("  | ClassScope\n", "  | ClassScope\n  | ClassStaticBlockScope\n");
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-union-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "src/scope/Scope.ts": SCOPE }, "Add the scope union");
-    fix = commit(
-      dir,
-      { "src/scope/Scope.ts": SCOPE_FIXED },
-      "fix(scope-manager): support static class blocks",
-    );
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-union-",
+    [{ "src/scope/Scope.ts": SCOPE }, "Add the scope union"],
+    [{ "src/scope/Scope.ts": SCOPE_FIXED }, "fix(scope-manager): support static class blocks"],
+  );
 
   it("the same imports before other code are no place for the union's missing member: silent; the union copied without it is shown", async () => {
     // The same imports, then other code where the union was.
@@ -2224,12 +2218,12 @@ export type { Scope };
   return [BlockScope, CatchScope, ClassScope, ForScope, FunctionScope, GlobalScope];
 }
 `;
-    const imports = await explainStaged(dir, rules, { "src/pages/index.tsx": page });
-    assert.ok(!imports.matches.some((m) => m.fix.sha === fix), outcome(imports.told, fix));
-    const copy = await explainStaged(dir, rules, { "src/scope/ScopeCopy.ts": SCOPE });
+    const imports = await explainStaged(planted.dir, rules, { "src/pages/index.tsx": page });
+    assert.ok(!imports.matches.some((m) => m.fix.sha === planted.fix), outcome(imports.told, planted.fix));
+    const copy = await explainStaged(planted.dir, rules, { "src/scope/ScopeCopy.ts": SCOPE });
     assert.ok(
-      copy.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
-      outcome(copy.told, fix),
+      copy.matches.some((m) => m.fix.sha === planted.fix && m.recurrence.kind === "copy"),
+      outcome(copy.told, planted.fix),
     );
   });
 });
@@ -2271,28 +2265,20 @@ export function isTypeReadonlyArrayOrTuple(
       "): Readonlyness {\n  const checker = program.getTypeChecker();\n  function",
     )
     .replace("isTypeReadonlyRecurser(checker,", "isTypeReadonlyRecurser(program,");
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-ownname-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "src/util/isTypeReadonly.ts": UTIL }, "Add isTypeReadonly");
-    fix = commit(
-      dir,
-      { "src/util/isTypeReadonly.ts": UTIL_FIXED },
-      "fix: isTypeReadonly error with TS before 3.7",
-    );
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-ownname-",
+    [{ "src/util/isTypeReadonly.ts": UTIL }, "Add isTypeReadonly"],
+    [{ "src/util/isTypeReadonly.ts": UTIL_FIXED }, "fix: isTypeReadonly error with TS before 3.7"],
+  );
 
   it("is shown as it was, not placed with the wrong name", async () => {
-    const { matches, told } = await explainStaged(dir, rules, {
+    const { matches, told } = await explainStaged(planted.dir, rules, {
       "packages/types/src/isTypeReadonly.ts": MOVED,
     });
-    const m = matches.find((x) => x.fix.sha === fix);
-    assert.ok(m, outcome(told, fix));
+    const m = matches.find((x) => x.fix.sha === planted.fix);
+    assert.ok(m, outcome(told, planted.fix));
     assert.equal(m.suggestion?.placed, false, m.suggestion?.diff);
     assert.match(m.suggestion?.why ?? "", /your code has a `checker` of its own/);
   });
@@ -2327,39 +2313,31 @@ export default util.createRule<Options, MessageIds>({
     "type MessageIds = 'noPrefix';",
     "type MessageIds = 'noPrefix' | 'alwaysPrefix';",
   );
-  let dir = "";
-  let fix = "";
   const rules = defaultRules();
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "dejafix-values-"));
-    git(dir, ["init", "-q", "-b", "main"]);
-    commit(dir, { "src/rules/interface-name-prefix.ts": RULE }, "Add interface-name-prefix");
-    fix = commit(
-      dir,
-      { "src/rules/interface-name-prefix.ts": RULE_FIXED },
-      "fix: correct error message in always mode",
-    );
-    await indexRepository({ repoDir: dir, rules });
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const planted = plantedFix(
+    rules,
+    "dejafix-values-",
+    [{ "src/rules/interface-name-prefix.ts": RULE }, "Add interface-name-prefix"],
+    [{ "src/rules/interface-name-prefix.ts": RULE_FIXED }, "fix: correct error message in always mode"],
+  );
 
   it("another rule's message ids are other values: silent; the same ids copied are shown", async () => {
     const other = RULE.replaceAll("noPrefix", "unaryMinus").replace(
       "interface-name-prefix",
       "no-unsafe-unary-minus",
     );
-    const { matches, told } = await explainStaged(dir, rules, {
+    const { matches, told } = await explainStaged(planted.dir, rules, {
       "src/rules/no-unsafe-unary-minus.ts": other,
     });
-    const said = outcome(told, fix);
-    assert.ok(!matches.some((m) => m.fix.sha === fix), said);
+    const said = outcome(told, planted.fix);
+    assert.ok(!matches.some((m) => m.fix.sha === planted.fix), said);
     assert.match(said, /`'unaryMinus'` where the bug had `'noPrefix'`: other values/);
-    const same = await explainStaged(dir, rules, {
+    const same = await explainStaged(planted.dir, rules, {
       "src/rules/no-prefix.ts": RULE.replace("interface-name-prefix", "no-prefix"),
     });
     assert.ok(
-      same.matches.some((m) => m.fix.sha === fix && m.recurrence.kind === "copy"),
-      outcome(same.told, fix),
+      same.matches.some((m) => m.fix.sha === planted.fix && m.recurrence.kind === "copy"),
+      outcome(same.told, planted.fix),
     );
   });
 });
